@@ -1,0 +1,1 @@
+"""thidua: a chatbot for Vietnamese emulation clusters (cụm/khối thi đua)."""

@@ -1,0 +1,117 @@
+"""Command line: `python -m bot [run|console|import-cluster FILE|invites]`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot.app import App, configure_logging, run_console
+from bot.config import Settings, SettingsError, load_settings
+from bot.domain.errors import ClusterFileInvalid, DomainError
+from bot.i18n import t
+from bot.render import text as render
+from scheduler.clock import SystemClock
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="thidua chatbot")
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("run", help="run the bot (console with the demo cluster when no token)")
+    console = commands.add_parser("console", help="chat with the bot in this terminal")
+    console.add_argument("--script", type=Path, help="read protocol lines from FILE and exit")
+    console.add_argument("--db", type=Path, help="database file (default: THIDUA_DATABASE_PATH)")
+    console.add_argument("--seed", choices=["demo", "none"], default="demo")
+    console.add_argument(
+        "--now", help="start the clock at this cluster time, e.g. 2026-11-01T08:00"
+    )
+    importer = commands.add_parser("import-cluster", help="create or update clusters from YAML")
+    importer.add_argument("file", type=Path)
+    invites = commands.add_parser("invites", help="print (and renew) the invite codes")
+    invites.add_argument("--cluster", help="cluster key (default: every cluster)")
+    invites.add_argument("--revoke", metavar="CODE", help="revoke this invite code")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    overrides = {"database_path": args.db} if getattr(args, "db", None) else {}
+    try:
+        settings = load_settings(**overrides)
+    except SettingsError as error:
+        print(error, file=sys.stderr)
+        return 2
+    configure_logging(settings)
+    command = args.command or "run"
+    if command == "run":
+        if settings.telegram_token is None:
+            return _console(settings, None, "demo", None)
+        from bot.channels.telegram import run_telegram
+
+        asyncio.run(run_telegram(settings))
+        return 0
+    if command == "console":
+        return _console(settings, args.script, args.seed, args.now)
+    return asyncio.run(_admin(settings, command, args))
+
+
+def _console(settings: Settings, script: Path | None, seed: str, now: str | None) -> int:
+    start = None
+    if now:
+        start = datetime.fromisoformat(now)
+        if start.tzinfo is None:
+            start = start.replace(tzinfo=ZoneInfo(settings.timezone))
+    lines = script.read_text(encoding="utf-8").splitlines() if script else None
+    if lines is None and not sys.stdin.isatty():
+        lines = sys.stdin.read().splitlines()
+    asyncio.run(run_console(settings, lines, sys.stdout, seed=seed, now=start))
+    return 0
+
+
+async def _admin(settings: Settings, command: str, args: argparse.Namespace) -> int:
+    locale = settings.default_locale
+    app = await App.open(settings, SystemClock())
+    membership = app.services.membership
+    try:
+        if command == "import-cluster":
+            text = args.file.read_text(encoding="utf-8-sig")
+            print(render.import_reports(locale, await membership.import_cluster_file(text)))
+        elif args.revoke:
+            view = await membership.revoke_invite(args.revoke)
+            print(t(locale, "invites.revoked_ok", code=view.invite.code))
+        else:
+            link = await _deep_link_maker(settings)
+            keys = [args.cluster] if args.cluster else [c.key for c in await membership.clusters()]
+            for key in keys:
+                views = await membership.invites(key)
+                cluster = next(c for c in await membership.clusters() if c.key == key)
+                print(render.invites(locale, cluster.name, cluster.timezone, views, link) + "\n")
+        return 0
+    except ClusterFileInvalid as error:
+        print(render.cluster_file_problems(locale, error), file=sys.stderr)
+        return 1
+    except DomainError as error:
+        print(t(locale, error.key, **error.params), file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(error, file=sys.stderr)
+        return 1
+    finally:
+        await app.close()
+
+
+async def _deep_link_maker(settings: Settings):
+    """Telegram deep links when a token is set (asks getMe for the username), else /start CODE."""
+    if settings.telegram_token is None:
+        return lambda code: f"/start {code}"
+    from bot.channels.telegram import bot_username
+
+    username = await bot_username(settings)
+    return lambda code: f"https://t.me/{username}?start={code}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

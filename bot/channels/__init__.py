@@ -1,0 +1,1 @@
+"""Channel adapters: console, Telegram, Zalo. Only these modules touch a platform."""

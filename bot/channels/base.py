@@ -1,0 +1,87 @@
+"""The channel contract: what every adapter turns platform updates into, and sends back.
+
+Handlers are written once against these types and never import a platform library.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    action: str  # compact, versioned action data (handlers/actions.py); ≤ 64 bytes
+
+
+@dataclass(frozen=True)
+class Attachment:
+    file_name: str
+    data: bytes
+    mime_type: str | None = None
+
+
+@dataclass(frozen=True)
+class Address:
+    """Where a message goes: a chat on a channel (a private chat's id is the user's id)."""
+
+    channel: str
+    chat_id: str
+
+
+@dataclass(frozen=True)
+class Incoming:
+    channel: str
+    user_id: str
+    chat_id: str
+    display_name: str
+    text: str | None = None
+    action: str | None = None  # data of a pressed button
+    attachment: Attachment | None = None
+    message_ref: str | None = None  # the message whose button was pressed (for edits)
+    is_private: bool = True
+    language_code: str | None = None
+
+    @property
+    def address(self) -> Address:
+        return Address(self.channel, self.chat_id)
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    edit: bool = False  # replace the message whose button was pressed, where the channel can
+    photo: Attachment | None = None
+    document: Attachment | None = None
+    to: Address | None = None  # None: the chat the incoming message came from
+
+
+@dataclass(frozen=True)
+class Sent:
+    address: Address
+    message_ref: str
+
+
+Dispatch = Callable[[Incoming], Awaitable[list[Reply]]]
+
+
+class Channel(Protocol):
+    name: str
+
+    async def start(self, dispatch: Dispatch) -> None:
+        """Begin delivering incoming messages to `dispatch` and sending its replies."""
+
+    async def stop(self) -> None: ...
+
+    async def send(self, address: Address, reply: Reply, *, edit_ref: str | None = None) -> Sent:
+        """Send (or edit `edit_ref` in place, where the platform allows) one message."""
+
+
+def rows(*labels_and_actions: list[tuple[str, str]]) -> tuple[tuple[Button, ...], ...]:
+    """Build button rows from (label, action) pairs, one list per row."""
+    return tuple(
+        tuple(Button(label, action) for label, action in row) for row in labels_and_actions
+    )

@@ -1,0 +1,77 @@
+"""Settings from THIDUA_* environment variables and an optional .env file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LOCALES = ("vi", "en")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="THIDUA_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_path: Path = Field(Path("thidua.sqlite3"), description="SQLite database file")
+    default_locale: str = Field(
+        "vi", description="language of every message unless a member chose another"
+    )
+    timezone: str = Field(
+        "Asia/Ho_Chi_Minh", description="cluster timezone for showing and planning times"
+    )
+    telegram_token: SecretStr | None = Field(
+        None, description="Bot API token from @BotFather; unset = console"
+    )
+    telegram_base_url: str = Field(
+        "https://api.telegram.org/bot",
+        description="Bot API endpoint (a local Bot API server or a test one)",
+    )
+    invite_ttl_days: int = Field(
+        30, ge=0, description="days an invite code stays valid; 0 = no expiry"
+    )
+    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
+
+    @field_validator("default_locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        if value not in LOCALES:
+            raise ValueError(f"must be one of {', '.join(LOCALES)}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("unknown IANA timezone") from exc
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        value = value.upper()
+        if value not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class SettingsError(Exception):
+    """A bad setting: the message is one line naming the environment variable."""
+
+
+def load_settings(**overrides) -> Settings:
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "THIDUA_" + str(first["loc"][0]).upper() if first["loc"] else "THIDUA_*"
+        raise SettingsError(f"Invalid setting {name}: {first['msg']}") from None

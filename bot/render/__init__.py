@@ -1,0 +1,1 @@
+"""Rendering: how things look (texts, later tables, charts and files), apart from handling."""

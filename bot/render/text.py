@@ -1,0 +1,158 @@
+"""Texts shown in chat, built from catalog messages; handlers never format strings inline."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.domain.errors import ClusterFileInvalid
+from bot.domain.models import Role
+from bot.i18n import t
+from bot.services.membership import Caller, ImportReport, InviteView, Roster
+
+ROLE_ORDER = (Role.SECRETARIAT, Role.CHAIR, Role.VICE_CHAIR, Role.UNIT_REP, Role.OBSERVER)
+
+
+def local_time(moment: datetime, timezone: str) -> str:
+    return moment.astimezone(ZoneInfo(timezone)).strftime("%d/%m/%Y %H:%M")
+
+
+def roles_label(locale: str, roles: Iterable[Role]) -> str:
+    present = set(roles)
+    return ", ".join(t(locale, f"role.{r.value}") for r in ROLE_ORDER if r in present)
+
+
+def menu(locale: str, caller: Caller) -> str:
+    unit = t(locale, "start.unit_suffix", unit=caller.unit.name) if caller.unit else ""
+    return t(
+        locale,
+        "start.menu",
+        cluster=caller.cluster.name,
+        name=caller.member.display_name,
+        roles=roles_label(locale, caller.roles),
+        unit=unit,
+    )
+
+
+def welcome(locale: str, caller: Caller) -> str:
+    role = roles_label(locale, caller.member.roles)
+    key = "join.welcome_unit" if caller.unit else "join.welcome_staff"
+    text = t(
+        locale,
+        key,
+        name=caller.member.display_name,
+        cluster=caller.cluster.name,
+        role=role,
+        unit=caller.unit.name if caller.unit else "",
+    )
+    return text + "\n" + t(locale, "join.next")
+
+
+def roster(locale: str, data: Roster) -> str:
+    lines = [
+        t(
+            locale,
+            "members.header",
+            cluster=data.cluster.name,
+            period=data.period.name if data.period else "–",
+            count=len(data.units),
+            joined=sum(1 for u in data.units if u.members),
+        )
+    ]
+    for index, entry in enumerate(data.units, start=1):
+        badge = ""
+        if data.period and entry.unit.id == data.period.chair_unit_id:
+            badge = t(locale, "members.badge.chair")
+        elif data.period and entry.unit.id == data.period.vice_chair_unit_id:
+            badge = t(locale, "members.badge.vice_chair")
+        people = _people(locale, entry.members) or t(locale, "members.nobody")
+        lines.append(
+            t(
+                locale,
+                "members.unit",
+                index=index,
+                unit=entry.unit.name,
+                code=entry.unit.code,
+                badge=badge,
+                people=people,
+            )
+        )
+    if data.staff:
+        lines.append(t(locale, "members.staff", people=_people(locale, data.staff)))
+    return "\n".join(lines)
+
+
+def _people(locale: str, members) -> str:
+    return "; ".join(
+        t(locale, "members.person", name=m.display_name, channel=m.channel) for m in members
+    )
+
+
+def invites(
+    locale: str,
+    cluster_name: str,
+    timezone: str,
+    views: list[InviteView],
+    link: Callable[[str], str],
+) -> str:
+    lines = [t(locale, "invites.header", cluster=cluster_name)]
+    for view in views:
+        invite = view.invite
+        expires = (
+            t(locale, "invites.expires", date=local_time(invite.expires_at, timezone))
+            if invite.expires_at
+            else ""
+        )
+        if view.unit:
+            lines.append(
+                t(
+                    locale,
+                    "invites.unit",
+                    code=view.unit.code,
+                    unit=view.unit.name,
+                    link=link(invite.code),
+                )
+                + expires
+            )
+        else:
+            lines.append(
+                t(
+                    locale,
+                    "invites.staff",
+                    role=t(locale, f"role.{invite.role.value}"),
+                    link=link(invite.code),
+                )
+                + expires
+            )
+    lines.append(t(locale, "invites.footer"))
+    return "\n".join(lines)
+
+
+def import_reports(locale: str, reports: list[ImportReport]) -> str:
+    return "\n".join(
+        t(
+            locale,
+            "import.done",
+            cluster=r.cluster_name,
+            key=r.cluster_key,
+            added=r.units_added,
+            updated=r.units_updated,
+        )
+        for r in reports
+    )
+
+
+def cluster_file_problems(locale: str, error: ClusterFileInvalid) -> str:
+    lines = [t(locale, error.key, **error.params)]
+    lines += [f"• {t(locale, key, **params)}" for key, params in error.problems]
+    return "\n".join(lines)
+
+
+def help_lines(locale: str, commands: Iterable[tuple[str, str, str]]) -> list[str]:
+    """One line per (name, alias, help key): '/members, /thanhvien – units and reps'."""
+    lines = []
+    for name, alias, help_key in commands:
+        names = f"/{name}, /{alias}" if alias else f"/{name}"
+        lines.append(f"{names} – {t(locale, help_key)}")
+    return lines

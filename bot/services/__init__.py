@@ -1,0 +1,2 @@
+"""Use cases: each takes the database, the clock and settings, checks authorization, and
+raises domain errors carrying i18n keys."""

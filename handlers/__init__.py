@@ -1,0 +1,1 @@
+"""Channel-agnostic handlers: parse an Incoming, call one service, return Reply objects."""

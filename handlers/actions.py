@@ -1,0 +1,44 @@
+"""Button action data: compact, versioned, parsed in one place.
+
+Format `1:kind:arg:arg` (at most 64 bytes, Telegram's callback_data limit). Data from a client is
+never trusted: decoding only says which handler to ask, and every handler re-checks authorization.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+VERSION = "1"
+MAX_BYTES = 64
+
+# kind -> number of arguments it carries
+KINDS: dict[str, int] = {
+    "lang": 1,  # choose a language: vi | en
+    "menu": 1,  # open a main-menu entry: members | help | lang
+}
+
+
+@dataclass(frozen=True)
+class Action:
+    kind: str
+    args: tuple[str, ...]
+
+
+def encode(kind: str, *args: str) -> str:
+    if KINDS.get(kind) != len(args) or any(":" in a for a in args):
+        raise ValueError(f"bad action {kind}{args}")
+    data = ":".join((VERSION, kind, *args))
+    if len(data.encode()) > MAX_BYTES:
+        raise ValueError(f"action data over {MAX_BYTES} bytes: {data}")
+    return data
+
+
+def decode(data: str | None) -> Action | None:
+    """The action, or None for anything stale, forged or malformed."""
+    if not data or len(data.encode()) > MAX_BYTES:
+        return None
+    version, _, rest = data.partition(":")
+    kind, *args = rest.split(":") if rest else ("",)
+    if version != VERSION or KINDS.get(kind) != len(args):
+        return None
+    return Action(kind, tuple(args))

@@ -1,0 +1,46 @@
+"""The secretariat's set-up: import the cluster file, list and revoke invites."""
+
+from __future__ import annotations
+
+from bot.channels.base import Reply
+from bot.domain.errors import InvalidInput
+from bot.domain.policy import Action
+from bot.render import text as render
+
+from .context import Ctx
+
+MAX_CLUSTER_FILE_KB = 256
+
+
+async def invites(ctx: Ctx, args: list[str]) -> list[Reply]:
+    caller = ctx.member
+    views = await ctx.services.membership.invites(by=caller)
+    link = lambda code: ctx.services.join_link(ctx.incoming.channel, code)  # noqa: E731
+    return ctx.say(
+        render.invites(ctx.locale, caller.cluster.name, caller.cluster.timezone, views, link)
+    )
+
+
+async def revoke(ctx: Ctx, args: list[str]) -> list[Reply]:
+    caller = ctx.member
+    caller.require(Action.MANAGE_INVITES)
+    if len(args) != 1:
+        return ctx.say(ctx.t("revoke.usage"))
+    view = await ctx.services.membership.revoke_invite(args[0], by=caller)
+    return ctx.say(ctx.t("invites.revoked_ok", code=view.invite.code))
+
+
+async def cluster_file_received(ctx: Ctx) -> list[Reply]:
+    caller = ctx.member
+    caller.require(Action.IMPORT_CLUSTER)
+    attachment = ctx.incoming.attachment
+    if not attachment.file_name.lower().endswith((".yaml", ".yml")):
+        raise InvalidInput("import.not_yaml")
+    if len(attachment.data) > MAX_CLUSTER_FILE_KB * 1024:
+        raise InvalidInput("import.too_large", limit=MAX_CLUSTER_FILE_KB)
+    try:
+        text = attachment.data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput("import.not_text") from None
+    reports = await ctx.services.membership.import_cluster_file(text, by=caller)
+    return ctx.say(render.import_reports(ctx.locale, reports))

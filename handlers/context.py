@@ -1,0 +1,55 @@
+"""What a handler gets: the incoming message, who sent it, and the services."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bot.channels.base import Button, Incoming, Reply
+from bot.config import Settings
+from bot.domain.errors import NotAMember
+from bot.i18n import t
+from bot.services.conversations import Conversations
+from bot.services.membership import Caller, Membership
+from scheduler.clock import Clock
+
+
+@dataclass
+class Services:
+    settings: Settings
+    clock: Clock
+    membership: Membership
+    conversations: Conversations
+    # channel name -> how an invite code becomes a join link there (Telegram: a deep link)
+    join_links: dict[str, Callable[[str], str]] = field(default_factory=dict)
+
+    def join_link(self, channel: str, code: str) -> str:
+        make = self.join_links.get(channel)
+        return make(code) if make else f"/start {code}"
+
+
+@dataclass
+class Ctx:
+    incoming: Incoming
+    caller: Caller | None
+    services: Services
+
+    @property
+    def locale(self) -> str:
+        if self.caller and self.caller.member.locale:
+            return self.caller.member.locale
+        return self.services.settings.default_locale
+
+    @property
+    def member(self) -> Caller:
+        if self.caller is None:
+            raise NotAMember()
+        return self.caller
+
+    def t(self, key: str, /, **params: object) -> str:
+        return t(self.locale, key, **params)
+
+    def say(
+        self, text: str, buttons: tuple[tuple[Button, ...], ...] = (), *, edit: bool = False
+    ) -> list[Reply]:
+        return [Reply(text=text, buttons=buttons, edit=edit and self.incoming.action is not None)]

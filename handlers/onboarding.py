@@ -1,0 +1,85 @@
+"""Joining by invite, the main menu, language, and the member list."""
+
+from __future__ import annotations
+
+from bot.channels.base import Reply, rows
+from bot.config import LOCALES
+from bot.domain.errors import InviteUnusable
+from bot.domain.policy import Action
+from bot.render import text as render
+from bot.services.conversations import Step
+
+from .actions import encode
+from .context import Ctx
+
+JOIN = Step("join", "code")
+
+
+async def start(ctx: Ctx, args: list[str]) -> list[Reply]:
+    if args:
+        return await _join(ctx, args[0])
+    if ctx.caller is None:
+        if not ctx.incoming.is_private:
+            return ctx.say(ctx.t("error.private_only"))
+        await ctx.services.conversations.expect(ctx.incoming.channel, ctx.incoming.user_id, JOIN)
+        return ctx.say(ctx.t("join.ask_code"))
+    return main_menu(ctx)
+
+
+def main_menu(ctx: Ctx) -> list[Reply]:
+    buttons = rows(
+        [
+            (ctx.t("button.members"), encode("menu", "members")),
+            (ctx.t("button.help"), encode("menu", "help")),
+            (ctx.t("button.lang"), encode("menu", "lang")),
+        ]
+    )
+    return ctx.say(render.menu(ctx.locale, ctx.member), buttons)
+
+
+async def join_code_typed(ctx: Ctx, text: str) -> list[Reply]:
+    """The answer to 'type your invite code'; a wrong code keeps the person at this step."""
+    try:
+        return await _join(ctx, text)
+    except InviteUnusable as error:
+        return ctx.say(ctx.t(error.key, **error.params) + "\n" + ctx.t("join.retry"))
+
+
+async def _join(ctx: Ctx, code: str) -> list[Reply]:
+    incoming = ctx.incoming
+    if not incoming.is_private:
+        # An invite code posted in a group would let anyone there join as that unit.
+        return ctx.say(ctx.t("error.private_only"))
+    caller = await ctx.services.membership.join(
+        incoming.channel, incoming.user_id, incoming.display_name, code, incoming.language_code
+    )
+    await ctx.services.conversations.finish(incoming.channel, incoming.user_id)
+    ctx.caller = caller
+    return ctx.say(render.welcome(ctx.locale, caller))
+
+
+async def cancel(ctx: Ctx, args: list[str]) -> list[Reply]:
+    conversations = ctx.services.conversations
+    if await conversations.current(ctx.incoming.channel, ctx.incoming.user_id) is None:
+        return ctx.say(ctx.t("cancel.nothing"))
+    await conversations.finish(ctx.incoming.channel, ctx.incoming.user_id)
+    return ctx.say(ctx.t("cancel.done"))
+
+
+async def language(ctx: Ctx, args: list[str]) -> list[Reply]:
+    if args:
+        return await choose_language(ctx, args[0].lower())
+    ctx.member.require(Action.SET_LANGUAGE)
+    buttons = rows([(ctx.t(f"lang.name.{code}"), encode("lang", code)) for code in LOCALES])
+    return ctx.say(ctx.t("lang.choose"), buttons)
+
+
+async def choose_language(ctx: Ctx, locale: str) -> list[Reply]:
+    await ctx.services.membership.set_locale(ctx.member, locale)
+    ctx.caller = await ctx.services.membership.identify(ctx.incoming.channel, ctx.incoming.user_id)
+    return ctx.say(ctx.t("lang.set"), edit=True)
+
+
+async def members(ctx: Ctx, args: list[str]) -> list[Reply]:
+    roster = await ctx.services.membership.roster(ctx.member)
+    return ctx.say(render.roster(ctx.locale, roster))

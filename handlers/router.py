@@ -1,0 +1,128 @@
+"""One table of commands, buttons and conversation steps, and the wrapper every update goes
+through: resolve the sender, route, and turn known errors into polite replies."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot.channels.base import Incoming, Reply
+from bot.domain.errors import ClusterFileInvalid, DomainError, NotAMember
+from bot.domain.policy import Action, may
+from bot.render import text as render
+
+from . import admin, onboarding
+from .actions import decode
+from .context import Ctx, Services
+
+log = logging.getLogger(__name__)
+
+CommandHandler = Callable[[Ctx, list[str]], Awaitable[list[Reply]]]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str  # English, ASCII lowercase (Telegram's rule)
+    alias: str | None  # Vietnamese without diacritics
+    help_key: str
+    run: CommandHandler
+    needs: Action | None = None  # shown in /help only to roles that may do this; None: everyone
+
+
+async def show_help(ctx: Ctx, args: list[str]) -> list[Reply]:
+    if ctx.caller is None:
+        return ctx.say(ctx.t("help.visitor"))
+    roles = ctx.caller.roles
+    usable = [
+        (c.name, c.alias, c.help_key) for c in COMMANDS if c.needs is None or may(roles, c.needs)
+    ]
+    lines = [ctx.t("help.header", roles=render.roles_label(ctx.locale, roles))]
+    lines += render.help_lines(ctx.locale, usable)
+    if may(roles, Action.IMPORT_CLUSTER):
+        lines.append(ctx.t("help.files"))
+    return ctx.say("\n".join(lines))
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("start", None, "cmd.start", onboarding.start),
+    Command("help", "trogiup", "cmd.help", show_help),
+    Command("members", "thanhvien", "cmd.members", onboarding.members, Action.VIEW_MEMBERS),
+    Command("lang", "ngonngu", "cmd.lang", onboarding.language, Action.SET_LANGUAGE),
+    Command("invites", "mamoi", "cmd.invites", admin.invites, Action.MANAGE_INVITES),
+    Command("revoke", "thuhoi", "cmd.revoke", admin.revoke, Action.MANAGE_INVITES),
+    Command("cancel", "huy", "cmd.cancel", onboarding.cancel),
+)
+_BY_NAME = {n: c for c in COMMANDS for n in (c.name, c.alias) if n}
+
+
+async def _menu(ctx: Ctx, entry: str) -> list[Reply]:
+    handlers = {"members": onboarding.members, "help": show_help, "lang": onboarding.language}
+    handler = handlers.get(entry)
+    return await handler(ctx, []) if handler else ctx.say(ctx.t("error.stale_button"))
+
+
+# Every button the bot can show: action kind -> what a press does.
+BUTTONS: dict[str, Callable[..., Awaitable[list[Reply]]]] = {
+    "lang": onboarding.choose_language,
+    "menu": _menu,
+}
+
+# Conversation steps that wait for typed text: (flow, step) -> handler(ctx, text).
+STEPS: dict[tuple[str, str], Callable[[Ctx, str], Awaitable[list[Reply]]]] = {
+    ("join", "code"): onboarding.join_code_typed,
+}
+
+
+def parse_command(text: str) -> tuple[str, list[str]] | None:
+    """'/members@thidua_bot  x y' -> ('members', ['x', 'y']); None when not a command."""
+    if not text.startswith("/"):
+        return None
+    head, *args = text.split()
+    name = head[1:].split("@", 1)[0].lower()
+    return name, args
+
+
+class Router:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    async def dispatch(self, incoming: Incoming) -> list[Reply]:
+        caller = await self.services.membership.identify(incoming.channel, incoming.user_id)
+        ctx = Ctx(incoming, caller, self.services)
+        try:
+            try:
+                return await self._route(ctx)
+            except ClusterFileInvalid as error:
+                return ctx.say(render.cluster_file_problems(ctx.locale, error))
+            except DomainError as error:
+                return ctx.say(ctx.t(error.key, **error.params))
+        except Exception:
+            log.exception("unhandled error for %s update", incoming.channel)
+            return ctx.say(ctx.t("error.internal"))
+
+    async def _route(self, ctx: Ctx) -> list[Reply]:
+        incoming = ctx.incoming
+        if incoming.action is not None:
+            action = decode(incoming.action)
+            if action is None or action.kind not in BUTTONS:
+                return ctx.say(ctx.t("error.stale_button"))
+            return await BUTTONS[action.kind](ctx, *action.args)
+        command = parse_command(incoming.text or "")
+        if command is not None:
+            name, args = command
+            found = _BY_NAME.get(name)
+            if found is None:
+                return ctx.say(ctx.t("error.unknown_command", command=name[:32]))
+            return await found.run(ctx, args)
+        if incoming.attachment is not None:
+            return await admin.cluster_file_received(ctx)
+        if incoming.text:
+            step = await self.services.conversations.current(incoming.channel, incoming.user_id)
+            handler = STEPS.get((step.flow, step.step)) if step else None
+            if handler is not None:
+                return await handler(ctx, incoming.text)
+            if ctx.caller is None:
+                raise NotAMember()  # a stranger's chatter gets the 'how to join' answer
+            return ctx.say(ctx.t("error.not_understood"))
+        return []

@@ -1,0 +1,1 @@
+"""Time: the injected clock now; reminder planning and the outbox dispatcher build on it."""

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.config import Settings
+from bot.services.conversations import Conversations
+from bot.services.membership import Membership
+from scheduler.clock import ManualClock
+from storage.db import Database
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+DOMAIN_CLUSTERS = Path(__file__).resolve().parents[1] / "bot" / "data" / "clusters.yaml"
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "thidua.sqlite3"
+
+
+@pytest.fixture
+def settings(db_path: Path) -> Settings:
+    return Settings(_env_file=None, database_path=db_path)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(datetime(2026, 11, 1, 8, 0, tzinfo=VN))
+
+
+@pytest.fixture
+async def db(db_path: Path):
+    database = await Database.open(db_path)
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+def membership(db, clock, settings) -> Membership:
+    return Membership(db, clock, settings)
+
+
+@pytest.fixture
+def conversations(db, clock) -> Conversations:
+    return Conversations(db, clock)

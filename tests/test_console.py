@@ -1,0 +1,146 @@
+"""Scripted console sessions (DESIGN §4) on a real SQLite file, and the command line."""
+
+import io
+import os
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from bot.app import run_console
+from bot.services.membership import Membership
+from scheduler.clock import ManualClock
+from storage.db import Database
+
+from .conftest import VN
+
+SCENARIOS = Path(__file__).parent / "scenarios"
+START = datetime(2026, 11, 1, 8, 0, tzinfo=VN)
+ROOT = Path(__file__).resolve().parents[1]
+
+
+async def _console(settings, lines: list[str], now=START) -> str:
+    out = io.StringIO()
+    await run_console(settings, lines, out, seed="demo", now=now)
+    return out.getvalue()
+
+
+async def _member(settings, handle):
+    db = await Database.open(settings.database_path)
+    try:
+        return await Membership(db, ManualClock(START), settings).identify("console", handle)
+    finally:
+        await db.close()
+
+
+async def test_membership_scenario_prints_the_expected_transcript(settings):
+    script = (SCENARIOS / "membership.txt").read_text(encoding="utf-8").splitlines()
+    transcript = await _console(settings, script)
+    assert transcript == (SCENARIOS / "membership.out").read_text(encoding="utf-8")
+
+
+async def test_membership_scenario_changes_only_what_it_should(settings):
+    script = (SCENARIOS / "membership.txt").read_text(encoding="utf-8").splitlines()
+    await _console(settings, script)
+    lan = await _member(settings, "lan")
+    assert lan.unit.code == "AGG" and lan.member.locale == "vi"
+    for refused in ("hoa", "minh"):  # revoked and expired invites
+        assert await _member(settings, refused) is None
+
+
+async def test_half_finished_join_survives_a_restart(settings):
+    first = await _console(settings, ["@lan /start"])
+    assert "nhập mã mời" in first
+    second = await _console(settings, ["@lan DEMO-AGG"])
+    assert "Chào mừng lan" in second
+    assert (await _member(settings, "lan")).unit.code == "AGG"
+
+
+async def test_language_choice_survives_a_restart(settings):
+    await _console(settings, ["@CTO /lang en"])
+    assert "Commands you can use (chair, unit representative)" in await _console(
+        settings, ["@CTO /help"]
+    )
+
+
+async def test_cancel_leaves_the_join_step(settings):
+    out = await _console(settings, ["@lan /start", "@lan /cancel", "@lan DEMO-AGG"])
+    assert "Đã hủy thao tác đang dở." in out
+    assert await _member(settings, "lan") is None
+
+
+async def test_secretariat_imports_the_cluster_file_in_chat(settings, tmp_path):
+    renamed = tmp_path / "cum.yaml"
+    renamed.write_text(
+        "clusters:\n  - key: mekong-health-2024\n    name: Cụm thi đua Tây Nam bộ\n"
+        "    period: 2024\n    chair: CTO\n    units:\n      - {code: CTO, name: Sở Y tế Cần Thơ}\n"
+        "      - {code: NEW, name: Đơn vị mới}\n",
+        encoding="utf-8",
+    )
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("clusters:\n  - key: mekong-health-2024\n    units: []\n", encoding="utf-8")
+    out = await _console(
+        settings,
+        [
+            f"@AGG file:{renamed}",
+            f"@secretariat file:{broken}",
+            f"@secretariat file:{renamed}",
+            "@secretariat /members",
+        ],
+    )
+    assert "Anh/chị không có quyền thực hiện thao tác này." in out
+    assert (
+        "Tệp danh sách cụm có 3 lỗi, chưa nhập gì:\n• cụm mekong-health-2024: thiếu trường “name”"
+        in out
+    )
+    assert "thêm 1 đơn vị, cập nhật 1 đơn vị" in out
+    assert "14. Đơn vị mới (NEW): chưa có ai tham gia" in out
+
+
+async def test_bad_console_lines_are_explained(settings):
+    out = await _console(settings, ["hello", "!time tomorrow", "@AGG file:/no/such.yaml"])
+    assert out.count("! ") == 3
+
+
+def _cli(*args, env=None, cwd=None):
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+        cwd=cwd or ROOT,
+        timeout=60,
+    )
+
+
+def test_cli_imports_a_cluster_and_prints_invites(tmp_path):
+    env = {"THIDUA_DATABASE_PATH": str(tmp_path / "cli.sqlite3")}
+    imported = _cli("import-cluster", str(ROOT / "bot" / "data" / "clusters.yaml"), env=env)
+    assert imported.returncode == 0, imported.stderr
+    assert (
+        "Đã nhập Khối thi đua số 9 thành phố Hà Nội (hanoi-block-9-2024): thêm 5 đơn vị"
+        in imported.stdout
+    )
+    listed = _cli("invites", "--cluster", "hanoi-block-9-2024", env=env)
+    assert listed.returncode == 0 and listed.stdout.count("/start ") == 7
+    code = listed.stdout.split("SYT – Sở Y tế: /start ")[1].split()[0]
+    revoked = _cli("invites", "--revoke", code, env=env)
+    assert revoked.returncode == 0 and code in revoked.stdout
+    again = _cli("invites", "--revoke", code, env=env)
+    assert again.returncode == 1 and "đã bị thu hồi" in again.stderr
+
+
+def test_cli_refuses_a_bad_setting_with_one_line_naming_it(tmp_path):
+    result = _cli("invites", env={"THIDUA_TIMEZONE": "Mars/Olympus"}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "Invalid setting THIDUA_TIMEZONE: Value error, unknown IANA timezone"
+    ]
+
+
+def test_console_command_runs_a_script_file(tmp_path):
+    script = tmp_path / "s.txt"
+    script.write_text("@CTO /members\n", encoding="utf-8")
+    result = _cli("console", "--script", str(script), "--db", str(tmp_path / "c.sqlite3"))
+    assert result.returncode == 0, result.stderr
+    assert "1. Sở Y tế TP Cần Thơ (CTO) – Cụm trưởng: CTO (console)" in result.stdout

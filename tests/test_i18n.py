@@ -1,0 +1,65 @@
+"""Every user-visible string lives in both catalogs with the same placeholders."""
+
+import re
+import string
+from pathlib import Path
+
+import pytest
+
+from bot.i18n import CATALOGS, t
+
+ROOT = Path(__file__).resolve().parents[1]
+# A string literal that looks like a catalog key: "area.name" in lowercase ASCII.
+KEY_LITERAL = re.compile(r"""["']([a-z_]+(?:\.[a-z_]+)+)["']""")
+AUDIT_EVENT = re.compile(r"""audit\.record\(\s*[^,]+,\s*["']([a-z_.]+)["']""")
+
+
+def _fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def test_catalogs_have_the_same_keys():
+    assert set(CATALOGS["vi"]) == set(CATALOGS["en"])
+
+
+@pytest.mark.parametrize("key", sorted(CATALOGS["vi"]))
+def test_translations_use_the_same_placeholders(key):
+    assert _fields(CATALOGS["vi"][key]) == _fields(CATALOGS["en"][key])
+
+
+def test_every_key_named_in_code_exists():
+    sources = [p for d in ("bot", "handlers", "scheduler") for p in (ROOT / d).rglob("*.py")]
+    text = "\n".join(p.read_text(encoding="utf-8") for p in sources)
+    audit_events = set(AUDIT_EVENT.findall(text))  # event names, not messages
+    named = set(KEY_LITERAL.findall(text)) - audit_events
+    prefixes = (
+        "error.",
+        "invite.",
+        "join.",
+        "lang.",
+        "import.",
+        "cluster_file.",
+        "cmd.",
+        "members.",
+        "invites.",
+        "console.",
+        "help.",
+        "start.",
+        "button.",
+        "revoke.",
+        "cancel.",
+        "cluster.",
+        "unit.",
+    )
+    missing = sorted(k for k in named if k.startswith(prefixes) and k not in CATALOGS["vi"])
+    assert missing == []
+
+
+def test_vietnamese_is_the_default_and_unknown_locales_fall_back_to_it():
+    assert t(None, "cancel.done") == t("xx", "cancel.done") == "Đã hủy thao tác đang dở."
+    assert t("en", "cancel.done") == "Cancelled."
+
+
+def test_an_unknown_key_is_a_programming_error():
+    with pytest.raises(KeyError):
+        t("vi", "no.such.key")

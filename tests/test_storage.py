@@ -1,0 +1,86 @@
+"""Storage against a real temporary SQLite file."""
+
+import sqlite3
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.domain.models import Role
+from storage.db import Database, migrations
+from storage.repositories import UnitOfWork
+
+NOW = datetime(2026, 11, 1, 1, 0, tzinfo=UTC)
+
+
+async def test_migrations_apply_once_and_reapplying_is_a_no_op(db_path):
+    first = await Database.open(db_path)
+    async with first.conn.execute("SELECT version FROM schema_migrations") as cur:
+        applied = [row[0] for row in await cur.fetchall()]
+    assert applied == [version for version, _, _ in migrations()]
+    assert await first.migrate() == []
+    await first.close()
+    second = await Database.open(db_path)
+    assert await second.migrate() == []
+    await second.close()
+
+
+async def test_database_uses_wal_and_foreign_keys(db):
+    async with db.conn.execute("PRAGMA journal_mode") as cur:
+        assert (await cur.fetchone())[0] == "wal"
+    with pytest.raises(sqlite3.IntegrityError):
+        async with UnitOfWork(db) as uow:
+            await uow.units.upsert(999, "X", "no such cluster")
+
+
+async def test_unit_of_work_rolls_back_everything_on_error(db):
+    with pytest.raises(RuntimeError):
+        async with UnitOfWork(db) as uow:
+            await uow.clusters.upsert("c1", "Cụm 1", "cụm", "Asia/Ho_Chi_Minh", [], NOW)
+            raise RuntimeError("boom")
+    async with UnitOfWork(db) as uow:
+        assert await uow.clusters.all() == []
+
+
+async def test_audit_log_is_append_only(db):
+    async with UnitOfWork(db) as uow:
+        await uow.audit.record(NOW, "test.event", actor="console:x", detail={"a": 1})
+    for sql in ("UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log"):
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            async with UnitOfWork(db):
+                await db.conn.execute(sql)
+    async with UnitOfWork(db) as uow:
+        entries = await uow.audit.entries()
+    assert [(e["action"], e["actor"]) for e in entries] == [("test.event", "console:x")]
+
+
+async def test_repositories_round_trip_cluster_unit_member_invite(db):
+    async with UnitOfWork(db) as uow:
+        cluster_id, created = await uow.clusters.upsert(
+            "c1", "Cụm 1", "khối", "Asia/Ho_Chi_Minh", ["Cờ thi đua"], NOW
+        )
+        unit_id, _ = await uow.units.upsert(cluster_id, "SYT", "Sở Y tế")
+        await uow.periods.upsert(cluster_id, "2024", unit_id, None)
+        await uow.members.add(
+            cluster_id, "telegram", "42", "Chị Lan", unit_id, frozenset({Role.UNIT_REP}), "en", NOW
+        )
+        await uow.invites.add("ABCD2345", cluster_id, unit_id, Role.UNIT_REP, NOW, None)
+    assert created
+    async with UnitOfWork(db) as uow:
+        member = await uow.members.by_identity("telegram", "42")
+        period = await uow.periods.current(cluster_id)
+        invite = await uow.invites.by_code("ABCD2345")
+        unit = await uow.units.by_code(cluster_id, "syt")
+    assert member.display_name == "Chị Lan" and member.locale == "en"
+    assert member.roles == {Role.UNIT_REP} and member.unit_id == unit.id == unit_id
+    assert period.chair_unit_id == unit_id
+    assert invite.created_at == NOW and invite.expires_at is None and invite.uses == 0
+
+
+async def test_conversation_state_is_replaced_and_cleared(db):
+    async with UnitOfWork(db) as uow:
+        await uow.conversations.put("console", "a", "join", "code", {}, NOW)
+        await uow.conversations.put("console", "a", "score", "item", {"item": "1.2"}, NOW)
+    async with UnitOfWork(db) as uow:
+        assert await uow.conversations.get("console", "a") == ("score", "item", {"item": "1.2"})
+        await uow.conversations.clear("console", "a")
+        assert await uow.conversations.get("console", "a") is None
