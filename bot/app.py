@@ -11,12 +11,13 @@ from datetime import datetime
 from typing import TextIO
 
 from bot.channels.console import ConsoleChannel
-from bot.config import Settings
+from bot.config import LOCALES, Settings
 from bot.services.conversations import Conversations
 from bot.services.demo import seed_demo
 from bot.services.membership import Membership
+from bot.services.updates import UpdateLog
 from handlers.context import Services
-from handlers.router import Router
+from handlers.router import Router, command_menu
 from scheduler.clock import Clock, ShiftableClock
 from storage.db import Database
 
@@ -28,6 +29,7 @@ class App:
     db: Database
     services: Services
     router: Router
+    updates: UpdateLog
 
     @classmethod
     async def open(cls, settings: Settings, clock: Clock) -> App:
@@ -38,10 +40,15 @@ class App:
             membership=Membership(db, clock, settings),
             conversations=Conversations(db, clock),
         )
-        return cls(db, services, Router(services))
+        return cls(db, services, Router(services), UpdateLog(db, clock))
 
     async def close(self) -> None:
         await self.db.close()
+
+
+def telegram_commands() -> dict[str, list[tuple[str, str]]]:
+    """setMyCommands lists per language: every command and its alias, described."""
+    return {locale: command_menu(locale) for locale in LOCALES}
 
 
 def configure_logging(settings: Settings) -> None:

@@ -30,6 +30,17 @@ class Settings(BaseSettings):
         "https://api.telegram.org/bot",
         description="Bot API endpoint (a local Bot API server or a test one)",
     )
+    telegram_base_file_url: str | None = Field(
+        None, description="file download endpoint; default: derived from the base URL"
+    )
+    webhook_url: str | None = Field(
+        None, description="public HTTPS URL Telegram posts updates to; unset = long polling"
+    )
+    webhook_secret: SecretStr | None = Field(
+        None, description="checked against X-Telegram-Bot-Api-Secret-Token (webhook mode)"
+    )
+    webhook_listen: str = Field("127.0.0.1", description="address the webhook server binds")
+    webhook_port: int = Field(8080, ge=1, le=65535, description="port of the webhook server")
     invite_ttl_days: int = Field(
         30, ge=0, description="days an invite code stays valid; 0 = no expiry"
     )
@@ -57,6 +68,13 @@ class Settings(BaseSettings):
         value = value.upper()
         if value not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _https_webhook(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) URL")
         return value
 
     @property

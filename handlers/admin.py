@@ -36,7 +36,7 @@ async def cluster_file_received(ctx: Ctx) -> list[Reply]:
     attachment = ctx.incoming.attachment
     if not attachment.file_name.lower().endswith((".yaml", ".yml")):
         raise InvalidInput("import.not_yaml")
-    if len(attachment.data) > MAX_CLUSTER_FILE_KB * 1024:
+    if attachment.byte_size > MAX_CLUSTER_FILE_KB * 1024:
         raise InvalidInput("import.too_large", limit=MAX_CLUSTER_FILE_KB)
     try:
         text = attachment.data.decode("utf-8-sig")

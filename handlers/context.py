@@ -22,10 +22,16 @@ class Services:
     conversations: Conversations
     # channel name -> how an invite code becomes a join link there (Telegram: a deep link)
     join_links: dict[str, Callable[[str], str]] = field(default_factory=dict)
+    # channel name -> link that opens the private chat with the bot (for steps kept private)
+    private_links: dict[str, Callable[[], str]] = field(default_factory=dict)
 
     def join_link(self, channel: str, code: str) -> str:
         make = self.join_links.get(channel)
         return make(code) if make else f"/start {code}"
+
+    def private_link(self, channel: str) -> str | None:
+        make = self.private_links.get(channel)
+        return make() if make else None
 
 
 @dataclass

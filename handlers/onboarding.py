@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.channels.base import Reply, rows
+from bot.channels.base import Button, Reply, rows
 from bot.config import LOCALES
 from bot.domain.errors import InviteUnusable
 from bot.domain.policy import Action
@@ -20,7 +20,7 @@ async def start(ctx: Ctx, args: list[str]) -> list[Reply]:
         return await _join(ctx, args[0])
     if ctx.caller is None:
         if not ctx.incoming.is_private:
-            return ctx.say(ctx.t("error.private_only"))
+            return private_only(ctx)
         await ctx.services.conversations.expect(ctx.incoming.channel, ctx.incoming.user_id, JOIN)
         return ctx.say(ctx.t("join.ask_code"))
     return main_menu(ctx)
@@ -37,6 +37,13 @@ def main_menu(ctx: Ctx) -> list[Reply]:
     return ctx.say(render.menu(ctx.locale, ctx.member), buttons)
 
 
+def private_only(ctx: Ctx) -> list[Reply]:
+    """Private steps continue in the private chat, with a button that opens it."""
+    link = ctx.services.private_link(ctx.incoming.channel)
+    buttons = ((Button(ctx.t("button.private_chat"), url=link),),) if link else ()
+    return ctx.say(ctx.t("error.private_only"), buttons)
+
+
 async def join_code_typed(ctx: Ctx, text: str) -> list[Reply]:
     """The answer to 'type your invite code'; a wrong code keeps the person at this step."""
     try:
@@ -49,9 +56,10 @@ async def _join(ctx: Ctx, code: str) -> list[Reply]:
     incoming = ctx.incoming
     if not incoming.is_private:
         # An invite code posted in a group would let anyone there join as that unit.
-        return ctx.say(ctx.t("error.private_only"))
+        return private_only(ctx)
+    # The platform's UI language is not adopted: Vietnamese stays the default until /lang.
     caller = await ctx.services.membership.join(
-        incoming.channel, incoming.user_id, incoming.display_name, code, incoming.language_code
+        incoming.channel, incoming.user_id, incoming.display_name, code
     )
     await ctx.services.conversations.finish(incoming.channel, incoming.user_id)
     ctx.caller = caller

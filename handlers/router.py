@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from bot.channels.base import Incoming, Reply
 from bot.domain.errors import ClusterFileInvalid, DomainError, NotAMember
 from bot.domain.policy import Action, may
+from bot.i18n import t
 from bot.render import text as render
 
 from . import admin, onboarding
@@ -54,6 +55,12 @@ COMMANDS: tuple[Command, ...] = (
     Command("cancel", "huy", "cmd.cancel", onboarding.cancel),
 )
 _BY_NAME = {n: c for c in COMMANDS for n in (c.name, c.alias) if n}
+
+
+def command_menu(locale: str) -> list[tuple[str, str]]:
+    """(command, description) for a platform's command menu: names first, then aliases."""
+    names = [(c.name, t(locale, c.help_key)) for c in COMMANDS]
+    return names + [(c.alias, t(locale, c.help_key)) for c in COMMANDS if c.alias]
 
 
 async def _menu(ctx: Ctx, entry: str) -> list[Reply]:

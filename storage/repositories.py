@@ -330,6 +330,22 @@ class AuditRepo(_Repo):
         return [dict(r) for r in rows]
 
 
+class UpdateRepo(_Repo):
+    async def claim(self, channel: str, update_id: int, now: datetime) -> bool:
+        """Record the update as handled; False when it already was."""
+        async with self.conn.execute(
+            "INSERT OR IGNORE INTO processed_updates (channel, update_id, at) VALUES (?, ?, ?)",
+            (channel, update_id, _iso(now)),
+        ) as cursor:
+            return cursor.rowcount == 1
+
+    async def last(self, channel: str) -> int | None:
+        row = await self._one(
+            "SELECT MAX(update_id) FROM processed_updates WHERE channel = ?", channel
+        )
+        return row[0] if row else None
+
+
 class UnitOfWork:
     """One transaction over every repository: commit on success, roll back on any error."""
 
@@ -343,6 +359,7 @@ class UnitOfWork:
         self.invites = InviteRepo(conn)
         self.conversations = ConversationRepo(conn)
         self.audit = AuditRepo(conn)
+        self.updates = UpdateRepo(conn)
 
     async def __aenter__(self) -> UnitOfWork:
         await self._db.lock.acquire()

@@ -13,14 +13,20 @@ from typing import Protocol
 @dataclass(frozen=True)
 class Button:
     label: str
-    action: str  # compact, versioned action data (handlers/actions.py); ≤ 64 bytes
+    action: str = ""  # compact, versioned action data (handlers/actions.py); ≤ 64 bytes
+    url: str | None = None  # a link button instead (e.g. "continue in the private chat")
 
 
 @dataclass(frozen=True)
 class Attachment:
     file_name: str
-    data: bytes
+    data: bytes  # empty when the file was too large to fetch
     mime_type: str | None = None
+    size: int | None = None  # the size the platform announced, when known
+
+    @property
+    def byte_size(self) -> int:
+        return self.size if self.size is not None else len(self.data)
 
 
 @dataclass(frozen=True)
@@ -85,3 +91,18 @@ def rows(*labels_and_actions: list[tuple[str, str]]) -> tuple[tuple[Button, ...]
     return tuple(
         tuple(Button(label, action) for label, action in row) for row in labels_and_actions
     )
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Split a long text at line breaks (or spaces) into parts of at most `limit` characters."""
+    parts: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit + 1)
+        if cut <= 0:
+            cut = text.rfind(" ", 0, limit + 1)
+        if cut <= 0:
+            cut = limit
+        parts.append(text[:cut])
+        text = text[cut:].lstrip("\n ") if cut < len(text) else ""
+    parts.append(text)
+    return parts

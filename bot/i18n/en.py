@@ -26,6 +26,7 @@ MESSAGES: dict[str, str] = {
     "start.unit_suffix": " – {unit}",
     "button.members": "Members",
     "button.help": "Help",
+    "button.private_chat": "Open the private chat",
     "button.lang": "Language",
     "help.header": "Commands you can use ({roles}):",
     "help.visitor": "To join, send /start with the invite code from the cluster secretariat, e.g. /start ABCD2345.\nSend /cancel to abandon what you started.",

@@ -29,6 +29,7 @@ MESSAGES: dict[str, str] = {
     "start.unit_suffix": " – {unit}",
     "button.members": "Thành viên",
     "button.help": "Trợ giúp",
+    "button.private_chat": "Mở tin nhắn riêng với bot",
     "button.lang": "Ngôn ngữ",
     "help.header": "Các lệnh anh/chị được dùng ({roles}):",
     "help.visitor": "Để tham gia, gửi /start kèm mã mời do thư ký cụm cung cấp, ví dụ: /start ABCD2345.\nGửi /cancel để hủy thao tác đang dở.",

@@ -229,12 +229,7 @@ class Membership:
     # -- joining ----------------------------------------------------------------------------
 
     async def join(
-        self,
-        channel: str,
-        external_id: str,
-        display_name: str,
-        code_text: str,
-        locale: str | None = None,
+        self, channel: str, external_id: str, display_name: str, code_text: str
     ) -> Caller:
         code = normalize_code(code_text)
         async with self._uow() as uow:
@@ -255,7 +250,7 @@ class Membership:
                 _clean_name(display_name),
                 invite.unit_id,
                 frozenset({invite.role}),
-                locale if locale in LOCALES else None,
+                None,
                 now,
             )
             await uow.invites.count_use(invite.id)

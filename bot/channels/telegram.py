@@ -1,0 +1,313 @@
+"""Telegram through python-telegram-bot v22: the only module that imports `telegram`.
+
+One catch-all handler turns every update into an `Incoming`; replies go back as messages with
+inline keyboards, edits in place, photos and documents. Long polling by default, a Starlette
+webhook server when THIDUA_WEBHOOK_URL is set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import signal
+from collections.abc import Callable
+
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    Update,
+)
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
+
+from bot.config import LOCALES, Settings
+
+from .base import Address, Attachment, Dispatch, Incoming, Reply, Sent, split_text
+
+NAME = "telegram"
+MAX_TEXT = 4096
+MAX_CAPTION = 1024
+MAX_DOWNLOAD = 1024 * 1024  # files we accept in chat (cluster files, evidence) are small
+log = logging.getLogger(__name__)
+
+
+class RedactToken(logging.Filter):
+    """Remove the bot token from every log record (URLs of the Bot API contain it)."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self.token in message:
+            record.msg, record.args = message.replace(self.token, "<token>"), None
+        return True
+
+
+def install_token_filter(token: str) -> None:
+    redact = RedactToken(token)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(redact)
+
+
+def build_application(settings: Settings, *, poll_timeout: float = 10) -> Application:
+    token = settings.telegram_token.get_secret_value()
+    base = settings.telegram_base_url
+    file_base = settings.telegram_base_file_url or base.replace("/bot", "/file/bot", 1)
+    return (
+        Application.builder()
+        .token(token)
+        .base_url(base)
+        .base_file_url(file_base)
+        .rate_limiter(AIORateLimiter(max_retries=5))
+        .get_updates_read_timeout(poll_timeout + 5)
+        .build()
+    )
+
+
+class TelegramChannel:
+    name = NAME
+
+    def __init__(self, application: Application, *, claim: Callable, commands: dict) -> None:
+        """`claim(channel, update_id)` says whether an update is new; `commands` maps a
+        language code to (command, description) pairs for setMyCommands."""
+        self.application = application
+        self._claim = claim
+        self._commands = commands
+        self._dispatch: Dispatch | None = None
+        self.username: str | None = None
+        application.add_handler(TypeHandler(Update, self._on_update))
+
+    @property
+    def bot(self):
+        return self.application.bot
+
+    def join_link(self, code: str) -> str:
+        return f"https://t.me/{self.username}?start={code}"
+
+    def private_link(self) -> str:
+        return f"https://t.me/{self.username}"
+
+    async def start(self, dispatch: Dispatch) -> None:
+        self._dispatch = dispatch
+        await self.application.initialize()
+        self.username = self.bot.username
+        await self._register_commands()
+        await self.application.start()
+
+    async def stop(self) -> None:
+        if self.application.updater and self.application.updater.running:
+            await self.application.updater.stop()
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()
+
+    async def _register_commands(self) -> None:
+        for locale, pairs in self._commands.items():
+            commands = [BotCommand(name, description[:256]) for name, description in pairs]
+            language = None if locale == LOCALES[0] else locale  # default list is Vietnamese
+            await self.bot.set_my_commands(commands, language_code=language)
+
+    # -- incoming -----------------------------------------------------------------------------
+
+    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if not await self._claim(NAME, update.update_id):
+            log.info("update %s already processed, skipped", update.update_id)
+            return
+        if update.callback_query is not None:
+            # Always answer, even for stale or forged data, so the client stops its spinner.
+            with contextlib.suppress(TelegramError):
+                await update.callback_query.answer()
+        incoming = await self._incoming(update)
+        if incoming is None or self._dispatch is None:
+            return
+        for reply in await self._dispatch(incoming):
+            target = reply.to or incoming.address
+            edit_ref = incoming.message_ref if target == incoming.address else None
+            await self.send(target, reply, edit_ref=edit_ref)
+
+    async def _incoming(self, update: Update) -> Incoming | None:
+        user = update.effective_user
+        chat = update.effective_chat
+        if user is None or chat is None or user.is_bot:
+            return None
+        base = dict(
+            channel=NAME,
+            user_id=str(user.id),
+            chat_id=str(chat.id),
+            display_name=user.full_name,
+            is_private=chat.type == "private",
+            language_code=user.language_code,
+        )
+        query = update.callback_query
+        if query is not None:
+            ref = str(query.message.message_id) if query.message else None
+            return Incoming(**base, action=query.data or "", message_ref=ref)
+        message = update.message
+        if message is None:
+            return None
+        attachment = await self._download(message.document) if message.document else None
+        text = message.text or message.caption
+        if text is None and attachment is None:
+            return None
+        return Incoming(**base, text=text, attachment=attachment)
+
+    async def _download(self, document) -> Attachment | None:
+        name = document.file_name or "file"
+        if document.file_size and document.file_size > MAX_DOWNLOAD:
+            return Attachment(name, b"", document.mime_type, size=document.file_size)
+        file = await document.get_file()
+        data = bytes(await file.download_as_bytearray())
+        return Attachment(name, data, document.mime_type)
+
+    # -- outgoing -----------------------------------------------------------------------------
+
+    async def send(self, address: Address, reply: Reply, *, edit_ref: str | None = None) -> Sent:
+        chat_id = int(address.chat_id)
+        markup = _keyboard(reply)
+        try:
+            if reply.edit and edit_ref:
+                with contextlib.suppress(BadRequest):  # "message is not modified"
+                    await self.bot.edit_message_text(
+                        reply.text[:MAX_TEXT], chat_id, int(edit_ref), reply_markup=markup
+                    )
+                return Sent(address, edit_ref)
+            attachment = reply.photo or reply.document
+            if attachment is not None:
+                file = InputFile(attachment.data, filename=attachment.file_name)
+                caption = reply.text if len(reply.text) <= MAX_CAPTION else None
+                sender = self.bot.send_photo if reply.photo else self.bot.send_document
+                message = await sender(chat_id, file, caption=caption, reply_markup=markup)
+                if caption is None:
+                    message = await self._send_text(chat_id, reply.text, markup)
+                return Sent(address, str(message.message_id))
+            message = await self._send_text(chat_id, reply.text, markup)
+            return Sent(address, str(message.message_id))
+        except Forbidden:
+            log.warning("chat %s blocked the bot; message not delivered", chat_id)
+            return Sent(address, "")
+
+    async def _send_text(self, chat_id: int, text: str, markup):
+        parts = split_text(text, MAX_TEXT)
+        for part in parts[:-1]:
+            await self.bot.send_message(chat_id, part)
+        return await self.bot.send_message(chat_id, parts[-1], reply_markup=markup)
+
+
+def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(b.label, url=b.url)
+                if b.url
+                else InlineKeyboardButton(b.label, callback_data=b.action)
+                for b in row
+            ]
+            for row in reply.buttons
+        ]
+    )
+
+
+async def bot_username(settings: Settings) -> str:
+    application = build_application(settings)
+    async with application:
+        return application.bot.username
+
+
+async def run_telegram(
+    settings: Settings, stop: asyncio.Event | None = None, *, poll_timeout: float = 10
+) -> None:
+    """Run until SIGTERM/SIGINT (or `stop` is set): polling, or a webhook server."""
+    from bot.app import App, telegram_commands  # wiring lives in bot.app
+    from scheduler.clock import SystemClock
+
+    install_token_filter(settings.telegram_token.get_secret_value())
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    app = await App.open(settings, SystemClock())
+    channel = TelegramChannel(
+        build_application(settings, poll_timeout=poll_timeout),
+        claim=app.updates.claim,
+        commands=telegram_commands(),
+    )
+    try:
+        await channel.start(app.router.dispatch)
+        app.services.join_links[NAME] = channel.join_link
+        app.services.private_links[NAME] = channel.private_link
+        if settings.webhook_url:
+            await serve_webhook(channel, settings, stop)
+        else:
+            await channel.bot.delete_webhook()
+            await channel.application.updater.start_polling(
+                timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
+            )
+            log.info("polling as @%s", channel.username)
+            await stop.wait()
+    finally:
+        await channel.stop()
+        await app.close()
+
+
+def webhook_app(channel: TelegramChannel, secret: str):
+    """The Starlette app Telegram posts to: checks the secret, queues the update, answers fast."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import PlainTextResponse, Response
+    from starlette.routing import Route
+
+    async def telegram(request: Request) -> Response:
+        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+        if not secrets.compare_digest(given, secret):
+            return Response(status_code=403)
+        try:
+            update = Update.de_json(await request.json(), channel.bot)
+        except ValueError:
+            return Response(status_code=400)
+        await channel.application.update_queue.put(update)
+        return Response(status_code=200)
+
+    async def healthz(request: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    return Starlette(
+        routes=[
+            Route("/telegram", telegram, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+        ]
+    )
+
+
+async def serve_webhook(channel: TelegramChannel, settings: Settings, stop: asyncio.Event) -> None:
+    import uvicorn
+
+    secret = (
+        settings.webhook_secret.get_secret_value()
+        if settings.webhook_secret
+        else secrets.token_urlsafe(32)
+    )
+    url = settings.webhook_url.rstrip("/") + "/telegram"
+    await channel.bot.set_webhook(url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
+    config = uvicorn.Config(
+        webhook_app(channel, secret),
+        host=settings.webhook_listen,
+        port=settings.webhook_port,
+        log_level="warning",
+        lifespan="off",
+    )
+    server = uvicorn.Server(config)
+    server.install_signal_handlers = lambda: None  # we own SIGTERM handling
+    task = asyncio.create_task(server.serve())
+    log.info("webhook server on %s:%s", settings.webhook_listen, settings.webhook_port)
+    await stop.wait()
+    server.should_exit = True
+    await task

@@ -1,0 +1,276 @@
+"""A fake Telegram Bot API server on loopback, speaking enough of the Bot API's JSON for
+python-telegram-bot v22: getMe, getUpdates (offset, timeout), sendMessage, editMessageText,
+answerCallbackQuery, sendDocument, sendPhoto, getFile and file download, setMyCommands,
+setWebhook, deleteWebhook; and 429 with retry_after on demand."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import socket
+import time
+from dataclasses import dataclass, field
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+TOKEN = "123456:TEST-token-never-logged"
+BOT = {
+    "id": 999,
+    "is_bot": True,
+    "first_name": "thidua",
+    "username": "thidua_test_bot",
+    "can_join_groups": True,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict
+    files: dict = field(default_factory=dict)
+
+
+class FakeBotApi:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.pending: list[dict] = []  # updates not yet confirmed by an offset
+        self.fail: dict[str, list[int]] = {}  # method -> retry_after values to answer with 429
+        self.files: dict[str, bytes] = {}
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(100)
+        self._changed = asyncio.Condition()
+        self._server: uvicorn.Server | None = None
+        self._task: asyncio.Task | None = None
+        self.port = 0
+
+    # -- server -------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        self.port = sock.getsockname()[1]
+        app = Starlette(
+            routes=[
+                Route("/bot{token}/{method}", self._api, methods=["GET", "POST"]),
+                Route("/file/bot{token}/{path:path}", self._file, methods=["GET"]),
+            ]
+        )
+        config = uvicorn.Config(app, log_level="warning", lifespan="off")
+        self._server = uvicorn.Server(config)
+        self._server.install_signal_handlers = lambda: None
+        self._task = asyncio.create_task(self._server.serve(sockets=[sock]))
+        while not self._server.started:
+            await asyncio.sleep(0.01)
+
+    async def stop(self) -> None:
+        self._server.should_exit = True
+        async with self._changed:
+            self._changed.notify_all()
+        await self._task
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    # -- what the test does -------------------------------------------------------------------
+
+    def user(self, user_id: int, name: str = "Người dùng") -> dict:
+        return {"id": user_id, "is_bot": False, "first_name": name, "language_code": "vi"}
+
+    def _chat(self, chat_id: int, chat_type: str) -> dict:
+        return {
+            "id": chat_id,
+            "type": chat_type,
+            **({"title": "Cụm"} if chat_type != "private" else {}),
+        }
+
+    async def send_text(
+        self,
+        user_id: int,
+        text: str,
+        *,
+        chat_id: int | None = None,
+        chat_type: str = "private",
+        name: str = "Người dùng",
+    ) -> dict:
+        message = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": self._chat(chat_id or user_id, chat_type),
+            "from": self.user(user_id, name),
+            "text": text,
+        }
+        if text.startswith("/"):
+            message["entities"] = [
+                {"type": "bot_command", "offset": 0, "length": len(text.split()[0])}
+            ]
+        return await self.push({"message": message})
+
+    async def send_document(self, user_id: int, file_name: str, data: bytes) -> dict:
+        file_id = f"file{len(self.files) + 1}"
+        self.files[file_id] = data
+        message = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": self._chat(user_id, "private"),
+            "from": self.user(user_id),
+            "document": {
+                "file_id": file_id,
+                "file_unique_id": file_id,
+                "file_name": file_name,
+                "mime_type": "application/yaml",
+                "file_size": len(data),
+            },
+        }
+        return await self.push({"message": message})
+
+    async def press(self, user_id: int, message_id: int, data: str) -> dict:
+        query = {
+            "id": str(next(self._message_ids)),
+            "from": self.user(user_id),
+            "chat_instance": "1",
+            "data": data,
+            "message": {
+                "message_id": message_id,
+                "date": int(time.time()),
+                "chat": self._chat(user_id, "private"),
+                "text": "…",
+            },
+        }
+        return await self.push({"callback_query": query})
+
+    async def push(self, body: dict, update_id: int | None = None) -> dict:
+        update = {"update_id": update_id or next(self._update_ids), **body}
+        async with self._changed:
+            self.pending.append(update)
+            self._changed.notify_all()
+        return update
+
+    async def wait_for(self, predicate, timeout: float = 15.0) -> None:
+        async def _wait():
+            async with self._changed:
+                await self._changed.wait_for(predicate)
+
+        await asyncio.wait_for(_wait(), timeout)
+
+    def called(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    def texts_to(self, chat_id: int) -> list[str]:
+        return [
+            c.params["text"]
+            for c in self.calls
+            if c.method in ("sendMessage", "editMessageText")
+            and int(c.params["chat_id"]) == chat_id
+        ]
+
+    # -- the Bot API --------------------------------------------------------------------------
+
+    async def _api(self, request: Request) -> Response:
+        method = request.path_params["method"]
+        if request.path_params["token"] != TOKEN:
+            return JSONResponse(
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, 401
+            )
+        params, files = await _params(request)
+        if self.fail.get(method):
+            retry_after = self.fail[method].pop(0)
+            return JSONResponse(
+                {
+                    "ok": False,
+                    "error_code": 429,
+                    "description": f"Too Many Requests: retry after {retry_after}",
+                    "parameters": {"retry_after": retry_after},
+                },
+                429,
+            )
+        if method == "getUpdates":
+            return JSONResponse({"ok": True, "result": await self._get_updates(params)})
+        async with self._changed:
+            self.calls.append(Call(method, params, files))
+            result = self._answer(method, params, files)
+            self._changed.notify_all()
+        return JSONResponse({"ok": True, "result": result})
+
+    def _answer(self, method: str, params: dict, files: dict):
+        if method == "getMe":
+            return BOT
+        if method in ("sendMessage", "sendDocument", "sendPhoto", "editMessageText"):
+            message_id = (
+                int(params["message_id"])
+                if method == "editMessageText"
+                else next(self._message_ids)
+            )
+            message = {
+                "message_id": message_id,
+                "date": int(time.time()),
+                "from": BOT,
+                "chat": self._chat(int(params["chat_id"]), "private"),
+            }
+            if "text" in params:
+                message["text"] = params["text"]
+            if method == "sendDocument":
+                message["document"] = {"file_id": "out", "file_unique_id": "out"}
+            if method == "sendPhoto":
+                message["photo"] = [
+                    {"file_id": "p", "file_unique_id": "p", "width": 1, "height": 1}
+                ]
+            return message
+        if method == "getFile":
+            file_id = params["file_id"]
+            return {
+                "file_id": file_id,
+                "file_unique_id": file_id,
+                "file_size": len(self.files[file_id]),
+                "file_path": f"documents/{file_id}",
+            }
+        return True  # answerCallbackQuery, setMyCommands, setWebhook, deleteWebhook, close …
+
+    async def _get_updates(self, params: dict) -> list[dict]:
+        offset = int(params.get("offset") or 0)
+        timeout = float(params.get("timeout") or 0)
+        async with self._changed:
+            if offset:
+                self.pending = [u for u in self.pending if u["update_id"] >= offset]
+            if not self.pending and timeout:
+                try:
+                    await asyncio.wait_for(
+                        self._changed.wait_for(lambda: self.pending or self._server.should_exit),
+                        timeout,
+                    )
+                except TimeoutError:
+                    pass
+            return list(self.pending)
+
+    async def _file(self, request: Request) -> Response:
+        file_id = request.path_params["path"].rsplit("/", 1)[-1]
+        return Response(self.files[file_id])
+
+
+async def _params(request: Request) -> tuple[dict, dict]:
+    if request.headers.get("content-type", "").startswith("application/json"):
+        return await request.json(), {}
+    form = await request.form()
+    params, files = {}, {}
+    for key, value in form.multi_items():
+        if isinstance(value, UploadFile):
+            files[key] = await value.read()
+        else:
+            params[key] = _decode(value)
+    return params, files
+
+
+def _decode(value: str):
+    try:
+        decoded = json.loads(value)
+    except ValueError:
+        return value
+    return decoded if isinstance(decoded, (dict, list)) else value

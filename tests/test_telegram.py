@@ -1,0 +1,230 @@
+"""End to end: the real python-telegram-bot Application, polling or webhook, against a fake Bot
+API server on loopback, with a real SQLite file."""
+
+import asyncio
+import logging
+from contextlib import asynccontextmanager
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from bot.app import App
+from bot.channels.telegram import run_telegram
+from bot.config import Settings
+from bot.services.demo import seed_demo
+from scheduler.clock import SystemClock
+
+from .fake_telegram import TOKEN, FakeBotApi
+
+AGG_REP = 1001
+
+
+@pytest.fixture
+async def api():
+    server = FakeBotApi()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def tg_settings(db_path, api) -> Settings:
+    settings = Settings(
+        _env_file=None, database_path=db_path, telegram_token=TOKEN, telegram_base_url=api.base_url
+    )
+    app = await App.open(settings, SystemClock())
+    await seed_demo(app.services.membership)
+    await app.close()
+    return settings
+
+
+@asynccontextmanager
+async def running(settings: Settings, api: FakeBotApi):
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_telegram(settings, stop, poll_timeout=0.5))
+    await api.wait_for(lambda: api.called("getMe") and len(api.called("setMyCommands")) == 2)
+    try:
+        yield
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 15)
+
+
+async def _reply(api: FakeBotApi, chat_id: int, count: int) -> str:
+    await api.wait_for(lambda: len(api.texts_to(chat_id)) >= count)
+    return api.texts_to(chat_id)[count - 1]
+
+
+async def test_join_by_deep_link_and_use_the_menu_buttons(tg_settings, api):
+    async with running(tg_settings, api):
+        await api.send_text(AGG_REP, "/start DEMO-AGG", name="Lan")
+        assert "Chào mừng Lan! Anh/chị đã tham gia" in await _reply(api, AGG_REP, 1)
+        await api.send_text(AGG_REP, "/start")
+        await _reply(api, AGG_REP, 2)
+        menu = api.called("sendMessage")[-1]
+        keyboard = menu.params["reply_markup"]["inline_keyboard"]
+        assert [b["callback_data"] for b in keyboard[0]] == [
+            "1:menu:members",
+            "1:menu:help",
+            "1:menu:lang",
+        ]
+        await api.press(AGG_REP, 500, "1:menu:lang")
+        assert await _reply(api, AGG_REP, 3) == "Chọn ngôn ngữ hiển thị:"
+        await api.press(AGG_REP, 501, "1:lang:en")
+        assert await _reply(api, AGG_REP, 4) == "Switched to English."
+    edit = api.called("editMessageText")[-1]
+    assert int(edit.params["message_id"]) == 501 and edit.params["text"] == "Switched to English."
+    assert len(api.called("answerCallbackQuery")) == 2
+
+
+async def test_commands_are_registered_per_language(tg_settings, api):
+    async with running(tg_settings, api):
+        pass
+    by_language = {
+        c.params.get("language_code"): c.params["commands"] for c in api.called("setMyCommands")
+    }
+    assert set(by_language) == {None, "en"}
+    names = [c["command"] for c in by_language[None]]
+    assert {"start", "members", "thanhvien", "lang", "ngonngu"} <= set(names)
+    assert all(c["command"].isascii() and c["command"].islower() for c in by_language[None])
+    vi = dict((c["command"], c["description"]) for c in by_language[None])
+    assert vi["members"] == "danh sách đơn vị và người đại diện"
+
+
+async def test_a_duplicated_update_changes_state_once(tg_settings, api):
+    async with running(tg_settings, api):
+        update = await api.send_text(AGG_REP, "/start DEMO-AGG")
+        await _reply(api, AGG_REP, 1)
+        await api.push({k: v for k, v in update.items() if k != "update_id"}, update["update_id"])
+        await api.send_text(AGG_REP, "/lang")  # a later update, handled after the duplicate
+        await _reply(api, AGG_REP, 2)
+    texts = api.texts_to(AGG_REP)
+    assert len(texts) == 2 and not any("đã là thành viên" in t for t in texts)
+
+
+async def test_forged_or_stale_buttons_get_a_polite_answer_and_change_nothing(tg_settings, api):
+    async with running(tg_settings, api):
+        await api.send_text(AGG_REP, "/start DEMO-AGG")
+        await _reply(api, AGG_REP, 1)
+        await api.press(AGG_REP, 1, "1:lang:xx")
+        assert "Không hỗ trợ ngôn ngữ “xx”" in await _reply(api, AGG_REP, 2)
+        await api.press(AGG_REP, 1, "9:vote:1:999")
+        assert "Nút này đã cũ" in await _reply(api, AGG_REP, 3)
+        await api.press(2002, 1, "1:menu:members")  # a stranger replays a member's button
+        assert "chưa tham gia cụm thi đua" in await _reply(api, 2002, 1)
+    assert len(api.called("answerCallbackQuery")) == 3
+    app = await App.open(tg_settings, SystemClock())
+    caller = await app.services.membership.identify("telegram", str(AGG_REP))
+    assert await app.services.membership.identify("telegram", "2002") is None
+    await app.close()
+    assert caller.member.locale is None
+
+
+async def test_a_429_storm_loses_no_message(tg_settings, api):
+    api.fail["sendMessage"] = [1, 1, 1]
+    async with running(tg_settings, api):
+        await api.send_text(AGG_REP, "/start DEMO-AGG")
+        await api.send_text(AGG_REP, "/help")
+        await _reply(api, AGG_REP, 2)
+    texts = api.texts_to(AGG_REP)
+    assert len(texts) == 2 and "Chào mừng" in texts[0] and "Các lệnh" in texts[1]
+
+
+async def test_restart_between_two_updates_processes_each_once(tg_settings, api):
+    async with running(tg_settings, api):
+        first = await api.send_text(AGG_REP, "/start DEMO-AGG")
+        await _reply(api, AGG_REP, 1)
+    # While the bot is down a new update arrives, and Telegram redelivers the first one.
+    await api.push({k: v for k, v in first.items() if k != "update_id"}, first["update_id"])
+    await api.send_text(AGG_REP, "/members")
+    async with running(tg_settings, api):
+        await _reply(api, AGG_REP, 2)
+        await api.send_text(AGG_REP, "/help")
+        await _reply(api, AGG_REP, 3)
+    texts = api.texts_to(AGG_REP)
+    assert len(texts) == 3
+    assert "Chào mừng" in texts[0] and "13 đơn vị" in texts[1] and "Các lệnh" in texts[2]
+
+
+async def test_secretariat_sends_the_cluster_file_as_a_document(tg_settings, api):
+    data = (
+        "clusters:\n  - key: mekong-health-2024\n    name: Cụm Tây Nam bộ\n    period: 2024\n"
+        "    chair: CTO\n    units:\n      - {code: CTO, name: Sở Y tế Cần Thơ}\n"
+    ).encode()
+    async with running(tg_settings, api):
+        await api.send_text(3003, "/start DEMO-SECRETARIAT")
+        await _reply(api, 3003, 1)
+        await api.send_document(3003, "cum.yaml", data)
+        assert "cập nhật 1 đơn vị" in await _reply(api, 3003, 2)
+    assert api.called("getFile")
+
+
+async def test_invite_link_in_a_group_is_refused_with_a_button_to_the_private_chat(
+    tg_settings, api
+):
+    async with running(tg_settings, api):
+        await api.send_text(AGG_REP, "/start DEMO-AGG", chat_id=-100500, chat_type="supergroup")
+        assert "chỉ thực hiện được trong tin nhắn riêng" in await _reply(api, -100500, 1)
+    button = api.called("sendMessage")[-1].params["reply_markup"]["inline_keyboard"][0][0]
+    assert button["url"] == "https://t.me/thidua_test_bot"
+
+
+async def test_the_token_never_reaches_the_logs(tg_settings, api, caplog):
+    caplog.set_level(logging.DEBUG)
+    async with running(tg_settings, api):
+        await api.send_text(AGG_REP, "/start DEMO-AGG")
+        await _reply(api, AGG_REP, 1)
+    assert "getMe" in caplog.text or "getUpdates" in caplog.text  # URLs were logged…
+    assert TOKEN not in caplog.text and TOKEN.split(":")[1] not in caplog.text  # …without the token
+
+
+async def test_webhook_mode_checks_the_secret(tg_settings, api, unused_tcp_port):
+    settings = tg_settings.model_copy(
+        update={
+            "webhook_url": "https://bot.example.invalid/hook",
+            "webhook_secret": SecretStr("s3cret-value"),
+            "webhook_port": unused_tcp_port,
+        }
+    )
+    base = f"http://127.0.0.1:{unused_tcp_port}"
+    async with running(settings, api):
+        await api.wait_for(lambda: api.called("setWebhook"))
+        hook = api.called("setWebhook")[-1].params
+        assert (
+            hook["url"] == "https://bot.example.invalid/hook/telegram"
+            and hook["secret_token"] == "s3cret-value"
+        )
+        update = {
+            "update_id": 77,
+            "message": {
+                "message_id": 5,
+                "date": 0,
+                "text": "/start DEMO-AGG",
+                "chat": {"id": AGG_REP, "type": "private"},
+                "from": api.user(AGG_REP, "Lan"),
+                "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+            },
+        }
+        async with httpx.AsyncClient() as client:
+            for _ in range(100):  # the server starts right after setWebhook
+                try:
+                    health = await client.get(f"{base}/healthz")
+                    break
+                except httpx.ConnectError:
+                    await asyncio.sleep(0.05)
+            assert health.text == "ok"
+            wrong = await client.post(
+                f"{base}/telegram",
+                json=update,
+                headers={"X-Telegram-Bot-Api-Secret-Token": "guess"},
+            )
+            assert wrong.status_code == 403
+            right = await client.post(
+                f"{base}/telegram",
+                json=update,
+                headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-value"},
+            )
+            assert right.status_code == 200
+        assert "Chào mừng Lan" in await _reply(api, AGG_REP, 1)
+    assert len(api.texts_to(AGG_REP)) == 1
