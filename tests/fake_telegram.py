@@ -132,6 +132,25 @@ class FakeBotApi:
         }
         return await self.push({"message": message})
 
+    async def send_photo(self, user_id: int, data: bytes) -> dict:
+        file_id = f"file{len(self.files) + 1}"
+        self.files[file_id] = data
+        size = {
+            "file_id": file_id,
+            "file_unique_id": file_id,
+            "width": 800,
+            "height": 600,
+            "file_size": len(data),
+        }
+        message = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": self._chat(user_id, "private"),
+            "from": self.user(user_id),
+            "photo": [size],
+        }
+        return await self.push({"message": message})
+
     async def press(self, user_id: int, message_id: int, data: str) -> dict:
         query = {
             "id": str(next(self._message_ids)),

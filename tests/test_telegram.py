@@ -3,14 +3,19 @@ API server on loopback, with a real SQLite file."""
 
 import asyncio
 import logging
+import os
+import signal
+import sys
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import httpx
 import pytest
 from pydantic import SecretStr
 
 from bot.app import App
-from bot.channels.telegram import run_telegram
+from bot.channels.base import Address, Attachment, Reply
+from bot.channels.telegram import TelegramChannel, build_application, run_telegram
 from bot.config import Settings
 from bot.services.demo import seed_demo
 from scheduler.clock import SystemClock
@@ -18,6 +23,7 @@ from scheduler.clock import SystemClock
 from .fake_telegram import TOKEN, FakeBotApi
 
 AGG_REP = 1001
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -228,3 +234,58 @@ async def test_webhook_mode_checks_the_secret(tg_settings, api, unused_tcp_port)
             assert right.status_code == 200
         assert "Chào mừng Lan" in await _reply(api, AGG_REP, 1)
     assert len(api.texts_to(AGG_REP)) == 1
+
+
+async def test_sigterm_stops_the_bot_gracefully(tg_settings, api):
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "THIDUA_TELEGRAM_TOKEN": TOKEN,
+        "THIDUA_TELEGRAM_BASE_URL": api.base_url,
+        "THIDUA_DATABASE_PATH": str(tg_settings.database_path),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        env=env,
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        await api.wait_for(lambda: len(api.called("setMyCommands")) == 2, timeout=30)
+        await api.send_text(AGG_REP, "/start DEMO-AGG")
+        await _reply(api, AGG_REP, 1)
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), 20)
+    finally:
+        if process.returncode is None:
+            process.kill()
+    assert process.returncode == 0, stderr.decode()
+    assert TOKEN not in stderr.decode() and "Traceback" not in stderr.decode()
+
+
+async def test_photos_are_received_and_files_are_sent(tg_settings, api):
+    async with running(tg_settings, api):
+        await api.send_text(3003, "/start DEMO-SECRETARIAT")
+        await _reply(api, 3003, 1)
+        await api.send_photo(3003, b"\xff\xd8jpeg")
+        assert "Chỉ nhận tệp danh sách cụm dạng .yaml" in await _reply(api, 3003, 2)
+    assert api.called("getFile")[-1].params["file_id"] == "file1"
+
+    application = build_application(tg_settings)
+    channel = TelegramChannel(application, claim=None, commands={})
+    await channel.start(lambda incoming: [])
+    try:
+        to = Address("telegram", "3003")
+        await channel.send(to, Reply("Biểu đồ xếp hạng", photo=Attachment("xep-hang.png", b"png")))
+        await channel.send(to, Reply("Bảng điểm", document=Attachment("bang-diem.xlsx", b"xlsx")))
+        await channel.send(to, Reply("x" * 5000))
+    finally:
+        await channel.stop()
+    photo, document = api.called("sendPhoto")[-1], api.called("sendDocument")[-1]
+    assert photo.params["caption"] == "Biểu đồ xếp hạng" and photo.files["photo"] == b"png"
+    assert document.params["caption"] == "Bảng điểm" and document.files["document"] == b"xlsx"
+    assert [len(t) for t in api.texts_to(3003)[-2:]] == [4096, 904]

@@ -151,19 +151,25 @@ class TelegramChannel:
         message = update.message
         if message is None:
             return None
-        attachment = await self._download(message.document) if message.document else None
+        attachment = None
+        if message.document:
+            attachment = await self._download(message.document, message.document.file_name)
+        elif message.photo:  # the largest size Telegram offers
+            attachment = await self._download(message.photo[-1], f"photo-{message.message_id}.jpg")
         text = message.text or message.caption
         if text is None and attachment is None:
             return None
         return Incoming(**base, text=text, attachment=attachment)
 
-    async def _download(self, document) -> Attachment | None:
-        name = document.file_name or "file"
-        if document.file_size and document.file_size > MAX_DOWNLOAD:
-            return Attachment(name, b"", document.mime_type, size=document.file_size)
-        file = await document.get_file()
-        data = bytes(await file.download_as_bytearray())
-        return Attachment(name, data, document.mime_type)
+    async def _download(self, media, file_name: str | None) -> Attachment:
+        name = file_name or "file"
+        mime = getattr(media, "mime_type", None) or (
+            "image/jpeg" if name.endswith(".jpg") else None
+        )
+        if media.file_size and media.file_size > MAX_DOWNLOAD:
+            return Attachment(name, b"", mime, size=media.file_size)
+        file = await media.get_file()
+        return Attachment(name, bytes(await file.download_as_bytearray()), mime)
 
     # -- outgoing -----------------------------------------------------------------------------
 
