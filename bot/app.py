@@ -12,6 +12,7 @@ from typing import TextIO
 
 from bot.channels.console import ConsoleChannel
 from bot.config import LOCALES, Settings
+from bot.i18n import t
 from bot.services.conversations import Conversations
 from bot.services.demo import seed_demo
 from bot.services.membership import Membership
@@ -80,6 +81,7 @@ async def run_console(
         if lines is not None:
             await channel.run(lines)
         else:
+            out.write(t(settings.default_locale, "console.hello") + "\n")
             loop = asyncio.get_running_loop()
             while line := await loop.run_in_executor(None, sys.stdin.readline):
                 await channel.feed(line)

@@ -8,12 +8,16 @@ from bot.domain.policy import Action
 from bot.render import text as render
 
 from .context import Ctx
+from .onboarding import private_only
 
 MAX_CLUSTER_FILE_KB = 256
 
 
 async def invites(ctx: Ctx, args: list[str]) -> list[Reply]:
     caller = ctx.member
+    caller.require(Action.MANAGE_INVITES)
+    if not ctx.incoming.is_private:
+        return private_only(ctx)  # codes shown in a group would let anyone join as any unit
     views = await ctx.services.membership.invites(by=caller)
     link = lambda code: ctx.services.join_link(ctx.incoming.channel, code)  # noqa: E731
     return ctx.say(

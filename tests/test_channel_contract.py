@@ -25,15 +25,21 @@ def test_action_data_round_trips_and_stays_under_64_bytes():
         encode("lang", "x" * 70)
 
 
-@pytest.mark.parametrize("data", ["", "garbage", "2:lang:en", "1:lang", "1:lang:en:extra",
-                                  "1:nosuch:x", "1:" + "a" * 70])
+@pytest.mark.parametrize(
+    "data", ["", "garbage", "2:lang:en", "1:lang", "1:lang:en:extra", "1:nosuch:x", "1:" + "a" * 70]
+)
 def test_stale_or_forged_action_data_decodes_to_nothing(data):
     assert decode(data) is None
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("/members", ("members", [])), ("/Members@thidua_bot", ("members", [])),
-    ("/start  ABCD2345 ", ("start", ["ABCD2345"])), ("hello", None),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("/members", ("members", [])),
+        ("/Members@thidua_bot", ("members", [])),
+        ("/start  ABCD2345 ", ("start", ["ABCD2345"])),
+        ("hello", None),
+    ],
+)
 def test_commands_are_parsed_with_bot_suffix_and_arguments(text, expected):
     assert parse_command(text) == expected

@@ -289,3 +289,12 @@ async def test_photos_are_received_and_files_are_sent(tg_settings, api):
     assert photo.params["caption"] == "Biểu đồ xếp hạng" and photo.files["photo"] == b"png"
     assert document.params["caption"] == "Bảng điểm" and document.files["document"] == b"xlsx"
     assert [len(t) for t in api.texts_to(3003)[-2:]] == [4096, 904]
+
+
+async def test_invite_codes_are_never_listed_in_a_group(tg_settings, api):
+    async with running(tg_settings, api):
+        await api.send_text(3003, "/start DEMO-SECRETARIAT")
+        await _reply(api, 3003, 1)
+        await api.send_text(3003, "/invites", chat_id=-100500, chat_type="group")
+        reply = await _reply(api, -100500, 1)
+    assert "DEMO-" not in reply and "tin nhắn riêng" in reply

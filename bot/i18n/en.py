@@ -83,6 +83,7 @@ MESSAGES: dict[str, str] = {
     "cluster_file.unknown_unit": "cluster {cluster}: “{field}” is {code}, which is not among the units",
     "cluster_file.bad_awards": "cluster {cluster}: the awards list is not valid",
     # console channel
+    "console.hello": "thidua – demo console with the sample cluster. Type: @CTO /start (chair), @secretariat /invites (secretariat), @lan /start DEMO-AGG (a newcomer); Ctrl+D to quit.",
     "console.bad_line": "! Invalid line: “{line}”. Use: @handle text | @handle [button] | !time 2026-12-01T08:00 | # comment",
     "console.no_button": "! @{handle} has no button “{button}” in the latest message.",
     "console.no_file": "! Cannot read file {path}.",

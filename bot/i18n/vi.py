@@ -92,6 +92,7 @@ MESSAGES: dict[str, str] = {
     "cluster_file.unknown_unit": "cụm {cluster}: “{field}” là {code}, không có trong danh sách đơn vị",
     "cluster_file.bad_awards": "cụm {cluster}: danh sách danh hiệu (awards) không hợp lệ",
     # console channel
+    "console.hello": "thidua – bảng điều khiển thử nghiệm với cụm mẫu. Gõ: @CTO /start (cụm trưởng), @secretariat /invites (thư ký), @lan /start DEMO-AGG (người mới); Ctrl+D để thoát.",
     "console.bad_line": "! Dòng không hợp lệ: “{line}”. Dùng: @tên nội dung | @tên [số nút] | !time 2026-12-01T08:00 | # ghi chú",
     "console.no_button": "! @{handle} không có nút “{button}” trong tin nhắn gần nhất.",
     "console.no_file": "! Không đọc được tệp {path}.",
