@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from bot.app import App, configure_logging, run_console
 from bot.config import Settings, SettingsError, load_settings
-from bot.domain.errors import ClusterFileInvalid, DomainError
+from bot.domain.errors import DomainError, FileInvalid
 from bot.i18n import t
 from bot.render import text as render
 from scheduler.clock import SystemClock
@@ -90,8 +90,8 @@ async def _admin(settings: Settings, command: str, args: argparse.Namespace) -> 
                 cluster = next(c for c in await membership.clusters() if c.key == key)
                 print(render.invites(locale, cluster.name, cluster.timezone, views, link) + "\n")
         return 0
-    except ClusterFileInvalid as error:
-        print(render.cluster_file_problems(locale, error), file=sys.stderr)
+    except FileInvalid as error:
+        print(render.file_problems(locale, error), file=sys.stderr)
         return 1
     except DomainError as error:
         print(t(locale, error.key, **error.params), file=sys.stderr)

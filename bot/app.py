@@ -10,16 +10,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TextIO
 
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.channels.base import Channel
 from bot.channels.console import ConsoleChannel
 from bot.config import LOCALES, Settings
 from bot.i18n import t
 from bot.services.conversations import Conversations
+from bot.services.deadlines import Deadlines
 from bot.services.demo import seed_demo
 from bot.services.membership import Membership
 from bot.services.updates import UpdateLog
 from handlers.context import Services
+from handlers.notices import ChatNotices
 from handlers.router import Router, command_menu
 from scheduler.clock import Clock, ShiftableClock
+from scheduler.engine import ReminderEngine
+from scheduler.outbox import OutboxDispatcher
 from storage.db import Database
 
 log = logging.getLogger("thidua")
@@ -40,10 +47,29 @@ class App:
             clock=clock,
             membership=Membership(db, clock, settings),
             conversations=Conversations(db, clock),
+            deadlines=Deadlines(db, clock, settings, ChatNotices()),
         )
         return cls(db, services, Router(services), UpdateLog(db, clock))
 
+    async def start_engine(
+        self, channels: dict[str, Channel], *, scheduled: bool = True
+    ) -> ReminderEngine:
+        """Start the reminder engine: catch up on what is due, then arm the next wake-up."""
+        services = self.services
+        outbox = OutboxDispatcher(
+            self.db,
+            services.clock,
+            channels,
+            on_undeliverable=services.deadlines.report_undeliverable,
+        )
+        scheduler = AsyncIOScheduler(timezone="UTC") if scheduled else None
+        services.engine = ReminderEngine(services.deadlines, outbox, services.clock, scheduler)
+        await services.engine.start()
+        return services.engine
+
     async def close(self) -> None:
+        if self.services.engine is not None:
+            await self.services.engine.stop()
         await self.db.close()
 
 
@@ -60,6 +86,7 @@ def configure_logging(settings: Settings) -> None:
     )
     # httpx logs every request URL, and a Bot API URL holds the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 async def run_console(
@@ -78,6 +105,11 @@ async def run_console(
             await seed_demo(app.services.membership)
         channel = ConsoleChannel(out, clock, settings.timezone, settings.default_locale)
         await channel.start(app.router.dispatch)
+        # A script is replayed in a fixed order: the engine runs when the clock moves and after
+        # each message, never in the background; an interactive session also gets real timers.
+        engine = await app.start_engine({channel.name: channel}, scheduled=lines is None)
+        channel.on_time_moved.append(engine.tick)
+        channel.after_delivery.append(engine.tick)
         if lines is not None:
             await channel.run(lines)
         else:

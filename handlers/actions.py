@@ -15,6 +15,13 @@ MAX_BYTES = 64
 KINDS: dict[str, int] = {
     "lang": 1,  # choose a language: vi | en
     "menu": 1,  # open a main-menu entry: members | help | lang
+    "done": 1,  # my unit has reported: deadline id
+    "dl": 1,  # show a deadline: id
+    "dlok": 2,  # secretariat confirms a unit's report: deadline id, unit id
+    "dlre": 2,  # secretariat reopens a unit: deadline id, unit id
+    "dlmv": 1,  # secretariat moves a deadline: id (then types the new due time)
+    "dlcx": 2,  # secretariat cancels a deadline: id, ask | yes
+    "dlnew": 1,  # a choice in the /deadline flow: all | create | monthly | abort
 }
 
 

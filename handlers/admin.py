@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from bot.channels.base import Reply
-from bot.domain.errors import InvalidInput
-from bot.domain.policy import Action
+from bot.domain.errors import Forbidden, InvalidInput
+from bot.domain.policy import Action, may
 from bot.render import text as render
 
+from . import deadlines
 from .context import Ctx
 from .onboarding import private_only
 
@@ -34,9 +35,11 @@ async def revoke(ctx: Ctx, args: list[str]) -> list[Reply]:
     return ctx.say(ctx.t("invites.revoked_ok", code=view.invite.code))
 
 
-async def cluster_file_received(ctx: Ctx) -> list[Reply]:
+async def file_received(ctx: Ctx) -> list[Reply]:
+    """A YAML file from the secretariat: a calendar of deadlines or the cluster list."""
     caller = ctx.member
-    caller.require(Action.IMPORT_CLUSTER)
+    if not (may(caller.roles, Action.IMPORT_CLUSTER) or may(caller.roles, Action.MANAGE_DEADLINES)):
+        raise Forbidden()
     attachment = ctx.incoming.attachment
     if not attachment.file_name.lower().endswith((".yaml", ".yml")):
         raise InvalidInput("import.not_yaml")
@@ -46,5 +49,14 @@ async def cluster_file_received(ctx: Ctx) -> list[Reply]:
         text = attachment.data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidInput("import.not_text") from None
+    if _top_level_key(text) == "calendar":
+        return await deadlines.calendar_received(ctx, text)
     reports = await ctx.services.membership.import_cluster_file(text, by=caller)
     return ctx.say(render.import_reports(ctx.locale, reports))
+
+
+def _top_level_key(text: str) -> str | None:
+    for line in text.splitlines():
+        if line and not line[0].isspace() and not line.startswith("#") and ":" in line:
+            return line.split(":", 1)[0].strip()
+    return None

@@ -10,8 +10,10 @@ from bot.config import Settings
 from bot.domain.errors import NotAMember
 from bot.i18n import t
 from bot.services.conversations import Conversations
+from bot.services.deadlines import Deadlines
 from bot.services.membership import Caller, Membership
 from scheduler.clock import Clock
+from scheduler.engine import ReminderEngine
 
 
 @dataclass
@@ -20,6 +22,8 @@ class Services:
     clock: Clock
     membership: Membership
     conversations: Conversations
+    deadlines: Deadlines
+    engine: ReminderEngine | None = None  # set once channels run; re-armed after changes
     # channel name -> how an invite code becomes a join link there (Telegram: a deep link)
     join_links: dict[str, Callable[[str], str]] = field(default_factory=dict)
     # channel name -> link that opens the private chat with the bot (for steps kept private)

@@ -8,12 +8,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.channels.base import Incoming, Reply
-from bot.domain.errors import ClusterFileInvalid, DomainError, NotAMember
+from bot.domain.errors import DomainError, FileInvalid, NotAMember
 from bot.domain.policy import Action, may
 from bot.i18n import t
 from bot.render import text as render
 
-from . import admin, onboarding
+from . import admin, deadlines, onboarding
 from .actions import decode
 from .context import Ctx, Services
 
@@ -52,6 +52,10 @@ COMMANDS: tuple[Command, ...] = (
     Command("lang", "ngonngu", "cmd.lang", onboarding.language, Action.SET_LANGUAGE),
     Command("invites", "mamoi", "cmd.invites", admin.invites, Action.MANAGE_INVITES),
     Command("revoke", "thuhoi", "cmd.revoke", admin.revoke, Action.MANAGE_INVITES),
+    Command(
+        "deadlines", "hannop", "cmd.deadlines", deadlines.list_deadlines, Action.VIEW_DEADLINES
+    ),
+    Command("deadline", "taohan", "cmd.deadline", deadlines.new_deadline, Action.MANAGE_DEADLINES),
     Command("cancel", "huy", "cmd.cancel", onboarding.cancel),
 )
 _BY_NAME = {n: c for c in COMMANDS for n in (c.name, c.alias) if n}
@@ -73,11 +77,28 @@ async def _menu(ctx: Ctx, entry: str) -> list[Reply]:
 BUTTONS: dict[str, Callable[..., Awaitable[list[Reply]]]] = {
     "lang": onboarding.choose_language,
     "menu": _menu,
+    "done": deadlines.mark_done,
+    "dl": deadlines.show_deadline,
+    "dlok": deadlines.confirm_pressed,
+    "dlre": deadlines.reopen_pressed,
+    "dlmv": deadlines.move_pressed,
+    "dlcx": deadlines.cancel_pressed,
+    "dlnew": deadlines.new_deadline_choice,
 }
 
 # Conversation steps that wait for typed text: (flow, step) -> handler(ctx, text).
 STEPS: dict[tuple[str, str], Callable[[Ctx, str], Awaitable[list[Reply]]]] = {
     ("join", "code"): onboarding.join_code_typed,
+    ("deadline", "title"): deadlines.title_typed,
+    ("deadline", "due"): deadlines.due_typed,
+    ("deadline", "units"): deadlines.units_typed,
+    ("deadline_move", "due"): deadlines.new_due_typed,
+    ("report", "file"): deadlines.report_text_received,
+}
+
+# Conversation steps that wait for a file: (flow, step) -> handler(ctx, step).
+FILE_STEPS = {
+    ("report", "file"): deadlines.report_file_received,
 }
 
 
@@ -100,8 +121,8 @@ class Router:
         try:
             try:
                 return await self._route(ctx)
-            except ClusterFileInvalid as error:
-                return ctx.say(render.cluster_file_problems(ctx.locale, error))
+            except FileInvalid as error:
+                return ctx.say(render.file_problems(ctx.locale, error))
             except DomainError as error:
                 return ctx.say(ctx.t(error.key, **error.params))
         except Exception:
@@ -122,10 +143,13 @@ class Router:
             if found is None:
                 return ctx.say(ctx.t("error.unknown_command", command=name[:32]))
             return await found.run(ctx, args)
+        step = await self.services.conversations.current(incoming.channel, incoming.user_id)
         if incoming.attachment is not None:
-            return await admin.cluster_file_received(ctx)
+            file_handler = FILE_STEPS.get((step.flow, step.step)) if step else None
+            if file_handler is not None:
+                return await file_handler(ctx, step)
+            return await admin.file_received(ctx)
         if incoming.text:
-            step = await self.services.conversations.current(incoming.channel, incoming.user_id)
             handler = STEPS.get((step.flow, step.step)) if step else None
             if handler is not None:
                 return await handler(ctx, incoming.text)

@@ -44,6 +44,7 @@ class FakeBotApi:
         self.pending: list[dict] = []  # updates not yet confirmed by an offset
         self.fail: dict[str, list[int]] = {}  # method -> retry_after values to answer with 429
         self.files: dict[str, bytes] = {}
+        self.blocked: set[int] = set()  # chats whose user blocked the bot: 403 on every send
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(100)
         self._changed = asyncio.Condition()
@@ -210,6 +211,15 @@ class FakeBotApi:
                     "parameters": {"retry_after": retry_after},
                 },
                 429,
+            )
+        if method.startswith("send") and int(params.get("chat_id", 0)) in self.blocked:
+            return JSONResponse(
+                {
+                    "ok": False,
+                    "error_code": 403,
+                    "description": "Forbidden: bot was blocked by the user",
+                },
+                403,
             )
         if method == "getUpdates":
             return JSONResponse({"ok": True, "result": await self._get_updates(params)})

@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.domain.cluster_file import parse_cluster_file
-from bot.domain.errors import ClusterFileInvalid
+from bot.domain.errors import FileInvalid
 from bot.domain.invites import ALPHABET, new_code, normalize_code
 from bot.domain.models import Invite, Member, Period, Role
 
@@ -117,7 +117,7 @@ clusters:
   - key: cum-b
     units: []
 """
-    with pytest.raises(ClusterFileInvalid) as caught:
+    with pytest.raises(FileInvalid) as caught:
         parse_cluster_file(text)
     keys = [key for key, _ in caught.value.problems]
     assert keys == [
@@ -142,6 +142,6 @@ clusters:
     ],
 )
 def test_cluster_file_that_is_not_a_cluster_list_is_refused(text, key):
-    with pytest.raises(ClusterFileInvalid) as caught:
+    with pytest.raises(FileInvalid) as caught:
         parse_cluster_file(text)
     assert caught.value.problems[0][0] == key

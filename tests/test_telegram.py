@@ -298,3 +298,37 @@ async def test_invite_codes_are_never_listed_in_a_group(tg_settings, api):
         await api.send_text(3003, "/invites", chat_id=-100500, chat_type="group")
         reply = await _reply(api, -100500, 1)
     assert "DEMO-" not in reply and "tin nhắn riêng" in reply
+
+
+async def test_a_recipient_who_blocked_the_bot_is_reported_once_and_not_retried(tg_settings, api):
+    async with running(tg_settings, api):
+        await api.send_text(AGG_REP, "/start DEMO-AGG")
+        await api.send_text(3003, "/start DEMO-SECRETARIAT")
+        await _reply(api, 3003, 1)
+        api.blocked.add(AGG_REP)
+        await api.send_text(3003, "/deadline")
+        await api.send_text(3003, "Báo cáo tháng 12")
+        await api.send_text(3003, "20/12/2030 17:00")
+        await api.send_text(3003, "AGG")
+        await _reply(api, 3003, 5)
+        await api.press(3003, 600, "1:dlnew:create")
+        await api.wait_for(
+            lambda: any("Không gửi được tin nhắn tới" in t for t in api.texts_to(3003))
+        )
+        attempts = len(
+            [
+                c
+                for c in api.calls
+                if c.method == "sendMessage" and int(c.params["chat_id"]) == AGG_REP
+            ]
+        )
+    app = await App.open(tg_settings, SystemClock())
+    async with app.db.conn.execute(
+        "SELECT state, attempts FROM outbox WHERE member_id = (SELECT id FROM members WHERE external_id = ?)",
+        (str(AGG_REP),),
+    ) as cursor:
+        rows = [tuple(r) for r in await cursor.fetchall()]
+    await app.close()
+    assert rows == [("failed", 1)]
+    assert attempts == 1  # the welcome, before the block; the refused reminder was not retried
+    assert sum("Không gửi được tin nhắn tới" in t for t in api.texts_to(3003)) == 1

@@ -65,6 +65,35 @@ class Reply:
     to: Address | None = None  # None: the chat the incoming message came from
 
 
+class Undeliverable(Exception):
+    """The platform refuses this recipient for good (e.g. the person blocked the bot)."""
+
+
+class DeliveryFailed(Exception):
+    """A passing failure (network, server error): worth retrying later."""
+
+
+def reply_to_dict(reply: Reply) -> dict:
+    """A text reply as JSON-able data, for the outbox."""
+    return {
+        "text": reply.text,
+        "buttons": [
+            [{"label": b.label, "action": b.action, "url": b.url} for b in row]
+            for row in reply.buttons
+        ],
+    }
+
+
+def reply_from_dict(data: dict) -> Reply:
+    return Reply(
+        text=data["text"],
+        buttons=tuple(
+            tuple(Button(b["label"], b.get("action", ""), b.get("url")) for b in row)
+            for row in data.get("buttons", [])
+        ),
+    )
+
+
 @dataclass(frozen=True)
 class Sent:
     address: Address

@@ -38,7 +38,8 @@ class ConsoleChannel:
         self._refs = itertools.count(1)
         self._last_buttons: dict[str, tuple[str, list[Button]]] = {}
         self._dispatch: Dispatch | None = None
-        self.on_time_moved: list[Callable[[], Awaitable[None]]] = []
+        self.on_time_moved: list[Callable[[], Awaitable[object]]] = []
+        self.after_delivery: list[Callable[[], Awaitable[object]]] = []  # e.g. drain the outbox
 
     async def start(self, dispatch: Dispatch) -> None:
         self._dispatch = dispatch
@@ -84,6 +85,8 @@ class ConsoleChannel:
             target = reply.to or incoming.address
             edit_ref = incoming.message_ref if target == incoming.address else None
             await self.send(target, reply, edit_ref=edit_ref)
+        for callback in self.after_delivery:
+            await callback()
 
     async def run(self, lines: Iterable[str]) -> None:
         for line in lines:

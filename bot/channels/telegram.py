@@ -26,7 +26,17 @@ from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
 from bot.config import LOCALES, Settings
 
-from .base import Address, Attachment, Dispatch, Incoming, Reply, Sent, split_text
+from .base import (
+    Address,
+    Attachment,
+    DeliveryFailed,
+    Dispatch,
+    Incoming,
+    Reply,
+    Sent,
+    Undeliverable,
+    split_text,
+)
 
 NAME = "telegram"
 MAX_TEXT = 4096
@@ -129,7 +139,10 @@ class TelegramChannel:
         for reply in await self._dispatch(incoming):
             target = reply.to or incoming.address
             edit_ref = incoming.message_ref if target == incoming.address else None
-            await self.send(target, reply, edit_ref=edit_ref)
+            try:
+                await self.send(target, reply, edit_ref=edit_ref)
+            except (Undeliverable, DeliveryFailed) as error:
+                log.warning("reply to chat %s not delivered: %s", target.chat_id, error)
 
     async def _incoming(self, update: Update) -> Incoming | None:
         user = update.effective_user
@@ -194,9 +207,10 @@ class TelegramChannel:
                 return Sent(address, str(message.message_id))
             message = await self._send_text(chat_id, reply.text, markup)
             return Sent(address, str(message.message_id))
-        except Forbidden:
-            log.warning("chat %s blocked the bot; message not delivered", chat_id)
-            return Sent(address, "")
+        except Forbidden as error:
+            raise Undeliverable(str(error)) from None
+        except TelegramError as error:
+            raise DeliveryFailed(str(error)) from None
 
     async def _send_text(self, chat_id: int, text: str, markup):
         parts = split_text(text, MAX_TEXT)
@@ -250,6 +264,7 @@ async def run_telegram(
         await channel.start(app.router.dispatch)
         app.services.join_links[NAME] = channel.join_link
         app.services.private_links[NAME] = channel.private_link
+        await app.start_engine({NAME: channel})
         if settings.webhook_url:
             await serve_webhook(channel, settings, stop)
         else:

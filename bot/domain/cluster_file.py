@@ -7,7 +7,7 @@ import re
 import yaml
 from pydantic import BaseModel, ConfigDict
 
-from .errors import ClusterFileInvalid
+from .errors import FileInvalid
 
 _CODE = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
 _KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -35,16 +35,16 @@ Problem = tuple[str, dict[str, object]]
 
 
 def parse_cluster_file(text: str) -> list[ClusterSpec]:
-    """Parse and validate; raise ClusterFileInvalid listing every problem found."""
+    """Parse and validate; raise FileInvalid listing every problem found."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 0
-        raise ClusterFileInvalid([("cluster_file.not_yaml", {"line": line})]) from None
+        raise FileInvalid([("cluster_file.not_yaml", {"line": line})]) from None
     raw_clusters = data.get("clusters") if isinstance(data, dict) else None
     if not isinstance(raw_clusters, list) or not raw_clusters:
-        raise ClusterFileInvalid([("cluster_file.no_clusters", {})])
+        raise FileInvalid([("cluster_file.no_clusters", {})])
 
     problems: list[Problem] = []
     specs: list[ClusterSpec] = []
@@ -58,7 +58,7 @@ def parse_cluster_file(text: str) -> list[ClusterSpec]:
         seen_keys.add(spec.key)
         specs.append(spec)
     if problems:
-        raise ClusterFileInvalid(problems)
+        raise FileInvalid(problems)
     return specs
 
 

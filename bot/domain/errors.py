@@ -38,11 +38,11 @@ class AlreadyMember(DomainError):
     key = "join.already_member"
 
 
-class ClusterFileInvalid(DomainError):
-    """Every problem of an imported cluster file, listed at once."""
+class FileInvalid(DomainError):
+    """Every problem of an uploaded file (cluster list, calendar), listed at once."""
 
-    key = "cluster_file.invalid"
-
-    def __init__(self, problems: list[tuple[str, dict[str, object]]]) -> None:
-        super().__init__(self.key, count=len(problems))
+    def __init__(
+        self, problems: list[tuple[str, dict[str, object]]], key: str = "cluster_file.invalid"
+    ) -> None:
+        super().__init__(key, count=len(problems))
         self.problems = problems

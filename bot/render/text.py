@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.domain.errors import ClusterFileInvalid
+from bot.domain.errors import FileInvalid
 from bot.domain.models import Role
 from bot.i18n import t
 from bot.services.membership import Caller, ImportReport, InviteView, Roster
@@ -143,7 +143,7 @@ def import_reports(locale: str, reports: list[ImportReport]) -> str:
     )
 
 
-def cluster_file_problems(locale: str, error: ClusterFileInvalid) -> str:
+def file_problems(locale: str, error: FileInvalid) -> str:
     lines = [t(locale, error.key, **error.params)]
     lines += [f"• {t(locale, key, **params)}" for key, params in error.problems]
     return "\n".join(lines)

@@ -1,0 +1,190 @@
+"""Deadlines (hạn báo cáo): due times typed by people, unit status, recurrence, calendar files."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+from .errors import FileInvalid, InvalidInput
+from .reminders import ReminderPolicy
+
+DEFAULT_DUE_TIME = time(17, 0)  # end of the office day
+MONTHLY = "monthly"
+
+
+class DeadlineState(StrEnum):
+    OPEN = "open"
+    CANCELLED = "cancelled"
+
+
+class UnitStatus(StrEnum):
+    DONE = "done"  # reported on time
+    LATE = "late"  # reported after the due time
+    PENDING = "pending"  # not yet, still in time
+    OVERDUE = "overdue"  # not yet, and the due time has passed
+
+
+class Deadline(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    cluster_id: int
+    title: str
+    due_at: datetime
+    revision: int = 1
+    status: DeadlineState = DeadlineState.OPEN
+    policy: ReminderPolicy | None = None
+    scoring_round: str | None = None
+    recurrence: str | None = None
+    unit_ids: frozenset[int] = frozenset()
+
+
+class Completion(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    deadline_id: int
+    unit_id: int
+    done_at: datetime
+    by_member: int | None = None
+    file_name: str | None = None
+    confirmed_at: datetime | None = None
+
+
+def unit_status(deadline: Deadline, completion: Completion | None, now: datetime) -> UnitStatus:
+    if completion is not None:
+        return UnitStatus.DONE if completion.done_at <= deadline.due_at else UnitStatus.LATE
+    return UnitStatus.OVERDUE if now >= deadline.due_at else UnitStatus.PENDING
+
+
+_DATE = re.compile(
+    r"^\s*(?P<d>\d{1,2})[/.-](?P<m>\d{1,2})(?:[/.-](?P<y>\d{4}))?"
+    r"(?:\s+(?:lúc\s+)?(?P<H>\d{1,2})[:hg](?P<M>\d{2})?)?\s*$",
+    re.IGNORECASE,
+)
+_ISO = re.compile(r"^\s*\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2})?\s*$")
+
+
+def parse_due(text: str, timezone: str, now: datetime) -> datetime:
+    """'30/11/2026 17:00', '30/11 9h', '2026-11-30T17:00' → aware UTC-comparable datetime in the
+    cluster's zone. Without a year: this year, or next year when that day has passed. Without a
+    time: 17:00. A due time in the past is refused."""
+    tz = ZoneInfo(timezone)
+    local_now = now.astimezone(tz)
+    if _ISO.match(text):
+        parsed = datetime.fromisoformat(text.strip())
+        due = (
+            parsed
+            if "T" in text or " " in text.strip()
+            else datetime.combine(parsed.date(), DEFAULT_DUE_TIME)
+        )
+        due = due.replace(tzinfo=tz)
+    else:
+        match = _DATE.match(text)
+        if match is None:
+            raise InvalidInput("deadline.bad_due", text=text.strip()[:40])
+        day, month = int(match["d"]), int(match["m"])
+        hour = int(match["H"]) if match["H"] else DEFAULT_DUE_TIME.hour
+        minute = int(match["M"]) if match["M"] else (0 if match["H"] else DEFAULT_DUE_TIME.minute)
+        year = int(match["y"]) if match["y"] else local_now.year
+        try:
+            due = datetime(year, month, day, hour, minute, tzinfo=tz)
+            if not match["y"] and due <= local_now:
+                due = due.replace(year=year + 1)
+        except ValueError:
+            raise InvalidInput("deadline.bad_due", text=text.strip()[:40]) from None
+    if due <= local_now:
+        raise InvalidInput("deadline.due_past", text=text.strip()[:40])
+    return due
+
+
+def next_occurrence(due_at: datetime, recurrence: str | None, timezone: str) -> datetime | None:
+    """The next due time of a recurring deadline: monthly keeps the day (clamped to the month's
+    length) and the local time."""
+    if recurrence != MONTHLY:
+        return None
+    local = due_at.astimezone(ZoneInfo(timezone))
+    year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
+    day = min(local.day, calendar.monthrange(year, month)[1])
+    return local.replace(year=year, month=month, day=day)
+
+
+class CalendarEntry(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    title: str
+    due_at: datetime
+    unit_codes: tuple[str, ...] | None = None  # None: every unit
+    scoring_round: str | None = None
+    recurrence: str | None = None
+
+
+Problem = tuple[str, dict[str, object]]
+
+
+def parse_calendar(
+    text: str, timezone: str, now: datetime
+) -> tuple[list[CalendarEntry], list[Problem]]:
+    """A calendar file (format of calendar-example.yaml): `calendar: [{title, due: "MM-DD" or
+    "YYYY-MM-DD", time: "17:00", units: [codes], scoring_round, every: month}]`, optional `year`.
+    Returns the entries to create and the entries skipped because their date has passed; raises
+    FileInvalid listing every malformed entry."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        raise FileInvalid([("calendar.not_yaml", {})], "calendar.invalid") from None
+    entries = data.get("calendar") if isinstance(data, dict) else None
+    if not isinstance(entries, list) or not entries:
+        raise FileInvalid([("calendar.empty", {})], "calendar.invalid")
+    tz = ZoneInfo(timezone)
+    year = data.get("year") or now.astimezone(tz).year
+    problems: list[Problem] = []
+    created: list[CalendarEntry] = []
+    skipped: list[Problem] = []
+    for position, raw in enumerate(entries, start=1):
+        if not isinstance(raw, dict) or not str(raw.get("title") or "").strip():
+            problems.append(("calendar.no_title", {"position": position}))
+            continue
+        title = str(raw["title"]).strip()
+        due_text = str(raw.get("due") or "")
+        try:
+            day = date.fromisoformat(due_text if len(due_text) == 10 else f"{year}-{due_text}")
+            at = time.fromisoformat(str(raw["time"])) if raw.get("time") else DEFAULT_DUE_TIME
+        except ValueError:
+            problems.append(("calendar.bad_due", {"position": position, "title": title}))
+            continue
+        units = raw.get("units")
+        if units is not None and (not isinstance(units, list) or not units):
+            problems.append(("calendar.bad_units", {"position": position, "title": title}))
+            continue
+        every = raw.get("every")
+        if every not in (None, "month"):
+            problems.append(("calendar.bad_every", {"position": position, "title": title}))
+            continue
+        due = datetime.combine(day, at, tzinfo=tz)
+        if due <= now:
+            skipped.append(
+                ("calendar.skipped_past", {"title": title, "date": day.strftime("%d/%m/%Y")})
+            )
+            continue
+        created.append(
+            CalendarEntry(
+                title=title,
+                due_at=due,
+                unit_codes=tuple(str(u).upper() for u in units) if units else None,
+                scoring_round=str(raw["scoring_round"]) if raw.get("scoring_round") else None,
+                recurrence=MONTHLY if every == "month" else None,
+            )
+        )
+    if problems:
+        raise FileInvalid(problems, "calendar.invalid")
+    return created, skipped
+
+
+def days_between(earlier: datetime, later: datetime) -> int:
+    return max(0, (later - earlier) // timedelta(days=1))

@@ -1,0 +1,313 @@
+"""Deadlines in chat: /deadlines for everyone, the /deadline flow and board for the secretariat,
+"Đã nộp" for units, and the optional report file."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.channels.base import Button, Reply, rows
+from bot.domain.deadlines import parse_due
+from bot.domain.errors import InvalidInput
+from bot.domain.models import Role
+from bot.domain.policy import Action, may
+from bot.render import deadlines as render
+from bot.render.text import local_time
+from bot.services.conversations import Step
+from bot.services.deadlines import Board
+
+from .actions import encode
+from .context import Ctx
+from .onboarding import private_only
+
+NEW_TITLE = Step("deadline", "title")
+MAX_REPORT_MB = 20
+
+
+def _manager(ctx: Ctx) -> bool:
+    return may(ctx.member.roles, Action.MANAGE_DEADLINES)
+
+
+async def _remember(ctx: Ctx, step: Step) -> None:
+    await ctx.services.conversations.expect(ctx.incoming.channel, ctx.incoming.user_id, step)
+
+
+async def _forget(ctx: Ctx) -> None:
+    await ctx.services.conversations.finish(ctx.incoming.channel, ctx.incoming.user_id)
+
+
+async def _rearm(ctx: Ctx) -> None:
+    if ctx.services.engine is not None:
+        await ctx.services.engine.poke()
+
+
+# -- everyone -----------------------------------------------------------------------------------
+
+
+async def list_deadlines(ctx: Ctx, args: list[str]) -> list[Reply]:
+    caller = ctx.member
+    boards = await ctx.services.deadlines.boards(caller)
+    if _manager(ctx) or caller.unit is None:
+        text = render.cluster_view(ctx.locale, boards)
+        buttons = rows(
+            [(str(i), encode("dl", str(b.deadline.id))) for i, b in enumerate(boards, start=1)]
+        )
+        return ctx.say(text, _chunk(buttons))
+    text = render.unit_view(ctx.locale, boards, caller.unit.id, caller.unit.name)
+    owed = [
+        (i, b) for i, b in enumerate(boards, start=1) if _row(b, caller.unit.id).completion is None
+    ]
+    buttons = rows(
+        [(f"{ctx.t('button.done')} {i}", encode("done", str(b.deadline.id))) for i, b in owed]
+    )
+    return ctx.say(text, _chunk(buttons))
+
+
+async def show_deadline(ctx: Ctx, deadline_id: str, *, edit: bool = False) -> list[Reply]:
+    board = await ctx.services.deadlines.board(ctx.member, _id(deadline_id))
+    return _detail(ctx, board, edit=edit)
+
+
+def _detail(ctx: Ctx, board: Board, *, edit: bool = False) -> list[Reply]:
+    caller = ctx.member
+    deadline_id = str(board.deadline.id)
+    if _manager(ctx):
+        text = render.detail(ctx.locale, board)
+        actions = [
+            Button(ctx.t("button.move"), encode("dlmv", deadline_id)),
+            Button(ctx.t("button.cancel_deadline"), encode("dlcx", deadline_id, "ask")),
+        ]
+        confirm = [
+            Button(f"✓ {r.unit.code}", encode("dlok", deadline_id, str(r.unit.id)))
+            for r in board.rows
+            if r.completion and not r.completion.confirmed_at
+        ]
+        reopen = [
+            Button(f"↺ {r.unit.code}", encode("dlre", deadline_id, str(r.unit.id)))
+            for r in board.rows
+            if r.completion
+        ]
+        buttons = (tuple(actions), *_chunk((tuple(confirm),)), *_chunk((tuple(reopen),)))
+        return ctx.say(text, tuple(row for row in buttons if row), edit=edit)
+    unit_id = caller.member.unit_id
+    text = render.detail(ctx.locale, board, unit_id=unit_id if unit_id else None)
+    row = _row(board, unit_id) if unit_id else None
+    buttons = ()
+    if row is not None and row.completion is None and Role.UNIT_REP in caller.roles:
+        buttons = rows([(ctx.t("button.done"), encode("done", deadline_id))])
+    return ctx.say(text, buttons, edit=edit)
+
+
+async def mark_done(ctx: Ctx, deadline_id: str) -> list[Reply]:
+    board = await ctx.services.deadlines.mark_done(ctx.member, _id(deadline_id))
+    await _remember(ctx, Step("report", "file", {"deadline": board.deadline.id}))
+    return ctx.say(ctx.t("deadline.done_ok", unit=ctx.member.unit.name, title=board.deadline.title))
+
+
+async def report_file_received(ctx: Ctx, step: Step) -> list[Reply]:
+    attachment = ctx.incoming.attachment
+    if attachment.byte_size > MAX_REPORT_MB * 1024 * 1024 or not attachment.data:
+        raise InvalidInput("import.too_large", limit=MAX_REPORT_MB * 1024)
+    deadline_id = step.data["deadline"]
+    await ctx.services.deadlines.attach_report(
+        ctx.member, deadline_id, attachment.file_name, attachment.data
+    )
+    await _forget(ctx)
+    board = await ctx.services.deadlines.board(ctx.member, deadline_id)
+    return ctx.say(
+        ctx.t("deadline.report_ok", file=attachment.file_name, title=board.deadline.title)
+    )
+
+
+async def report_text_received(ctx: Ctx, text: str) -> list[Reply]:
+    return ctx.say(ctx.t("deadline.expect_file"))
+
+
+# -- the secretariat ----------------------------------------------------------------------------
+
+
+async def new_deadline(ctx: Ctx, args: list[str]) -> list[Reply]:
+    ctx.member.require(Action.MANAGE_DEADLINES)
+    if not ctx.incoming.is_private:
+        return private_only(ctx)
+    await _remember(ctx, NEW_TITLE)
+    return ctx.say(ctx.t("deadline.ask_title"))
+
+
+async def title_typed(ctx: Ctx, text: str) -> list[Reply]:
+    ctx.member.require(Action.MANAGE_DEADLINES)
+    title = " ".join(text.split())
+    if not 3 <= len(title) <= 200:
+        raise InvalidInput("deadline.bad_title", limit=200)
+    await _remember(ctx, Step("deadline", "due", {"title": title}))
+    return ctx.say(ctx.t("deadline.ask_due"))
+
+
+async def due_typed(ctx: Ctx, text: str) -> list[Reply]:
+    caller = ctx.member
+    caller.require(Action.MANAGE_DEADLINES)
+    step = await ctx.services.conversations.current(ctx.incoming.channel, ctx.incoming.user_id)
+    due = parse_due(text, caller.cluster.timezone, ctx.services.clock.now())
+    await _remember(ctx, Step("deadline", "units", {**step.data, "due": due.isoformat()}))
+    return ctx.say(
+        ctx.t("deadline.ask_units"), rows([(ctx.t("button.all_units"), encode("dlnew", "all"))])
+    )
+
+
+async def units_typed(ctx: Ctx, text: str) -> list[Reply]:
+    codes = [c.strip().upper() for c in text.replace(";", ",").replace(" ", ",").split(",")]
+    return await _ask_confirm(ctx, [c for c in codes if c])
+
+
+async def _ask_confirm(ctx: Ctx, codes: list[str] | None) -> list[Reply]:
+    caller = ctx.member
+    caller.require(Action.MANAGE_DEADLINES)
+    step = await ctx.services.conversations.current(ctx.incoming.channel, ctx.incoming.user_id)
+    roster = await ctx.services.membership.roster(caller)
+    known = {u.unit.code for u in roster.units}
+    unknown = [c for c in codes or [] if c not in known]
+    if unknown:
+        raise InvalidInput("deadline.unknown_units", codes=", ".join(unknown))
+    await _remember(ctx, Step("deadline", "confirm", {**step.data, "units": codes}))
+    units = (
+        ctx.t("deadline.units_some", codes=", ".join(codes))
+        if codes
+        else ctx.t("deadline.units_all", count=len(known))
+    )
+    due = datetime.fromisoformat(step.data["due"])
+    text = ctx.t(
+        "deadline.ask_confirm",
+        title=step.data["title"],
+        due=local_time(due, caller.cluster.timezone),
+        units=units,
+    )
+    return ctx.say(
+        text,
+        rows(
+            [
+                (ctx.t("button.create"), encode("dlnew", "create")),
+                (ctx.t("button.create_monthly"), encode("dlnew", "monthly")),
+            ],
+            [(ctx.t("button.abort"), encode("dlnew", "abort"))],
+        ),
+    )
+
+
+async def new_deadline_choice(ctx: Ctx, choice: str) -> list[Reply]:
+    """A button of the /deadline flow; it only counts at the step that showed it."""
+    step = await ctx.services.conversations.current(ctx.incoming.channel, ctx.incoming.user_id)
+    if step is None or step.flow != "deadline":
+        return ctx.say(ctx.t("error.stale_button"))
+    if choice == "abort":
+        await _forget(ctx)
+        return ctx.say(ctx.t("cancel.done"), edit=True)
+    if choice == "all" and step.step == "units":
+        return await _ask_confirm(ctx, None)
+    if choice in ("create", "monthly") and step.step == "confirm":
+        board = await ctx.services.deadlines.create(
+            ctx.member,
+            step.data["title"],
+            datetime.fromisoformat(step.data["due"]),
+            step.data["units"],
+            recurrence="monthly" if choice == "monthly" else None,
+        )
+        await _forget(ctx)
+        await _rearm(ctx)
+        return ctx.say(
+            ctx.t(
+                "deadline.created",
+                title=board.deadline.title,
+                due=render.due(board),
+                units=len(board.rows),
+            ),
+            edit=True,
+        )
+    return ctx.say(ctx.t("error.stale_button"))
+
+
+async def move_pressed(ctx: Ctx, deadline_id: str) -> list[Reply]:
+    ctx.member.require(Action.MANAGE_DEADLINES)
+    board = await ctx.services.deadlines.board(ctx.member, _id(deadline_id))
+    await _remember(ctx, Step("deadline_move", "due", {"deadline": board.deadline.id}))
+    return ctx.say(ctx.t("deadline.ask_new_due", title=board.deadline.title))
+
+
+async def new_due_typed(ctx: Ctx, text: str) -> list[Reply]:
+    caller = ctx.member
+    caller.require(Action.MANAGE_DEADLINES)
+    step = await ctx.services.conversations.current(ctx.incoming.channel, ctx.incoming.user_id)
+    due = parse_due(text, caller.cluster.timezone, ctx.services.clock.now())
+    board = await ctx.services.deadlines.move(caller, step.data["deadline"], due)
+    await _forget(ctx)
+    await _rearm(ctx)
+    return ctx.say(ctx.t("deadline.moved", title=board.deadline.title, due=render.due(board)))
+
+
+async def cancel_pressed(ctx: Ctx, deadline_id: str, stage: str) -> list[Reply]:
+    caller = ctx.member
+    caller.require(Action.MANAGE_DEADLINES)
+    if stage == "yes":
+        board = await ctx.services.deadlines.cancel(caller, _id(deadline_id))
+        await _rearm(ctx)
+        return ctx.say(ctx.t("deadline.cancelled_ok", title=board.deadline.title), edit=True)
+    board = await ctx.services.deadlines.board(caller, _id(deadline_id))
+    return ctx.say(
+        ctx.t("deadline.ask_cancel", title=board.deadline.title),
+        rows(
+            [
+                (ctx.t("button.confirm_cancel"), encode("dlcx", deadline_id, "yes")),
+                (ctx.t("button.abort"), encode("dl", deadline_id)),
+            ]
+        ),
+    )
+
+
+async def confirm_pressed(ctx: Ctx, deadline_id: str, unit_id: str) -> list[Reply]:
+    board = await ctx.services.deadlines.confirm(ctx.member, _id(deadline_id), _id(unit_id))
+    unit = next(r.unit for r in board.rows if r.unit.id == int(unit_id))
+    return [
+        *ctx.say(ctx.t("deadline.confirm_ok", unit=unit.code, title=board.deadline.title)),
+        *_detail(ctx, board),
+    ]
+
+
+async def reopen_pressed(ctx: Ctx, deadline_id: str, unit_id: str) -> list[Reply]:
+    board = await ctx.services.deadlines.reopen(ctx.member, _id(deadline_id), _id(unit_id))
+    unit = next(r.unit for r in board.rows if r.unit.id == int(unit_id))
+    await _rearm(ctx)
+    return [
+        *ctx.say(ctx.t("deadline.reopen_ok", unit=unit.code, title=board.deadline.title)),
+        *_detail(ctx, board),
+    ]
+
+
+async def calendar_received(ctx: Ctx, text: str) -> list[Reply]:
+    boards, skipped = await ctx.services.deadlines.import_calendar(ctx.member, text)
+    await _rearm(ctx)
+    lines = [ctx.t("calendar.done", count=len(boards))]
+    lines += [
+        f"• {ctx.t('deadline.announce.new', title=b.deadline.title, due=render.due(b))}"
+        for b in boards
+    ]
+    lines += [f"• {ctx.t(key, **params)}" for key, params in skipped]
+    return ctx.say("\n".join(lines))
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _id(text: str) -> int:
+    if not text.isdigit():
+        raise InvalidInput("error.stale_button")
+    return int(text)
+
+
+def _row(board: Board, unit_id: int):
+    return next(r for r in board.rows if r.unit.id == unit_id)
+
+
+def _chunk(button_rows, size: int = 4):
+    """Split long button rows so they fit a phone screen."""
+    out = []
+    for row in button_rows:
+        out += [tuple(row[i : i + size]) for i in range(0, len(row), size)]
+    return tuple(out)

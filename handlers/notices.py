@@ -1,0 +1,44 @@
+"""Notifications the engine queues, rendered in each recipient's locale with their buttons."""
+
+from __future__ import annotations
+
+from bot.channels.base import Reply, rows
+from bot.domain.models import Member, Unit
+from bot.domain.reminders import ReminderKind
+from bot.i18n import t
+from bot.render import deadlines as render
+from bot.services.deadlines import Board
+
+from .actions import encode
+
+
+def _deadline_buttons(locale: str, board: Board, *, done: bool = True):
+    deadline_id = str(board.deadline.id)
+    pairs = [(t(locale, "button.done"), encode("done", deadline_id))] if done else []
+    pairs.append((t(locale, "button.details"), encode("dl", deadline_id)))
+    return rows(pairs)
+
+
+class ChatNotices:
+    """The `Notices` the deadline service asks for."""
+
+    def reminder(self, locale: str, board: Board, kind: ReminderKind, days: int) -> Reply:
+        return Reply(render.reminder(locale, board, kind, days), _deadline_buttons(locale, board))
+
+    def summary(self, locale: str, board: Board) -> Reply:
+        return Reply(render.summary(locale, board), _deadline_buttons(locale, board, done=False))
+
+    def announcement(self, locale: str, board: Board, change: str) -> Reply:
+        buttons = () if change == "cancelled" else _deadline_buttons(locale, board)
+        return Reply(render.announcement(locale, board, change), buttons)
+
+    def undeliverable(self, locale: str, member: Member, unit: Unit | None) -> Reply:
+        return Reply(
+            t(
+                locale,
+                "outbox.undeliverable",
+                name=member.display_name,
+                unit=unit.code if unit else "–",
+                channel=member.channel,
+            )
+        )

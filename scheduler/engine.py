@@ -1,0 +1,94 @@
+"""The reminder engine: APScheduler only wakes it up; the database says what is due.
+
+Each tick rolls recurring deadlines over, turns due reminders into outbox messages, drains the
+outbox, then arms one APScheduler job for the next moment anything is due. On start a tick runs
+at once, so reminders missed while the bot was down are caught up (once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+
+from bot.services.deadlines import Deadlines
+
+from .clock import Clock
+from .outbox import OutboxDispatcher
+
+log = logging.getLogger(__name__)
+JOB_ID = "thidua-tick"
+
+
+class ReminderEngine:
+    def __init__(
+        self,
+        deadlines: Deadlines,
+        outbox: OutboxDispatcher,
+        clock: Clock,
+        scheduler: AsyncIOScheduler | None = None,
+    ) -> None:
+        self.deadlines, self.outbox, self.clock = deadlines, outbox, clock
+        self.scheduler = scheduler or AsyncIOScheduler(timezone="UTC")
+        self._lock = asyncio.Lock()
+        self.ticks = 0
+        self._ticked = asyncio.Condition()
+
+    async def start(self) -> None:
+        if self.scheduler is not None and not self.scheduler.running:
+            self.scheduler.start()
+        await self.tick()
+
+    async def stop(self) -> None:
+        async with self._lock:  # let a tick in flight finish its transaction
+            if self.scheduler is not None and self.scheduler.running:
+                self.scheduler.shutdown(wait=False)
+
+    async def tick(self) -> None:
+        async with self._lock:
+            try:
+                await self.deadlines.roll_recurring()
+                await self.deadlines.send_due_reminders()
+                await self.outbox.drain()
+            except Exception:
+                log.exception("reminder tick failed; retrying at the next wake-up")
+            await self.arm()
+        async with self._ticked:
+            self.ticks += 1
+            self._ticked.notify_all()
+
+    async def arm(self) -> datetime | None:
+        """Schedule the next wake-up (in real time: the clock may have been moved)."""
+        moments = [
+            m for m in (await self.deadlines.next_wake(), await self.outbox.next_time()) if m
+        ]
+        if not moments:
+            if self.scheduler.get_job(JOB_ID):
+                self.scheduler.remove_job(JOB_ID)
+            return None
+        wake = min(moments)
+        delay = max(timedelta(0), wake - self.clock.now())
+        run_at = datetime.now(wake.tzinfo) + delay
+        self.scheduler.add_job(
+            self.tick,
+            DateTrigger(run_date=run_at),
+            id=JOB_ID,
+            replace_existing=True,
+            misfire_grace_time=None,
+            coalesce=True,
+        )
+        return wake
+
+    async def poke(self) -> None:
+        """Something changed (a deadline was created, the clock moved): re-arm now."""
+        await self.arm()
+
+    async def wait_ticks(self, count: int, timeout: float = 10) -> None:
+        async def _wait():
+            async with self._ticked:
+                await self._ticked.wait_for(lambda: self.ticks >= count)
+
+        await asyncio.wait_for(_wait(), timeout)

@@ -1,0 +1,92 @@
+"""The outbox dispatcher: sends queued notifications through their channel, once each.
+
+A message is marked sent right after the platform accepted it. A passing failure is retried
+with backoff; a permanent one (the person blocked the bot) is marked failed and never retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from bot.channels.base import Address, Channel, DeliveryFailed, Undeliverable, reply_from_dict
+from storage.db import Database
+from storage.repositories import UnitOfWork
+
+from .clock import Clock
+
+log = logging.getLogger(__name__)
+BACKOFF = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10), timedelta(hours=1))
+
+
+class OutboxDispatcher:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        channels: dict[str, Channel],
+        on_undeliverable: Callable[[int | None], Awaitable[None]] | None = None,
+    ) -> None:
+        """`on_undeliverable(member_id)` runs once a message is given up for good."""
+        self.db, self.clock, self.channels = db, clock, channels
+        self.on_undeliverable = on_undeliverable
+        self._draining = asyncio.Lock()  # one drain at a time, or a row could be sent twice
+
+    async def drain(self) -> tuple[int, int]:
+        """Send everything ready now; returns (sent, failed for good)."""
+        async with self._draining:
+            return await self._drain()
+
+    async def _drain(self) -> tuple[int, int]:
+        sent = failed = 0
+        while True:
+            async with UnitOfWork(self.db) as uow:
+                batch = await uow.outbox.ready(self.clock.now())
+            if not batch:
+                return sent, failed
+            for message in batch:
+                ok = await self._send_one(message)
+                sent += ok is True
+                failed += ok is False
+
+    async def _send_one(self, message) -> bool | None:
+        """True sent, False failed for good, None retried later."""
+        channel = self.channels.get(message.channel)
+        error, permanent = None, False
+        if channel is None:
+            error, permanent = f"channel {message.channel} is not running", True
+        else:
+            try:
+                await channel.send(
+                    Address(message.channel, message.chat_id), reply_from_dict(message.payload)
+                )
+            except Undeliverable as exc:
+                error, permanent = f"undeliverable: {exc}", True
+            except (DeliveryFailed, OSError) as exc:
+                error = f"failed: {exc}"
+        now = self.clock.now()
+        async with UnitOfWork(self.db) as uow:
+            if error is None:
+                await uow.outbox.sent(message.id, now)
+                return True
+            gave_up = permanent or message.attempts >= len(BACKOFF)
+            retry_at = None if gave_up else now + BACKOFF[message.attempts]
+            await uow.outbox.failed(message.id, error, retry_at)
+            if gave_up:
+                await uow.audit.record(
+                    now,
+                    "outbox.undeliverable",
+                    actor="outbox",
+                    subject=message.subject,
+                    detail={"member_id": message.member_id, "error": error},
+                )
+        log.warning("outbox message %s: %s", message.id, error)
+        if gave_up and self.on_undeliverable is not None:
+            await self.on_undeliverable(message.member_id)
+        return False if gave_up else None
+
+    async def next_time(self):
+        async with UnitOfWork(self.db) as uow:
+            return await uow.outbox.next_time()

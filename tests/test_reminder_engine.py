@@ -1,0 +1,218 @@
+"""Deadlines, reminders and the outbox with a real SQLite file, a controllable clock, real
+APScheduler, and the console channel (or PTB against the fake Bot API) as the transport."""
+
+import asyncio
+import io
+import os
+import time as time_module
+from datetime import datetime, timedelta
+
+import pytest
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.app import App
+from bot.channels.console import ConsoleChannel
+from bot.domain.errors import Forbidden, InvalidInput
+from bot.services.demo import seed_demo
+from scheduler.clock import ManualClock, ShiftableClock
+
+from .conftest import VN
+
+NOV20 = datetime(2026, 11, 20, 9, 0, tzinfo=VN)
+DUE = datetime(2026, 11, 30, 17, 0, tzinfo=VN)
+
+
+class Harness:
+    """The app on a real database file with the console channel as the transport."""
+
+    def __init__(self, app: App, out: io.StringIO, clock):
+        self.app, self.out, self.clock = app, out, clock
+
+    @property
+    def deadlines(self):
+        return self.app.services.deadlines
+
+    async def caller(self, handle):
+        return await self.app.services.membership.identify("console", handle)
+
+    async def create(self, units, due=DUE, title="Báo cáo tháng"):
+        """The secretariat creates a deadline; its announcements go out at once."""
+        board = await self.deadlines.create(await self.caller("secretariat"), title, due, units)
+        self.announced = await self.at(self.clock.now())
+        return board
+
+    async def at(self, moment: datetime) -> str:
+        """Move the clock, run the engine, return what was sent meanwhile."""
+        start = len(self.out.getvalue())
+        self.clock.move_to(moment)
+        await self.app.services.engine.tick()
+        return self.out.getvalue()[start:]
+
+
+async def _harness(settings, clock, *, scheduled=False, out=None) -> Harness:
+    app = await App.open(settings, clock)
+    await seed_demo(app.services.membership)
+    out = out or io.StringIO()
+    channel = ConsoleChannel(out, clock, settings.timezone)
+    await channel.start(app.router.dispatch)
+    await app.start_engine({"console": channel}, scheduled=scheduled)
+    return Harness(app, out, clock)
+
+
+@pytest.fixture
+async def h(settings):
+    harness = await _harness(settings, ManualClock(NOV20))
+    yield harness
+    await harness.app.close()
+
+
+def _recipients(output: str) -> list[str]:
+    return [line[3:] for line in output.splitlines() if line.startswith("→ @")]
+
+
+async def test_new_deadline_is_announced_to_its_units_only(h):
+    await h.create(["AGG", "BLU"])
+    assert _recipients(h.announced) == ["AGG", "BLU"]
+    assert "📌 Hạn báo cáo mới: “Báo cáo tháng” – hạn nộp 30/11/2026 17:00." in h.announced
+
+
+async def test_default_schedule_lands_at_the_right_local_times(h):
+    board = await h.create(["AGG"])
+    async with h.app.db.conn.execute(
+        "SELECT kind, days, at FROM reminders WHERE deadline_id = ? ORDER BY at",
+        (board.deadline.id,),
+    ) as cursor:
+        planned = [
+            (k, d, datetime.fromisoformat(a).astimezone(VN).strftime("%d/%m %H:%M"))
+            for k, d, a in await cursor.fetchall()
+        ]
+    assert planned == [
+        ("before", 7, "23/11 08:00"),
+        ("before", 3, "27/11 08:00"),
+        ("before", 1, "29/11 08:00"),
+        ("before", 0, "30/11 08:00"),
+        ("summary", 0, "30/11 17:00"),
+        ("overdue", 1, "01/12 08:00"),
+        ("overdue", 2, "02/12 08:00"),
+        ("overdue", 3, "03/12 08:00"),
+    ]
+    assert await h.at(datetime(2026, 11, 23, 7, 59, tzinfo=VN)) == ""
+    assert "còn 7 ngày" in await h.at(datetime(2026, 11, 23, 8, 0, tzinfo=VN))
+
+
+async def test_schedule_ignores_the_machine_timezone(settings, monkeypatch):
+    monkeypatch.setenv("TZ", "America/New_York")
+    time_module.tzset()
+    try:
+        harness = await _harness(settings, ManualClock(NOV20))
+        await harness.create(["AGG"])
+        assert "còn 3 ngày" in await harness.at(datetime(2026, 11, 27, 8, 0, tzinfo=VN))
+        await harness.app.close()
+    finally:
+        monkeypatch.delenv("TZ")
+        time_module.tzset()
+    assert os.environ.get("TZ") is None
+
+
+async def test_a_unit_that_reports_stops_receiving_reminders(h):
+    board = await h.create(["AGG", "BLU"])
+    await h.deadlines.mark_done(await h.caller("AGG"), board.deadline.id)
+    for day in (23, 27, 29, 30):
+        assert _recipients(await h.at(datetime(2026, 11, day, 8, 0, tzinfo=VN))) == ["BLU"]
+    assert _recipients(await h.at(datetime(2026, 11, 30, 17, 0, tzinfo=VN))) == ["secretariat"]
+    for day in (1, 2, 3):
+        assert _recipients(await h.at(datetime(2026, 12, day, 8, 0, tzinfo=VN))) == ["BLU"]
+    assert await h.at(datetime(2026, 12, 10, 8, 0, tzinfo=VN)) == ""
+
+
+async def test_a_reopened_unit_is_reminded_again(h):
+    secretariat = await h.caller("secretariat")
+    board = await h.create(["AGG"])
+    await h.deadlines.mark_done(await h.caller("AGG"), board.deadline.id)
+    assert await h.at(datetime(2026, 11, 23, 8, 0, tzinfo=VN)) == ""
+    agg = next(r.unit for r in board.rows)
+    await h.deadlines.reopen(secretariat, board.deadline.id, agg.id)
+    assert _recipients(await h.at(datetime(2026, 11, 27, 8, 0, tzinfo=VN))) == ["AGG"]
+
+
+async def test_a_moved_deadline_re_plans_its_reminders(h):
+    secretariat = await h.caller("secretariat")
+    board = await h.create(["AGG"])
+    await h.deadlines.move(secretariat, board.deadline.id, datetime(2026, 12, 10, 17, 0, tzinfo=VN))
+    assert "đã đổi sang 10/12/2026 17:00" in await h.at(NOV20 + timedelta(minutes=1))
+    assert await h.at(datetime(2026, 11, 27, 8, 0, tzinfo=VN)) == ""  # the old 3-day reminder
+    assert "còn 3 ngày" in await h.at(datetime(2026, 12, 7, 8, 0, tzinfo=VN))
+
+
+async def test_a_cancelled_deadline_sends_nothing_more(h):
+    secretariat = await h.caller("secretariat")
+    board = await h.create(["AGG"])
+    await h.deadlines.cancel(secretariat, board.deadline.id)
+    assert "đã được hủy" in await h.at(NOV20)
+    assert await h.at(datetime(2026, 12, 5, 8, 0, tzinfo=VN)) == ""
+    with pytest.raises(InvalidInput):
+        await h.deadlines.mark_done(await h.caller("AGG"), board.deadline.id)
+
+
+async def test_missed_reminders_are_caught_up_once_as_an_overdue_notice(h):
+    await h.create(["AGG"])
+    # The bot was down from 20/11 to the evening of 30/11: five reminders were missed.
+    out = await h.at(datetime(2026, 11, 30, 20, 0, tzinfo=VN))
+    assert _recipients(out) == ["secretariat", "AGG"]
+    assert "Đã quá hạn" in out and "còn" not in out
+    assert await h.at(datetime(2026, 11, 30, 20, 5, tzinfo=VN)) == ""
+
+
+async def test_only_the_secretariat_manages_and_only_a_unit_marks_its_own(h):
+    secretariat = await h.caller("secretariat")
+    with pytest.raises(Forbidden):
+        await h.deadlines.create(await h.caller("AGG"), "Báo cáo tháng", DUE, None)
+    board = await h.deadlines.create(secretariat, "Báo cáo tháng", DUE, ["AGG"])
+    with pytest.raises(InvalidInput) as caught:
+        await h.deadlines.mark_done(await h.caller("BLU"), board.deadline.id)
+    assert caught.value.key == "deadline.not_concerned"
+    with pytest.raises(Forbidden):
+        await h.deadlines.mark_done(await h.caller("observer"), board.deadline.id)
+
+
+async def test_a_restart_in_the_middle_of_a_burst_neither_loses_nor_repeats(settings):
+    class DiesAfter(io.StringIO):
+        """The process dies while printing the fifth message."""
+
+        def __init__(self, limit):
+            super().__init__()
+            self.limit = limit
+
+        def write(self, text):
+            if text.startswith("→") and self.getvalue().count("→") >= self.limit:
+                raise SystemExit("killed")
+            return super().write(text)
+
+    first = await _harness(settings, ManualClock(NOV20), out=DiesAfter(4))
+    with pytest.raises(SystemExit):
+        await first.create(None)
+    await first.app.close()
+    second = await _harness(settings, ManualClock(NOV20))
+    await second.at(NOV20 + timedelta(minutes=1))
+    await second.app.close()
+    sent = _recipients(first.out.getvalue()) + _recipients(second.out.getvalue())
+    assert sorted(sent) == sorted(
+        ["CTO", "AGG", "BLU", "BTE", "CMU", "DTP", "HGG", "KGG", "LAN", "STG", "TGG", "TVH", "VLG"]
+    )
+
+
+async def test_real_apscheduler_wakes_the_engine_when_a_reminder_is_due(settings):
+    clock = ShiftableClock(datetime(2026, 11, 23, 7, 59, 59, tzinfo=VN))
+    harness = await _harness(settings, clock, scheduled=True)
+    try:
+        await harness.create(["AGG"])
+        engine = harness.app.services.engine
+        assert isinstance(engine.scheduler, AsyncIOScheduler) and engine.scheduler.running
+        ticks = engine.ticks
+        wake = await engine.arm()
+        assert wake.astimezone(VN) == datetime(2026, 11, 23, 8, 0, tzinfo=VN)
+        await engine.wait_ticks(ticks + 1, timeout=10)
+        await asyncio.sleep(0)
+        assert "còn 7 ngày" in harness.out.getvalue()
+    finally:
+        await harness.app.close()
