@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import aiosqlite
@@ -17,7 +17,8 @@ from .db import Database
 
 
 def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment is not None else None
+    """Stored times are UTC ISO strings, so SQL can compare them as text."""
+    return moment.astimezone(UTC).isoformat() if moment is not None else None
 
 
 def _time(text: str | None) -> datetime | None:

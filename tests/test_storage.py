@@ -84,3 +84,17 @@ async def test_conversation_state_is_replaced_and_cleared(db):
         assert await uow.conversations.get("console", "a") == ("score", "item", {"item": "1.2"})
         await uow.conversations.clear("console", "a")
         assert await uow.conversations.get("console", "a") is None
+
+
+async def test_times_are_stored_in_utc_so_text_comparison_orders_them(db):
+    from zoneinfo import ZoneInfo
+
+    local = datetime(2026, 11, 25, 17, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    async with UnitOfWork(db) as uow:
+        cluster_id, _ = await uow.clusters.upsert(
+            "c1", "Cụm 1", "cụm", "Asia/Ho_Chi_Minh", [], local
+        )
+    async with db.conn.execute(
+        "SELECT created_at FROM clusters WHERE id = ?", (cluster_id,)
+    ) as cur:
+        assert (await cur.fetchone())[0] == "2026-11-25T10:00:00+00:00"

@@ -122,6 +122,7 @@ class CalendarEntry(BaseModel):
     unit_codes: tuple[str, ...] | None = None  # None: every unit
     scoring_round: str | None = None
     recurrence: str | None = None
+    policy: ReminderPolicy | None = None
 
 
 Problem = tuple[str, dict[str, object]]
@@ -131,7 +132,8 @@ def parse_calendar(
     text: str, timezone: str, now: datetime
 ) -> tuple[list[CalendarEntry], list[Problem]]:
     """A calendar file (format of calendar-example.yaml): `calendar: [{title, due: "MM-DD" or
-    "YYYY-MM-DD", time: "17:00", units: [codes], scoring_round, every: month}]`, optional `year`.
+    "YYYY-MM-DD", time: "17:00", units: [codes], scoring_round, every: month, remind_days: [3, 1],
+    overdue_days: 2}]`, optional top-level `year`.
     Returns the entries to create and the entries skipped because their date has passed; raises
     FileInvalid listing every malformed entry."""
     try:
@@ -166,6 +168,16 @@ def parse_calendar(
         if every not in (None, "month"):
             problems.append(("calendar.bad_every", {"position": position, "title": title}))
             continue
+        policy = None
+        if raw.get("remind_days") is not None or raw.get("overdue_days") is not None:
+            try:
+                policy = ReminderPolicy(
+                    days_before=tuple(raw.get("remind_days", ReminderPolicy().days_before)),
+                    overdue_days=raw.get("overdue_days", ReminderPolicy().overdue_days),
+                )
+            except (ValueError, TypeError):
+                problems.append(("calendar.bad_reminders", {"position": position, "title": title}))
+                continue
         due = datetime.combine(day, at, tzinfo=tz)
         if due <= now:
             skipped.append(
@@ -179,6 +191,7 @@ def parse_calendar(
                 unit_codes=tuple(str(u).upper() for u in units) if units else None,
                 scoring_round=str(raw["scoring_round"]) if raw.get("scoring_round") else None,
                 recurrence=MONTHLY if every == "month" else None,
+                policy=policy,
             )
         )
     if problems:

@@ -160,4 +160,5 @@ MESSAGES: dict[str, str] = {
     "cmd.deadline": "create a reporting deadline (or send a calendar .yaml)",
     "cmd.deadlines": "reporting deadlines and who has reported",
     "outbox.undeliverable": "⚠️ Messages no longer reach {name} ({unit}, {channel}): they blocked the bot or closed the account. The bot will not retry; please contact them directly.",
+    "calendar.bad_reminders": "entry no. {position} ({title}): “remind_days” must be a list of days (0–365), “overdue_days” 0 to 30",
 }

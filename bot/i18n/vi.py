@@ -169,4 +169,5 @@ MESSAGES: dict[str, str] = {
     "cmd.deadline": "tạo hạn báo cáo mới (hoặc gửi tệp lịch .yaml)",
     "cmd.deadlines": "các hạn báo cáo và tình hình nộp",
     "outbox.undeliverable": "⚠️ Không gửi được tin nhắn tới {name} ({unit}, {channel}): người này đã chặn bot hoặc không còn dùng tài khoản. Bot sẽ không gửi lại; đề nghị liên hệ trực tiếp.",
+    "calendar.bad_reminders": "mục thứ {position} ({title}): “remind_days” phải là danh sách số ngày (0–365), “overdue_days” từ 0 đến 30",
 }

@@ -136,6 +136,7 @@ class Deadlines:
             list(entry.unit_codes) if entry.unit_codes else None,
             recurrence=entry.recurrence,
             scoring_round=entry.scoring_round,
+            policy=entry.policy,
         )
 
     async def move(self, by: Caller, deadline_id: int, due_at: datetime) -> Board:
