@@ -16,6 +16,7 @@ from bot.channels.base import Channel
 from bot.channels.console import ConsoleChannel
 from bot.config import LOCALES, Settings
 from bot.i18n import t
+from bot.services.broadcasts import Broadcasts
 from bot.services.conversations import Conversations
 from bot.services.deadlines import Deadlines
 from bot.services.demo import seed_demo
@@ -48,6 +49,7 @@ class App:
             membership=Membership(db, clock, settings),
             conversations=Conversations(db, clock),
             deadlines=Deadlines(db, clock, settings, ChatNotices()),
+            broadcasts=Broadcasts(db, clock, settings, ChatNotices()),
         )
         return cls(db, services, Router(services), UpdateLog(db, clock))
 

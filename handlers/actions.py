@@ -22,6 +22,10 @@ KINDS: dict[str, int] = {
     "dlmv": 1,  # secretariat moves a deadline: id (then types the new due time)
     "dlcx": 2,  # secretariat cancels a deadline: id, ask | yes
     "dlnew": 1,  # a choice in the /deadline flow: all | create | monthly | abort
+    "bcto": 1,  # broadcast audience: all | reps | units
+    "bcgo": 1,  # broadcast confirmation: send | abort
+    "ack": 1,  # "Đã nhận" on an announcement: broadcast id
+    "bcst": 1,  # delivery and acknowledgement status of a broadcast: id
 }
 
 

@@ -9,6 +9,7 @@ from bot.channels.base import Button, Incoming, Reply
 from bot.config import Settings
 from bot.domain.errors import NotAMember
 from bot.i18n import t
+from bot.services.broadcasts import Broadcasts
 from bot.services.conversations import Conversations
 from bot.services.deadlines import Deadlines
 from bot.services.membership import Caller, Membership
@@ -23,6 +24,7 @@ class Services:
     membership: Membership
     conversations: Conversations
     deadlines: Deadlines
+    broadcasts: Broadcasts
     engine: ReminderEngine | None = None  # set once channels run; re-armed after changes
     # channel name -> how an invite code becomes a join link there (Telegram: a deep link)
     join_links: dict[str, Callable[[str], str]] = field(default_factory=dict)

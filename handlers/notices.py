@@ -42,3 +42,9 @@ class ChatNotices:
                 channel=member.channel,
             )
         )
+
+    def broadcast(self, locale: str, broadcast_id: int, text: str, sender: str) -> Reply:
+        return Reply(
+            t(locale, "broadcast.message", text=text, sender=sender),
+            rows([(t(locale, "button.received"), encode("ack", str(broadcast_id)))]),
+        )

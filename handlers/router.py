@@ -13,7 +13,7 @@ from bot.domain.policy import Action, may
 from bot.i18n import t
 from bot.render import text as render
 
-from . import admin, deadlines, onboarding
+from . import admin, broadcasts, deadlines, onboarding
 from .actions import decode
 from .context import Ctx, Services
 
@@ -56,6 +56,7 @@ COMMANDS: tuple[Command, ...] = (
         "deadlines", "hannop", "cmd.deadlines", deadlines.list_deadlines, Action.VIEW_DEADLINES
     ),
     Command("deadline", "taohan", "cmd.deadline", deadlines.new_deadline, Action.MANAGE_DEADLINES),
+    Command("broadcast", "thongbao", "cmd.broadcast", broadcasts.start, Action.BROADCAST),
     Command("cancel", "huy", "cmd.cancel", onboarding.cancel),
 )
 _BY_NAME = {n: c for c in COMMANDS for n in (c.name, c.alias) if n}
@@ -84,6 +85,10 @@ BUTTONS: dict[str, Callable[..., Awaitable[list[Reply]]]] = {
     "dlmv": deadlines.move_pressed,
     "dlcx": deadlines.cancel_pressed,
     "dlnew": deadlines.new_deadline_choice,
+    "bcto": broadcasts.audience_pressed,
+    "bcgo": broadcasts.confirm_pressed,
+    "ack": broadcasts.acknowledge,
+    "bcst": broadcasts.show_status,
 }
 
 # Conversation steps that wait for typed text: (flow, step) -> handler(ctx, text).
@@ -94,11 +99,14 @@ STEPS: dict[tuple[str, str], Callable[[Ctx, str], Awaitable[list[Reply]]]] = {
     ("deadline", "units"): deadlines.units_typed,
     ("deadline_move", "due"): deadlines.new_due_typed,
     ("report", "file"): deadlines.report_text_received,
+    ("broadcast", "text"): broadcasts.text_typed,
+    ("broadcast", "units"): broadcasts.units_typed,
 }
 
 # Conversation steps that wait for a file: (flow, step) -> handler(ctx, step).
 FILE_STEPS = {
     ("report", "file"): deadlines.report_file_received,
+    ("broadcast", "audience"): broadcasts.file_received,
 }
 
 

@@ -9,9 +9,18 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import timedelta
 
-from bot.channels.base import Address, Channel, DeliveryFailed, Undeliverable, reply_from_dict
+from bot.channels.base import (
+    Address,
+    Attachment,
+    Channel,
+    DeliveryFailed,
+    Reply,
+    Undeliverable,
+    reply_from_dict,
+)
 from storage.db import Database
 from storage.repositories import UnitOfWork
 
@@ -55,13 +64,14 @@ class OutboxDispatcher:
         """True sent, False failed for good, None retried later."""
         channel = self.channels.get(message.channel)
         error, permanent = None, False
-        if channel is None:
+        person_unreachable = True
+        if channel is None:  # a deployment matter (e.g. the Zalo token was removed), not a person's
             error, permanent = f"channel {message.channel} is not running", True
+            person_unreachable = False
         else:
             try:
-                await channel.send(
-                    Address(message.channel, message.chat_id), reply_from_dict(message.payload)
-                )
+                reply = await self._with_file(reply_from_dict(message.payload), message.payload)
+                await channel.send(Address(message.channel, message.chat_id), reply)
             except Undeliverable as exc:
                 error, permanent = f"undeliverable: {exc}", True
             except (DeliveryFailed, OSError) as exc:
@@ -83,9 +93,19 @@ class OutboxDispatcher:
                     detail={"member_id": message.member_id, "error": error},
                 )
         log.warning("outbox message %s: %s", message.id, error)
-        if gave_up and self.on_undeliverable is not None:
+        if gave_up and person_unreachable and self.on_undeliverable is not None:
             await self.on_undeliverable(message.member_id)
         return False if gave_up else None
+
+    async def _with_file(self, reply: Reply, payload: dict) -> Reply:
+        if not payload.get("file_id"):
+            return reply
+        async with UnitOfWork(self.db) as uow:
+            found = await uow.files.get(payload["file_id"])
+        if found is None:
+            return reply
+        name, mime, data = found
+        return replace(reply, document=Attachment(name, data, mime))
 
     async def next_time(self):
         async with UnitOfWork(self.db) as uow:

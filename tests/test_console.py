@@ -45,6 +45,12 @@ async def test_deadline_scenario_prints_the_expected_transcript(settings):
     assert transcript == (SCENARIOS / "deadlines.out").read_text(encoding="utf-8")
 
 
+async def test_broadcast_scenario_prints_the_expected_transcript(settings):
+    script = (SCENARIOS / "broadcast.txt").read_text(encoding="utf-8").splitlines()
+    transcript = await _console(settings, script, now=datetime(2026, 11, 20, 9, 0, tzinfo=VN))
+    assert transcript == (SCENARIOS / "broadcast.out").read_text(encoding="utf-8")
+
+
 async def test_membership_scenario_changes_only_what_it_should(settings):
     script = (SCENARIOS / "membership.txt").read_text(encoding="utf-8").splitlines()
     await _console(settings, script)

@@ -40,7 +40,7 @@ async def tg_settings(db_path, api) -> Settings:
         _env_file=None, database_path=db_path, telegram_token=TOKEN, telegram_base_url=api.base_url
     )
     app = await App.open(settings, SystemClock())
-    await seed_demo(app.services.membership)
+    await seed_demo(app.services.membership, with_members=False)
     await app.close()
     return settings
 
@@ -332,3 +332,37 @@ async def test_a_recipient_who_blocked_the_bot_is_reported_once_and_not_retried(
     assert rows == [("failed", 1)]
     assert attempts == 1  # the welcome, before the block; the refused reminder was not retried
     assert sum("Không gửi được tin nhắn tới" in t for t in api.texts_to(3003)) == 1
+
+
+async def test_broadcast_with_a_file_reports_delivery_and_acknowledgements(tg_settings, api):
+    blu_rep = 1002
+    async with running(tg_settings, api):
+        await api.send_text(3003, "/start DEMO-SECRETARIAT")
+        await api.send_text(AGG_REP, "/start DEMO-AGG")
+        await api.send_text(blu_rep, "/start DEMO-BLU")
+        await _reply(api, blu_rep, 1)
+        api.blocked.add(blu_rep)
+        await api.send_text(3003, "/broadcast")
+        await api.send_text(3003, "Mời họp tổng kết ngày 20/12.")
+        await _reply(api, 3003, 3)
+        await api.send_document(3003, "giay-moi.pdf", b"%PDF-1.4 invitation")
+        await _reply(api, 3003, 5)
+        await api.press(3003, 700, "1:bcto:reps")
+        await _reply(api, 3003, 6)
+        await api.press(3003, 701, "1:bcgo:send")
+        await api.wait_for(lambda: api.called("sendDocument"))
+        document = api.called("sendDocument")[-1]
+        assert (
+            int(document.params["chat_id"]) == AGG_REP
+            and document.files["document"] == b"%PDF-1.4 invitation"
+        )
+        ack = document.params["reply_markup"]["inline_keyboard"][0][0]
+        assert ack["text"] == "Đã nhận"
+        await api.press(AGG_REP, 702, ack["callback_data"])
+        await _reply(api, AGG_REP, 2)
+        broadcast_id = ack["callback_data"].split(":")[-1]
+        await api.press(3003, 703, f"1:bcst:{broadcast_id}")
+        await api.wait_for(lambda: any("Chưa xác nhận" in t for t in api.texts_to(3003)))
+    status = next(t for t in api.texts_to(3003) if "Chưa xác nhận" in t)
+    assert "gửi được 1/2, lỗi 1, đã xác nhận nhận 1/2" in status
+    assert "Không gửi được: Người dùng (BLU)" in status

@@ -187,6 +187,8 @@ class TelegramChannel:
     # -- outgoing -----------------------------------------------------------------------------
 
     async def send(self, address: Address, reply: Reply, *, edit_ref: str | None = None) -> Sent:
+        if not address.chat_id.lstrip("-").isdigit():
+            raise Undeliverable(f"not a Telegram chat id: {address.chat_id}")
         chat_id = int(address.chat_id)
         markup = _keyboard(reply)
         try:

@@ -22,8 +22,11 @@ def bundled_clusters_text() -> str:
     return resources.files("bot.data").joinpath("clusters.yaml").read_text(encoding="utf-8")
 
 
-async def seed_demo(membership: Membership, channel: str = "console") -> None:
-    """Idempotent: seeding an already seeded database changes nothing."""
+async def seed_demo(
+    membership: Membership, channel: str = "console", *, with_members: bool = True
+) -> None:
+    """Idempotent: seeding an already seeded database changes nothing. Without members only the
+    cluster and its fixed invite codes are created (people then join by invite)."""
     seeder = Membership(
         membership.db, membership.clock, membership.settings, invite_code=demo_invite_code
     )
@@ -31,6 +34,8 @@ async def seed_demo(membership: Membership, channel: str = "console") -> None:
         return
     spec = next(s for s in parse_cluster_file(bundled_clusters_text()) if s.key == DEMO_CLUSTER)
     await seeder.import_clusters([spec])
+    if not with_members:
+        return
     for unit in spec.units:
         await seeder.add_member(
             DEMO_CLUSTER, channel, unit.code, unit.code, Role.UNIT_REP, unit.code
