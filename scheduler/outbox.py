@@ -27,6 +27,7 @@ from storage.repositories import UnitOfWork
 from .clock import Clock
 
 log = logging.getLogger(__name__)
+CONCURRENT_CHATS = 8
 BACKOFF = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10), timedelta(hours=1))
 
 
@@ -55,10 +56,20 @@ class OutboxDispatcher:
                 batch = await uow.outbox.ready(self.clock.now())
             if not batch:
                 return sent, failed
+            # Chats are served side by side (the channel's rate limiter paces them), each chat's
+            # messages in order.
+            by_chat: dict[tuple[str, str], list] = {}
             for message in batch:
-                ok = await self._send_one(message)
-                sent += ok is True
-                failed += ok is False
+                by_chat.setdefault((message.channel, message.chat_id), []).append(message)
+            lanes = asyncio.Semaphore(CONCURRENT_CHATS)
+            chats = (self._serve_chat(lanes, m) for m in by_chat.values())
+            for outcomes in await asyncio.gather(*chats):
+                sent += sum(1 for ok in outcomes if ok is True)
+                failed += sum(1 for ok in outcomes if ok is False)
+
+    async def _serve_chat(self, lanes: asyncio.Semaphore, messages: list) -> list[bool | None]:
+        async with lanes:
+            return [await self._send_one(m) for m in messages]
 
     async def _send_one(self, message) -> bool | None:
         """True sent, False failed for good, None retried later."""

@@ -39,7 +39,12 @@ class Call:
 
 
 class FakeBotApi:
-    def __init__(self) -> None:
+    def __init__(self, rate_limit: int | None = None) -> None:
+        """`rate_limit`: like Telegram, answer 429 (retry after 1 s) to any message beyond that
+        many in the last second."""
+        self.rate_limit = rate_limit
+        self._recent_sends: list[float] = []
+        self.rejected_for_rate = 0
         self.calls: list[Call] = []
         self.pending: list[dict] = []  # updates not yet confirmed by an offset
         self.fail: dict[str, list[int]] = {}  # method -> retry_after values to answer with 429
@@ -221,6 +226,17 @@ class FakeBotApi:
                 },
                 403,
             )
+        if method.startswith("send") and self.rate_limit and self._over_rate():
+            self.rejected_for_rate += 1
+            return JSONResponse(
+                {
+                    "ok": False,
+                    "error_code": 429,
+                    "description": "Too Many Requests: retry after 1",
+                    "parameters": {"retry_after": 1},
+                },
+                429,
+            )
         if method == "getUpdates":
             return JSONResponse({"ok": True, "result": await self._get_updates(params)})
         async with self._changed:
@@ -228,6 +244,14 @@ class FakeBotApi:
             result = self._answer(method, params, files)
             self._changed.notify_all()
         return JSONResponse({"ok": True, "result": result})
+
+    def _over_rate(self) -> bool:
+        now = time.monotonic()
+        self._recent_sends = [t for t in self._recent_sends if now - t < 1.0]
+        if len(self._recent_sends) >= self.rate_limit:
+            return True
+        self._recent_sends.append(now)
+        return False
 
     def _answer(self, method: str, params: dict, files: dict):
         if method == "getMe":

@@ -74,7 +74,11 @@ def build_application(settings: Settings, *, poll_timeout: float = 10) -> Applic
         .token(token)
         .base_url(base)
         .base_file_url(file_base)
-        .rate_limiter(AIORateLimiter(max_retries=5))
+        .rate_limiter(
+            # A steady 29.5 messages a second rather than bursts of 30: Telegram's flood limit
+            # is about 30/s, and a burst followed by a steady stream earns 429 penalties.
+            AIORateLimiter(overall_max_rate=1, overall_time_period=1 / 29.5, max_retries=5)
+        )
         .get_updates_read_timeout(poll_timeout + 5)
         .build()
     )
