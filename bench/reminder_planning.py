@@ -1,5 +1,6 @@
-"""Planning and arming 10 000 pending reminders: 1 250 deadlines × 8 reminders each (due 17:00 on successive days), written to
-SQLite through the deadline service, then the engine computing its next wake-up.
+"""Planning and arming 10 000 pending reminders: 1 250 deadlines × 8 reminders each (due 17:00
+on successive days), written to SQLite through the deadline service, then the engine computing
+its next wake-up.
 
     python -m bench.reminder_planning
 """
