@@ -27,6 +27,10 @@ def _manager(ctx: Ctx) -> bool:
     return may(ctx.member.roles, Action.MANAGE_DEADLINES)
 
 
+def _overseer(ctx: Ctx) -> bool:
+    return may(ctx.member.roles, Action.VIEW_STATUS)
+
+
 async def _remember(ctx: Ctx, step: Step) -> None:
     await ctx.services.conversations.expect(ctx.incoming.channel, ctx.incoming.user_id, step)
 
@@ -46,10 +50,13 @@ async def _rearm(ctx: Ctx) -> None:
 async def list_deadlines(ctx: Ctx, args: list[str]) -> list[Reply]:
     caller = ctx.member
     boards = await ctx.services.deadlines.boards(caller)
-    if _manager(ctx) or caller.unit is None:
+    if _overseer(ctx) or caller.unit is None:
         text = render.cluster_view(ctx.locale, boards)
         buttons = rows(
-            [(str(i), encode("dl", str(b.deadline.id))) for i, b in enumerate(boards, start=1)]
+            [
+                (f"{ctx.t('button.details')} {i}", encode("dl", str(b.deadline.id)))
+                for i, b in enumerate(boards, start=1)
+            ]
         )
         return ctx.say(text, _chunk(buttons))
     text = render.unit_view(ctx.locale, boards, caller.unit.id, caller.unit.name)
@@ -68,14 +75,23 @@ async def show_deadline(ctx: Ctx, deadline_id: str, *, edit: bool = False) -> li
 
 
 def _detail(ctx: Ctx, board: Board, *, edit: bool = False) -> list[Reply]:
+    """The whole board for those who oversee (secretariat, chair), with the secretariat's
+    buttons; a representative's own unit otherwise, with "Đã nộp" while it owes the report."""
     caller = ctx.member
     deadline_id = str(board.deadline.id)
+    unit_id = caller.member.unit_id
+    text = render.detail(ctx.locale, board, unit_id=None if _overseer(ctx) else unit_id)
+    buttons: list[tuple[Button, ...]] = []
+    row = _row(board, unit_id) if unit_id in board.deadline.unit_ids else None
+    if row is not None and row.completion is None and Role.UNIT_REP in caller.roles:
+        buttons.append((Button(ctx.t("button.done"), encode("done", deadline_id)),))
     if _manager(ctx):
-        text = render.detail(ctx.locale, board)
-        actions = [
-            Button(ctx.t("button.move"), encode("dlmv", deadline_id)),
-            Button(ctx.t("button.cancel_deadline"), encode("dlcx", deadline_id, "ask")),
-        ]
+        buttons.append(
+            (
+                Button(ctx.t("button.move"), encode("dlmv", deadline_id)),
+                Button(ctx.t("button.cancel_deadline"), encode("dlcx", deadline_id, "ask")),
+            )
+        )
         confirm = [
             Button(f"✓ {r.unit.code}", encode("dlok", deadline_id, str(r.unit.id)))
             for r in board.rows
@@ -86,15 +102,8 @@ def _detail(ctx: Ctx, board: Board, *, edit: bool = False) -> list[Reply]:
             for r in board.rows
             if r.completion
         ]
-        buttons = (tuple(actions), *_chunk((tuple(confirm),)), *_chunk((tuple(reopen),)))
-        return ctx.say(text, tuple(row for row in buttons if row), edit=edit)
-    unit_id = caller.member.unit_id
-    text = render.detail(ctx.locale, board, unit_id=unit_id if unit_id else None)
-    row = _row(board, unit_id) if unit_id else None
-    buttons = ()
-    if row is not None and row.completion is None and Role.UNIT_REP in caller.roles:
-        buttons = rows([(ctx.t("button.done"), encode("done", deadline_id))])
-    return ctx.say(text, buttons, edit=edit)
+        buttons += _chunk((tuple(confirm), tuple(reopen)))
+    return ctx.say(text, tuple(b for b in buttons if b), edit=edit)
 
 
 async def mark_done(ctx: Ctx, deadline_id: str) -> list[Reply]:

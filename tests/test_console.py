@@ -156,3 +156,34 @@ def test_console_command_runs_a_script_file(tmp_path):
     result = _cli("console", "--script", str(script), "--db", str(tmp_path / "c.sqlite3"))
     assert result.returncode == 0, result.stderr
     assert "1. Sở Y tế TP Cần Thơ (CTO) – Cụm trưởng: CTO (console)" in result.stdout
+
+
+async def test_a_unit_attaches_its_report_and_the_chair_sees_the_board(settings, tmp_path):
+    report = tmp_path / "bao-cao-AGG.pdf"
+    report.write_bytes(b"%PDF-1.4 report")
+    now = datetime(2026, 11, 20, 9, 0, tzinfo=VN)
+    out = await _console(
+        settings,
+        [
+            "@secretariat /deadline",
+            "@secretariat Báo cáo quý IV",
+            "@secretariat 15/12/2026",
+            "@secretariat [Tất cả đơn vị]",
+            "@secretariat [Tạo hạn]",
+            f"@AGG file:{report}",  # before pressing "Đã nộp": refused
+            "@AGG /deadlines",
+            "@AGG [Đã nộp 1]",
+            "@AGG hello",
+            f"@AGG file:{report}",
+            "@CTO /deadlines",
+            "@CTO [Xem chi tiết 1]",
+        ],
+        now=now,
+    )
+    assert "Anh/chị không có quyền thực hiện thao tác này." in out  # a rep's stray file
+    assert "Vui lòng gửi tệp báo cáo, hoặc /cancel nếu không gửi tệp." in out
+    assert "Đã lưu tệp bao-cao-AGG.pdf cho “Báo cáo quý IV”." in out
+    chair_view = out.split("→ @CTO\nBảng theo dõi hạn báo cáo:")[1]
+    assert "1/13 đã nộp" in chair_view
+    assert "✅ AGG – Sở Y tế An Giang – nộp lúc 20/11/2026 09:00, tệp bao-cao-AGG.pdf" in chair_view
+    assert "[1] Đã nộp" in chair_view and "Đổi hạn" not in chair_view  # the chair does not manage
