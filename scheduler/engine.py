@@ -43,7 +43,8 @@ class ReminderEngine:
         await self.tick()
 
     async def stop(self) -> None:
-        async with self._lock:  # let a tick in flight finish its transaction
+        self.outbox.request_stop()
+        async with self._lock:  # let a tick in flight finish the messages it is sending
             if self.scheduler is not None and self.scheduler.running:
                 self.scheduler.shutdown(wait=False)
 

@@ -43,6 +43,11 @@ class OutboxDispatcher:
         self.db, self.clock, self.channels = db, clock, channels
         self.on_undeliverable = on_undeliverable
         self._draining = asyncio.Lock()  # one drain at a time, or a row could be sent twice
+        self._stopping = False
+
+    def request_stop(self) -> None:
+        """Finish the messages in flight, start no new one (graceful shutdown mid-burst)."""
+        self._stopping = True
 
     async def drain(self) -> tuple[int, int]:
         """Send everything ready now; returns (sent, failed for good)."""
@@ -54,7 +59,7 @@ class OutboxDispatcher:
         while True:
             async with UnitOfWork(self.db) as uow:
                 batch = await uow.outbox.ready(self.clock.now())
-            if not batch:
+            if not batch or self._stopping:
                 return sent, failed
             # Chats are served side by side (the channel's rate limiter paces them), each chat's
             # messages in order.
@@ -68,8 +73,13 @@ class OutboxDispatcher:
                 failed += sum(1 for ok in outcomes if ok is False)
 
     async def _serve_chat(self, lanes: asyncio.Semaphore, messages: list) -> list[bool | None]:
+        outcomes: list[bool | None] = []
         async with lanes:
-            return [await self._send_one(m) for m in messages]
+            for message in messages:
+                if self._stopping:
+                    break
+                outcomes.append(await self._send_one(message))
+        return outcomes
 
     async def _send_one(self, message) -> bool | None:
         """True sent, False failed for good, None retried later."""
@@ -87,6 +97,9 @@ class OutboxDispatcher:
                 error, permanent = f"undeliverable: {exc}", True
             except (DeliveryFailed, OSError) as exc:
                 error = f"failed: {exc}"
+            except Exception as exc:  # a bug must not stop the other chats: retry later
+                log.exception("outbox message %s: unexpected error", message.id)
+                error = f"error: {type(exc).__name__}"
         now = self.clock.now()
         async with UnitOfWork(self.db) as uow:
             if error is None:
