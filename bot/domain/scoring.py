@@ -1,0 +1,253 @@
+"""Criteria, scale and score sheets (bộ tiêu chí, thang điểm, bảng tự chấm điểm): pure rules.
+
+Scores are Decimals with at most two decimals, so 9,5 + 0,25 sums exactly. Total = items + bonus
+(capped) − deductions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+import yaml
+
+from .errors import FileInvalid, InvalidInput
+
+_NUMBER = re.compile(r"^\s*(\d{1,4})(?:[.,](\d{1,2}))?\s*$")
+_CODE = re.compile(r"^[A-Za-z0-9.]{1,16}$")
+ITEM, BONUS, DEDUCTION = "item", "bonus", "deduction"
+
+
+@dataclass(frozen=True)
+class Criterion:
+    code: str
+    title: str
+    kind: str  # item | bonus | deduction
+    max: Decimal
+    group: str  # code of the top-level group ("B" for bonus, "T" for deductions)
+    guidance: str | None = None
+
+
+@dataclass(frozen=True)
+class Group:
+    code: str
+    title: str
+    items: tuple[Criterion, ...]
+
+    @property
+    def max(self) -> Decimal:
+        return sum((c.max for c in self.items), Decimal(0))
+
+
+@dataclass(frozen=True)
+class Scale:
+    name: str
+    total: Decimal
+    groups: tuple[Group, ...]
+    bonus_cap: Decimal = Decimal(0)
+    bonus: tuple[Criterion, ...] = ()
+    deductions: tuple[Criterion, ...] = ()
+
+    @property
+    def criteria(self) -> tuple[Criterion, ...]:
+        return (*(c for g in self.groups for c in g.items), *self.bonus, *self.deductions)
+
+    def criterion(self, code: str) -> Criterion | None:
+        return next((c for c in self.criteria if c.code == code), None)
+
+
+def parse_score(text: str) -> Decimal:
+    """'9,5' or '9.5' → Decimal('9.5'); refuses negatives, words, exponents, >2 decimals."""
+    match = _NUMBER.match(text or "")
+    if match is None:
+        raise InvalidInput("score.not_a_number", text=(text or "").strip()[:20])
+    whole, fraction = match.groups()
+    return Decimal(f"{whole}.{fraction}" if fraction else whole)
+
+
+def check_score(criterion: Criterion, value: Decimal) -> Decimal:
+    if value > criterion.max:
+        raise InvalidInput(
+            "score.above_max", code=criterion.code, value=fmt(value), max=fmt(criterion.max)
+        )
+    return value
+
+
+def fmt(value: Decimal) -> str:
+    """Vietnamese notation: decimal comma, no trailing zeros (9,5; 10; 0,25)."""
+    text = f"{value.normalize():f}" if value != value.to_integral() else str(int(value))
+    return text.replace(".", ",")
+
+
+@dataclass(frozen=True)
+class Totals:
+    by_group: dict[str, Decimal]
+    items: Decimal
+    bonus: Decimal  # after the cap
+    deductions: Decimal
+    missing: tuple[str, ...] = field(default=())  # item codes not yet scored
+
+    @property
+    def total(self) -> Decimal:
+        return self.items + self.bonus - self.deductions
+
+
+def totals(scale: Scale, scores: dict[str, Decimal]) -> Totals:
+    by_group = {
+        g.code: sum((scores.get(c.code, Decimal(0)) for c in g.items), Decimal(0))
+        for g in scale.groups
+    }
+    bonus = sum((scores.get(c.code, Decimal(0)) for c in scale.bonus), Decimal(0))
+    deductions = sum((scores.get(c.code, Decimal(0)) for c in scale.deductions), Decimal(0))
+    missing = tuple(c.code for g in scale.groups for c in g.items if c.code not in scores)
+    return Totals(
+        by_group,
+        sum(by_group.values(), Decimal(0)),
+        min(bonus, scale.bonus_cap),
+        deductions,
+        missing,
+    )
+
+
+def parse_bulk(scale: Scale, text: str) -> dict[str, Decimal]:
+    """'1.1 = 9,5' per line (':' also accepted); every problem listed at once."""
+    scores: dict[str, Decimal] = {}
+    problems: list[tuple[str, dict[str, object]]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        code, sep, value = line.partition("=") if "=" in line else line.partition(":")
+        code = code.strip()
+        criterion = scale.criterion(code)
+        if not sep or criterion is None:
+            problems.append(("score.bulk_unknown", {"line": number, "code": code[:16]}))
+            continue
+        try:
+            scores[code] = check_score(criterion, parse_score(value))
+        except InvalidInput as error:
+            problems.append((error.key, {**error.params, "line": number}))
+    if problems:
+        raise FileInvalid(problems, "score.bulk_invalid")
+    if not scores:
+        raise InvalidInput("score.bulk_empty")
+    return scores
+
+
+def parse_scale(text: str) -> Scale:
+    """The scale file (format of scale-example.yaml); every problem listed at once."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        raise FileInvalid([("scale.not_yaml", {})], "scale.invalid") from None
+    raw = data.get("scale") if isinstance(data, dict) else None
+    if not isinstance(raw, dict):
+        raise FileInvalid([("scale.no_scale", {})], "scale.invalid")
+    problems: list[tuple[str, dict[str, object]]] = []
+    seen: set[str] = set()
+
+    def number(value, where: str) -> Decimal | None:
+        try:
+            parsed = Decimal(str(value))
+        except (InvalidOperation, ValueError):
+            parsed = None
+        if parsed is None or parsed <= 0 or parsed != parsed.quantize(Decimal("0.01")):
+            problems.append(("scale.bad_max", {"code": where}))
+            return None
+        return parsed
+
+    def criterion(item, kind: str, group: str) -> Criterion | None:
+        if not isinstance(item, dict) or not item.get("code") or not item.get("title"):
+            problems.append(("scale.bad_item", {"group": group}))
+            return None
+        code = str(item["code"]).strip()
+        if not _CODE.match(code) or code in seen:
+            problems.append(
+                ("scale.duplicate_code" if code in seen else "scale.bad_code", {"code": code})
+            )
+            return None
+        seen.add(code)
+        maximum = number(item.get("max"), code)
+        if maximum is None:
+            return None
+        return Criterion(
+            code,
+            str(item["title"]).strip(),
+            kind,
+            maximum,
+            group,
+            str(item["guidance"]).strip() if item.get("guidance") else None,
+        )
+
+    groups = []
+    for raw_group in raw.get("groups") or []:
+        code = str(raw_group.get("code", "")).strip() if isinstance(raw_group, dict) else ""
+        if not code:
+            problems.append(("scale.bad_group", {}))
+            continue
+        items = [criterion(i, ITEM, code) for i in raw_group.get("items") or []]
+        groups.append(Group(code, str(raw_group.get("title", code)), tuple(i for i in items if i)))
+    if not groups:
+        problems.append(("scale.no_groups", {}))
+    bonus_raw = raw.get("bonus") or {}
+    bonus = tuple(c for c in (criterion(i, BONUS, "B") for i in bonus_raw.get("items") or []) if c)
+    deductions = tuple(
+        c
+        for c in (
+            criterion(i, DEDUCTION, "T") for i in (raw.get("deductions") or {}).get("items") or []
+        )
+        if c
+    )
+    total = number(raw.get("total"), "total")
+    cap = number(bonus_raw["cap"], "bonus.cap") if bonus_raw.get("cap") else Decimal(0)
+    declared = sum((g.max for g in groups), Decimal(0))
+    if total is not None and not problems and declared != total:
+        problems.append(("scale.total_mismatch", {"sum": fmt(declared), "total": fmt(total)}))
+    if problems:
+        raise FileInvalid(problems, "scale.invalid")
+    return Scale(
+        str(raw.get("name") or ""), total, tuple(groups), cap or Decimal(0), bonus, deductions
+    )
+
+
+@dataclass(frozen=True)
+class RankEntry:
+    unit_code: str
+    unit_name: str
+    total: Decimal
+    first_group: Decimal  # tie-break 1: the first (core) group's subtotal
+    deductions: Decimal  # tie-break 2: fewer deduction points
+    submitted_at: object  # tie-break 3: earlier submission (an aware datetime, or None)
+    verified: bool  # False: the self total stands until verification
+
+
+# Classification bands as shares of the scale's total (configurable per cluster later).
+BANDS = (
+    (Decimal("0.9"), "excellent"),
+    (Decimal("0.8"), "good"),
+    (Decimal("0.7"), "fair"),
+    (Decimal(0), "average"),
+)
+
+
+def band(total: Decimal, scale_total: Decimal) -> str:
+    share = total / scale_total if scale_total else Decimal(0)
+    return next(name for floor, name in BANDS if share >= floor)
+
+
+def rank(entries: list[RankEntry]) -> list[tuple[int, RankEntry]]:
+    """Highest total first; ties broken by the first group, then fewer deductions, then earlier
+    submission; units equal on every key share a rank."""
+
+    def key(entry: RankEntry):
+        submitted = entry.submitted_at.timestamp() if entry.submitted_at else float("inf")
+        return (-entry.total, -entry.first_group, entry.deductions, submitted)
+
+    ordered = sorted(entries, key=lambda e: (key(e), e.unit_code))
+    ranked: list[tuple[int, RankEntry]] = []
+    for position, entry in enumerate(ordered, start=1):
+        if ranked and key(ranked[-1][1]) == key(entry):
+            ranked.append((ranked[-1][0], entry))
+        else:
+            ranked.append((position, entry))
+    return ranked
