@@ -21,6 +21,7 @@ from bot.services.conversations import Conversations
 from bot.services.deadlines import Deadlines
 from bot.services.demo import seed_demo
 from bot.services.membership import Membership
+from bot.services.scoring import Scoring
 from bot.services.updates import UpdateLog
 from handlers.context import Services
 from handlers.notices import ChatNotices
@@ -50,6 +51,7 @@ class App:
             conversations=Conversations(db, clock),
             deadlines=Deadlines(db, clock, settings, ChatNotices()),
             broadcasts=Broadcasts(db, clock, settings, ChatNotices()),
+            scoring=Scoring(db, clock, settings),
         )
         return cls(db, services, Router(services), UpdateLog(db, clock))
 

@@ -26,6 +26,9 @@ KINDS: dict[str, int] = {
     "bcgo": 1,  # broadcast confirmation: send | abort
     "ack": 1,  # "Đã nhận" on an announcement: broadcast id
     "bcst": 1,  # delivery and acknowledgement status of a broadcast: id
+    "sc": 1,  # open an item of my score sheet: criterion code
+    "scsum": 1,  # my score sheet's summary (argument unused)
+    "scsub": 1,  # submit my score sheet: ask | yes
 }
 
 

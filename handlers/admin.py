@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.channels.base import Reply
 from bot.domain.errors import Forbidden, InvalidInput
 from bot.domain.policy import Action, may
+from bot.domain.scoring import fmt
 from bot.render import text as render
 
 from . import deadlines
@@ -36,9 +37,12 @@ async def revoke(ctx: Ctx, args: list[str]) -> list[Reply]:
 
 
 async def file_received(ctx: Ctx) -> list[Reply]:
-    """A YAML file from the secretariat: a calendar of deadlines or the cluster list."""
+    """A YAML file from the secretariat: a calendar of deadlines, a scale, or the cluster list."""
     caller = ctx.member
-    if not (may(caller.roles, Action.IMPORT_CLUSTER) or may(caller.roles, Action.MANAGE_DEADLINES)):
+    if not any(
+        may(caller.roles, a)
+        for a in (Action.IMPORT_CLUSTER, Action.MANAGE_DEADLINES, Action.IMPORT_CRITERIA)
+    ):
         raise Forbidden()
     attachment = ctx.incoming.attachment
     if not attachment.file_name.lower().endswith((".yaml", ".yml")):
@@ -49,8 +53,11 @@ async def file_received(ctx: Ctx) -> list[Reply]:
         text = attachment.data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidInput("import.not_text") from None
-    if _top_level_key(text) == "calendar":
+    top = _top_level_key(text)
+    if top == "calendar":
         return await deadlines.calendar_received(ctx, text)
+    if top == "scale":
+        return await scale_received(ctx, text)
     reports = await ctx.services.membership.import_cluster_file(text, by=caller)
     return ctx.say(render.import_reports(ctx.locale, reports))
 
@@ -60,3 +67,15 @@ def _top_level_key(text: str) -> str | None:
         if line and not line[0].isspace() and not line.startswith("#") and ":" in line:
             return line.split(":", 1)[0].strip()
     return None
+
+
+async def scale_received(ctx: Ctx, text: str) -> list[Reply]:
+    scoring_round, scale = await ctx.services.scoring.import_scale(ctx.member, text)
+    return ctx.say(
+        ctx.t(
+            "scale.imported",
+            round=scoring_round.title,
+            count=len(scale.criteria),
+            total=fmt(scale.total),
+        )
+    )

@@ -13,6 +13,7 @@ from bot.services.broadcasts import Broadcasts
 from bot.services.conversations import Conversations
 from bot.services.deadlines import Deadlines
 from bot.services.membership import Caller, Membership
+from bot.services.scoring import Scoring
 from scheduler.clock import Clock
 from scheduler.engine import ReminderEngine
 
@@ -25,6 +26,7 @@ class Services:
     conversations: Conversations
     deadlines: Deadlines
     broadcasts: Broadcasts
+    scoring: Scoring
     engine: ReminderEngine | None = None  # set once channels run; re-armed after changes
     # channel name -> how an invite code becomes a join link there (Telegram: a deep link)
     join_links: dict[str, Callable[[str], str]] = field(default_factory=dict)

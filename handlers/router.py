@@ -13,7 +13,7 @@ from bot.domain.policy import Action, may
 from bot.i18n import t
 from bot.render import text as render
 
-from . import admin, broadcasts, deadlines, onboarding
+from . import admin, broadcasts, deadlines, onboarding, scoring
 from .actions import decode
 from .context import Ctx, Services
 
@@ -52,6 +52,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("lang", "ngonngu", "cmd.lang", onboarding.language, Action.SET_LANGUAGE),
     Command("invites", "mamoi", "cmd.invites", admin.invites, Action.MANAGE_INVITES),
     Command("revoke", "thuhoi", "cmd.revoke", admin.revoke, Action.MANAGE_INVITES),
+    Command("criteria", "tieuchi", "cmd.criteria", scoring.show_criteria, Action.VIEW_CRITERIA),
+    Command("score", "chamdiem", "cmd.score", scoring.start, Action.SCORE_OWN_UNIT),
+    Command("ranking", "xephang", "cmd.ranking", scoring.show_ranking, Action.VIEW_RANKING),
     Command(
         "deadlines", "hannop", "cmd.deadlines", deadlines.list_deadlines, Action.VIEW_DEADLINES
     ),
@@ -89,6 +92,9 @@ BUTTONS: dict[str, Callable[..., Awaitable[list[Reply]]]] = {
     "bcgo": broadcasts.confirm_pressed,
     "ack": broadcasts.acknowledge,
     "bcst": broadcasts.show_status,
+    "sc": scoring.goto,
+    "scsum": scoring.summary_pressed,
+    "scsub": scoring.submit_pressed,
 }
 
 # Conversation steps that wait for typed text: (flow, step) -> handler(ctx, text).
@@ -101,6 +107,7 @@ STEPS: dict[tuple[str, str], Callable[[Ctx, str], Awaitable[list[Reply]]]] = {
     ("report", "file"): deadlines.report_text_received,
     ("broadcast", "text"): broadcasts.text_typed,
     ("broadcast", "units"): broadcasts.units_typed,
+    ("score", "item"): scoring.typed,
 }
 
 # Conversation steps that wait for a file: (flow, step) -> handler(ctx, step).

@@ -496,6 +496,15 @@ class DeadlineRepo(_Repo):
         )
         return row is not None
 
+    async def open_for_round(self, cluster_id: int, scoring_round: str) -> list[Deadline]:
+        rows = await self._all(
+            "SELECT * FROM deadlines WHERE cluster_id = ? AND scoring_round = ?"
+            " AND status = 'open'",
+            cluster_id,
+            scoring_round,
+        )
+        return [_deadline(r, await self._units(r["id"])) for r in rows]
+
     async def recurring_due(self, now: datetime) -> list[Deadline]:
         rows = await self._all(
             "SELECT * FROM deadlines WHERE status = 'open' AND recurrence IS NOT NULL"
@@ -747,6 +756,117 @@ class BroadcastRepo(_Repo):
         return [dict(r) for r in rows]
 
 
+@dataclass(frozen=True)
+class ScoringRound:
+    id: int
+    cluster_id: int
+    period_id: int
+    key: str
+    title: str
+    scale_yaml: str
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    id: int
+    round_id: int
+    unit_id: int
+    status: str
+    submitted_at: datetime | None
+
+
+class ScoringRepo(_Repo):
+    async def rounds(self, cluster_id: int) -> list[ScoringRound]:
+        rows = await self._all(
+            "SELECT * FROM scoring_rounds WHERE cluster_id = ? ORDER BY id", cluster_id
+        )
+        return [_round(r) for r in rows]
+
+    async def round_by_key(self, period_id: int, key: str) -> ScoringRound | None:
+        row = await self._one(
+            "SELECT * FROM scoring_rounds WHERE period_id = ? AND key = ?", period_id, key
+        )
+        return _round(row) if row else None
+
+    async def save_round(
+        self, cluster_id: int, period_id: int, key: str, title: str, scale_yaml: str, now: datetime
+    ) -> int:
+        existing = await self.round_by_key(period_id, key)
+        if existing:
+            await self.conn.execute(
+                "UPDATE scoring_rounds SET title = ?, scale_yaml = ? WHERE id = ?",
+                (title, scale_yaml, existing.id),
+            )
+            return existing.id
+        return await self._insert(
+            "INSERT INTO scoring_rounds (cluster_id, period_id, key, title, scale_yaml,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            cluster_id,
+            period_id,
+            key,
+            title,
+            scale_yaml,
+            _iso(now),
+        )
+
+    async def any_submitted(self, round_id: int) -> bool:
+        row = await self._one(
+            "SELECT 1 FROM score_sheets WHERE round_id = ? AND status != 'draft' LIMIT 1",
+            round_id,
+        )
+        return row is not None
+
+    async def sheet(self, round_id: int, unit_id: int, now: datetime) -> SheetRow:
+        """The unit's sheet for the round, created as a draft on first use."""
+        await self.conn.execute(
+            "INSERT OR IGNORE INTO score_sheets (round_id, unit_id, updated_at) VALUES (?, ?, ?)",
+            (round_id, unit_id, _iso(now)),
+        )
+        row = await self._one(
+            "SELECT * FROM score_sheets WHERE round_id = ? AND unit_id = ?", round_id, unit_id
+        )
+        return _sheet(row)
+
+    async def sheets(self, round_id: int) -> list[SheetRow]:
+        rows = await self._all("SELECT * FROM score_sheets WHERE round_id = ?", round_id)
+        return [_sheet(r) for r in rows]
+
+    async def scores(self, sheet_id: int) -> dict[str, dict]:
+        rows = await self._all("SELECT * FROM sheet_scores WHERE sheet_id = ?", sheet_id)
+        return {r["code"]: dict(r) for r in rows}
+
+    async def set_score(self, sheet_id: int, code: str, value: str, now: datetime) -> None:
+        await self.conn.execute(
+            "INSERT INTO sheet_scores (sheet_id, code, self_value) VALUES (?, ?, ?)"
+            " ON CONFLICT (sheet_id, code) DO UPDATE SET self_value = excluded.self_value",
+            (sheet_id, code, value),
+        )
+        await self.conn.execute(
+            "UPDATE score_sheets SET updated_at = ? WHERE id = ?", (_iso(now), sheet_id)
+        )
+
+    async def set_status(
+        self, sheet_id: int, status: str, now: datetime, submitted: bool = False
+    ) -> None:
+        await self.conn.execute(
+            "UPDATE score_sheets SET status = ?, updated_at = ?,"
+            " submitted_at = CASE WHEN ? THEN ? ELSE submitted_at END WHERE id = ?",
+            (status, _iso(now), int(submitted), _iso(now), sheet_id),
+        )
+
+
+def _round(row: aiosqlite.Row) -> ScoringRound:
+    return ScoringRound(
+        row["id"], row["cluster_id"], row["period_id"], row["key"], row["title"], row["scale_yaml"]
+    )
+
+
+def _sheet(row: aiosqlite.Row) -> SheetRow:
+    return SheetRow(
+        row["id"], row["round_id"], row["unit_id"], row["status"], _time(row["submitted_at"])
+    )
+
+
 class UnitOfWork:
     """One transaction over every repository: commit on success, roll back on any error."""
 
@@ -766,6 +886,7 @@ class UnitOfWork:
         self.outbox = OutboxRepo(conn)
         self.files = FileRepo(conn)
         self.broadcasts = BroadcastRepo(conn)
+        self.scoring = ScoringRepo(conn)
 
     async def __aenter__(self) -> UnitOfWork:
         await self._db.lock.acquire()

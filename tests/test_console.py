@@ -51,6 +51,18 @@ async def test_broadcast_scenario_prints_the_expected_transcript(settings):
     assert transcript == (SCENARIOS / "broadcast.out").read_text(encoding="utf-8")
 
 
+async def test_scoring_scenario_survives_a_restart_and_prints_the_expected_transcript(settings):
+    scale = ROOT / "bot" / "data" / "scale-example.yaml"
+    first = [f"@secretariat file:{scale}"] + (SCENARIOS / "scoring.txt").read_text(
+        encoding="utf-8"
+    ).splitlines()
+    second = (SCENARIOS / "scoring-2.txt").read_text(encoding="utf-8").splitlines()
+    transcript = await _console(settings, first, now=datetime(2026, 11, 20, 9, 0, tzinfo=VN))
+    transcript += "--- restart ---\n"
+    transcript += await _console(settings, second, now=datetime(2026, 11, 21, 9, 0, tzinfo=VN))
+    assert transcript == (SCENARIOS / "scoring.out").read_text(encoding="utf-8")
+
+
 async def test_membership_scenario_changes_only_what_it_should(settings):
     script = (SCENARIOS / "membership.txt").read_text(encoding="utf-8").splitlines()
     await _console(settings, script)

@@ -100,6 +100,8 @@ def test_bundled_cluster_file_parses():
     assert len(mekong.units) == 13 and mekong.chair == "CTO" and mekong.period == "2024"
     assert specs[3].vice_chair == "LKH"
     assert "Cờ thi đua của Chính phủ" in specs[2].awards
+    # An unquoted comma in a flow mapping no longer cuts the name short.
+    assert specs[2].units[2].name == "Sở Lao động, Thương binh và Xã hội"
 
 
 def test_cluster_file_lists_every_problem_at_once():

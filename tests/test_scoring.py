@@ -85,6 +85,8 @@ def test_bulk_form_reads_every_line_or_lists_every_problem():
 def test_the_example_scale_parses():
     assert SCALE.total == D(100) and [g.code for g in SCALE.groups] == ["I", "II", "III"]
     assert SCALE.bonus_cap == D(15) and len(SCALE.criteria) == 14
+    assert SCALE.criterion("1.2").title == "Đơn vị đạt loại tốt trở lên, không có đơn vị yếu kém"
+    assert SCALE.criterion("3.4").title == "Báo cáo thi đua đầy đủ, đúng hạn"
 
 
 def test_scale_problems_are_listed_at_once():

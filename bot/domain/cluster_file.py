@@ -8,6 +8,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict
 
 from .errors import FileInvalid
+from .yaml_text import mended_text
 
 _CODE = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
 _KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -89,7 +90,11 @@ def _cluster(index: int, raw: object, problems: list[Problem]) -> ClusterSpec | 
         raw_units = []
     for position, raw_unit in enumerate(raw_units, start=1):
         code = _text(raw_unit.get("code")) if isinstance(raw_unit, dict) else None
-        name = _text(raw_unit.get("name")) if isinstance(raw_unit, dict) else None
+        name = (
+            mended_text(raw_unit, "name", {"code", "name"})
+            if isinstance(raw_unit, dict) and _text(raw_unit.get("name"))
+            else None
+        )
         if code is None or name is None:
             problems.append(("cluster_file.bad_unit", {"cluster": label, "position": position}))
             continue

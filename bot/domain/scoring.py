@@ -13,10 +13,12 @@ from decimal import Decimal, InvalidOperation
 import yaml
 
 from .errors import FileInvalid, InvalidInput
+from .yaml_text import mended_text
 
 _NUMBER = re.compile(r"^\s*(\d{1,4})(?:[.,](\d{1,2}))?\s*$")
 _CODE = re.compile(r"^[A-Za-z0-9.]{1,16}$")
 ITEM, BONUS, DEDUCTION = "item", "bonus", "deduction"
+ITEM_FIELDS = {"code", "title", "max", "guidance", "per_occurrence"}
 
 
 @dataclass(frozen=True)
@@ -111,10 +113,10 @@ def totals(scale: Scale, scores: dict[str, Decimal]) -> Totals:
 
 
 def parse_bulk(scale: Scale, text: str) -> dict[str, Decimal]:
-    """'1.1 = 9,5' per line (':' also accepted); every problem listed at once."""
+    """'1.1 = 9,5' per line or separated by ';' (':' also accepted); every problem listed."""
     scores: dict[str, Decimal] = {}
     problems: list[tuple[str, dict[str, object]]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text.replace(";", "\n").splitlines(), start=1):
         if not line.strip():
             continue
         code, sep, value = line.partition("=") if "=" in line else line.partition(":")
@@ -172,7 +174,7 @@ def parse_scale(text: str) -> Scale:
             return None
         return Criterion(
             code,
-            str(item["title"]).strip(),
+            mended_text(item, "title", ITEM_FIELDS),
             kind,
             maximum,
             group,

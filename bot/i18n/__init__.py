@@ -8,6 +8,11 @@ CATALOGS: dict[str, dict[str, str]] = {"vi": vi.MESSAGES, "en": en.MESSAGES}
 DEFAULT_LOCALE = "vi"
 
 
+def message_template(locale: str | None, key: str) -> str:
+    catalog = CATALOGS.get(locale or DEFAULT_LOCALE, CATALOGS[DEFAULT_LOCALE])
+    return catalog.get(key) or CATALOGS[DEFAULT_LOCALE][key]
+
+
 def t(locale: str | None, key: str, /, **params: object) -> str:
     """The message for `key` in `locale` (falling back to Vietnamese), filled with `params`."""
     catalog = CATALOGS.get(locale or DEFAULT_LOCALE, CATALOGS[DEFAULT_LOCALE])

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.errors import FileInvalid
 from bot.domain.models import Role
-from bot.i18n import t
+from bot.i18n import message_template, t
 from bot.services.membership import Caller, ImportReport, InviteView, Roster
 
 ROLE_ORDER = (Role.SECRETARIAT, Role.CHAIR, Role.VICE_CHAIR, Role.UNIT_REP, Role.OBSERVER)
@@ -145,7 +145,11 @@ def import_reports(locale: str, reports: list[ImportReport]) -> str:
 
 def file_problems(locale: str, error: FileInvalid) -> str:
     lines = [t(locale, error.key, **error.params)]
-    lines += [f"• {t(locale, key, **params)}" for key, params in error.problems]
+    for key, params in error.problems:
+        text = t(locale, key, **params)
+        if "line" in params and "{line}" not in message_template(locale, key):  # say which line
+            text = t(locale, "problem.line", line=params["line"]) + text
+        lines.append(f"• {text}")
     return "\n".join(lines)
 
 

@@ -1,0 +1,133 @@
+"""Texts of the scale, the score sheet and the ranking."""
+
+from __future__ import annotations
+
+from bot.domain.scoring import BONUS, DEDUCTION, Criterion, fmt
+from bot.i18n import t
+from bot.services.scoring import Ranking, SheetView
+
+from .text import local_time
+
+
+def criteria(locale: str, title: str, scale) -> str:
+    lines = [t(locale, "criteria.head", name=title, total=fmt(scale.total))]
+    for group in scale.groups:
+        lines.append(
+            t(locale, "criteria.group", code=group.code, title=group.title, max=fmt(group.max))
+        )
+        lines += [
+            t(locale, "criteria.item", code=c.code, title=c.title, max=fmt(c.max))
+            for c in group.items
+        ]
+    if scale.bonus:
+        lines.append(t(locale, "criteria.bonus", cap=fmt(scale.bonus_cap)))
+        lines += [
+            t(locale, "criteria.item", code=c.code, title=c.title, max=fmt(c.max))
+            for c in scale.bonus
+        ]
+    if scale.deductions:
+        lines.append(t(locale, "criteria.deductions"))
+        lines += [
+            t(locale, "criteria.item", code=c.code, title=c.title, max=fmt(c.max))
+            for c in scale.deductions
+        ]
+    return "\n".join(lines)
+
+
+def item_card(locale: str, view: SheetView, criterion: Criterion) -> str:
+    order = [c.code for c in view.scale.criteria]
+    kind = {BONUS: "score.kind_bonus", DEDUCTION: "score.kind_deduction"}.get(criterion.kind)
+    current = view.scores.get(criterion.code)
+    lines = [
+        t(
+            locale,
+            "score.card_head",
+            code=criterion.code,
+            index=order.index(criterion.code) + 1,
+            count=len(order),
+            title=criterion.title,
+            max=fmt(criterion.max),
+        )
+    ]
+    if kind:
+        lines.append(t(locale, kind))
+    if criterion.guidance:
+        lines.append(criterion.guidance)
+    lines.append(
+        t(locale, "score.card_current", value=fmt(current) if current is not None else "–")
+    )
+    lines.append(t(locale, "score.card_prompt"))
+    return "\n".join(lines)
+
+
+def summary(locale: str, view: SheetView) -> str:
+    result = view.totals
+    lines = [
+        t(
+            locale,
+            "score.summary_head",
+            round=view.round.title,
+            status=t(locale, f"sheet.{view.status}"),
+        )
+    ]
+    for group in view.scale.groups:
+        lines.append(
+            t(
+                locale,
+                "score.summary_group",
+                code=group.code,
+                title=group.title,
+                value=fmt(result.by_group[group.code]),
+                max=fmt(group.max),
+            )
+        )
+    lines.append(
+        t(locale, "score.summary_bonus", value=fmt(result.bonus), cap=fmt(view.scale.bonus_cap))
+    )
+    lines.append(t(locale, "score.summary_deductions", value=fmt(result.deductions)))
+    lines.append(
+        t(locale, "score.summary_total", value=fmt(result.total), total=fmt(view.scale.total))
+    )
+    if result.missing:
+        lines.append(
+            t(
+                locale,
+                "score.summary_missing",
+                count=len(result.missing),
+                codes=", ".join(result.missing),
+            )
+        )
+    return "\n".join(lines)
+
+
+def submitted(locale: str, view: SheetView, timezone: str) -> str:
+    return t(
+        locale,
+        "score.submitted",
+        round=view.round.title,
+        total=fmt(view.totals.total),
+        at=local_time(view.submitted_at, timezone),
+    )
+
+
+def ranking(locale: str, data: Ranking) -> str:
+    if not data.rows:
+        return t(locale, "ranking.empty", round=data.round.title)
+    lines = [t(locale, "ranking.head", round=data.round.title)]
+    for row in data.rows:
+        mark = "" if row.entry.verified else t(locale, "ranking.self_mark")
+        lines.append(
+            t(
+                locale,
+                "ranking.line",
+                rank=row.rank,
+                code=row.entry.unit_code,
+                name=row.entry.unit_name,
+                total=fmt(row.entry.total),
+                band=t(locale, f"band.{row.band}"),
+                mark=mark,
+            )
+        )
+    if data.not_submitted:
+        lines.append(t(locale, "ranking.missing", codes=", ".join(data.not_submitted)))
+    return "\n".join(lines)

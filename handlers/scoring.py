@@ -1,0 +1,133 @@
+"""/criteria, /score and /ranking: a representative walks the sheet item by item (buttons and
+typed numbers) or pastes all lines at once, reviews the summary, and submits with confirmation."""
+
+from __future__ import annotations
+
+from bot.channels.base import Reply, rows
+from bot.domain.errors import InvalidInput
+from bot.domain.scoring import Criterion, fmt, parse_bulk
+from bot.render import scoring as render
+from bot.services.conversations import Step
+from bot.services.scoring import SheetView
+
+from .actions import encode
+from .context import Ctx
+from .onboarding import private_only
+
+
+async def show_criteria(ctx: Ctx, args: list[str]) -> list[Reply]:
+    scoring_round, scale = await ctx.services.scoring.current(ctx.member)
+    return ctx.say(render.criteria(ctx.locale, scoring_round.title, scale))
+
+
+async def start(ctx: Ctx, args: list[str]) -> list[Reply]:
+    if not ctx.incoming.is_private:
+        return private_only(ctx)
+    view = await ctx.services.scoring.sheet(ctx.member)
+    if not view.editable:
+        return ctx.say(render.summary(ctx.locale, view))
+    nxt = _next_unscored(view, None)
+    return await _card(ctx, view, nxt) if nxt else _summary(ctx, view)
+
+
+async def goto(ctx: Ctx, code: str) -> list[Reply]:
+    view = await ctx.services.scoring.sheet(ctx.member)
+    criterion = view.scale.criterion(code)
+    if criterion is None or not view.editable:
+        return ctx.say(ctx.t("error.stale_button"))
+    return await _card(ctx, view, criterion, edit=True)
+
+
+async def typed(ctx: Ctx, text: str) -> list[Reply]:
+    step = await ctx.services.conversations.current(ctx.incoming.channel, ctx.incoming.user_id)
+    scoring = ctx.services.scoring
+    if "\n" in text.strip() or "=" in text:  # the bulk form: "1.1 = 9,5" lines
+        view = await scoring.sheet(ctx.member)
+        scores = parse_bulk(view.scale, text)
+        saved = await scoring.set_scores(ctx.member, scores)
+        return ctx.say(ctx.t("score.bulk_saved", count=len(scores))) + _summary(ctx, saved)
+    code = step.data["code"]
+    view = await scoring.set_scores(ctx.member, {code: text})
+    nxt = _next_unscored(view, code) or _following(view, code)
+    if nxt is None:
+        return _summary(ctx, view)
+    return await _card(ctx, view, nxt)
+
+
+async def summary_pressed(ctx: Ctx, _: str) -> list[Reply]:
+    return _summary(ctx, await ctx.services.scoring.sheet(ctx.member), edit=True)
+
+
+async def submit_pressed(ctx: Ctx, stage: str) -> list[Reply]:
+    view = await ctx.services.scoring.sheet(ctx.member)
+    if stage != "yes":
+        if view.totals.missing:
+            raise InvalidInput(
+                "score.incomplete",
+                count=len(view.totals.missing),
+                codes=", ".join(view.totals.missing[:10]),
+            )
+        return ctx.say(
+            ctx.t("score.confirm_submit", total=fmt(view.totals.total)),
+            rows(
+                [
+                    (ctx.t("button.submit_confirm"), encode("scsub", "yes")),
+                    (ctx.t("button.keep_editing"), encode("scsum", "0")),
+                ]
+            ),
+            edit=True,
+        )
+    submitted = await ctx.services.scoring.submit(ctx.member)
+    await ctx.services.conversations.finish(ctx.incoming.channel, ctx.incoming.user_id)
+    return ctx.say(render.submitted(ctx.locale, submitted, ctx.member.cluster.timezone), edit=True)
+
+
+async def show_ranking(ctx: Ctx, args: list[str]) -> list[Reply]:
+    return ctx.say(render.ranking(ctx.locale, await ctx.services.scoring.ranking(ctx.member)))
+
+
+async def _card(ctx: Ctx, view: SheetView, criterion: Criterion, *, edit: bool = False):
+    await ctx.services.conversations.expect(
+        ctx.incoming.channel, ctx.incoming.user_id, Step("score", "item", {"code": criterion.code})
+    )
+    order = [c.code for c in view.scale.criteria]
+    index = order.index(criterion.code)
+    nav = []
+    if index > 0:
+        nav.append((ctx.t("button.previous"), encode("sc", order[index - 1])))
+    if index + 1 < len(order):
+        nav.append((ctx.t("button.next"), encode("sc", order[index + 1])))
+    nav.append((ctx.t("button.summary"), encode("scsum", "0")))
+    return ctx.say(render.item_card(ctx.locale, view, criterion), rows(nav), edit=edit)
+
+
+def _summary(ctx: Ctx, view: SheetView, *, edit: bool = False) -> list[Reply]:
+    buttons = ()
+    if view.editable:
+        first = _next_unscored(view, None) or view.scale.criteria[0]
+        buttons = rows(
+            [
+                (ctx.t("button.submit"), encode("scsub", "ask")),
+                (ctx.t("button.keep_editing"), encode("sc", first.code)),
+            ]
+        )
+    return ctx.say(render.summary(ctx.locale, view), buttons, edit=edit)
+
+
+def _next_unscored(view: SheetView, after: str | None) -> Criterion | None:
+    """The next required item without a score, after `after` (wrapping to the start)."""
+    required = [c for g in view.scale.groups for c in g.items]
+    codes = [c.code for c in required]
+    start = codes.index(after) + 1 if after in codes else 0
+    for criterion in required[start:] + required[:start]:
+        if criterion.code not in view.scores:
+            return criterion
+    return None
+
+
+def _following(view: SheetView, code: str) -> Criterion | None:
+    """The item right after `code` in the whole sheet (bonus and deductions included)."""
+    order = list(view.scale.criteria)
+    codes = [c.code for c in order]
+    index = codes.index(code)
+    return order[index + 1] if index + 1 < len(order) else None

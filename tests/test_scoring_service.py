@@ -1,0 +1,105 @@
+"""Score sheets on a real SQLite file: drafts survive restarts, submission freezes the sheet and
+the scale, completes linked deadlines, and feeds the ranking."""
+
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from bot.app import App
+from bot.domain.errors import FileInvalid, Forbidden, InvalidInput
+from bot.services.demo import seed_demo
+from scheduler.clock import ManualClock
+
+from .conftest import VN
+
+SCALE_TEXT = (
+    Path(__file__).resolve().parents[1] / "bot" / "data" / "scale-example.yaml"
+).read_text(encoding="utf-8")
+FULL = {c: "5" for c in ("1.1", "1.2", "1.3", "1.4", "2.1", "2.2", "3.1", "3.2", "3.3", "3.4")}
+NOW = datetime(2026, 11, 20, 9, 0, tzinfo=VN)
+
+
+@pytest.fixture
+async def app(settings):
+    application = await App.open(settings, ManualClock(NOW))
+    await seed_demo(application.services.membership)
+    yield application
+    await application.close()
+
+
+async def _who(app, handle):
+    return await app.services.membership.identify("console", handle)
+
+
+async def test_only_the_secretariat_sets_the_scale_and_only_reps_score(app):
+    scoring = app.services.scoring
+    with pytest.raises(Forbidden):
+        await scoring.import_scale(await _who(app, "AGG"), SCALE_TEXT)
+    with pytest.raises(FileInvalid):
+        await scoring.import_scale(await _who(app, "secretariat"), "scale: {total: 10}")
+    await scoring.import_scale(await _who(app, "secretariat"), SCALE_TEXT)
+    with pytest.raises(Forbidden):
+        await scoring.sheet(await _who(app, "observer"))
+
+
+async def test_a_bad_value_in_a_batch_stores_nothing(app):
+    scoring = app.services.scoring
+    await scoring.import_scale(await _who(app, "secretariat"), SCALE_TEXT)
+    agg = await _who(app, "AGG")
+    with pytest.raises(InvalidInput):
+        await scoring.set_scores(agg, {"1.1": "20", "1.2": "11"})
+    assert (await scoring.sheet(agg)).scores == {}
+
+
+async def test_draft_survives_a_restart(settings, app):
+    scoring = app.services.scoring
+    await scoring.import_scale(await _who(app, "secretariat"), SCALE_TEXT)
+    await scoring.set_scores(await _who(app, "AGG"), {"1.1": "9,5"})
+    await app.close()
+    reopened = await App.open(settings, ManualClock(NOW))
+    view = await reopened.services.scoring.sheet(
+        await reopened.services.membership.identify("console", "AGG")
+    )
+    await reopened.close()
+    assert view.scores == {"1.1": Decimal("9.5")} and view.status == "draft"
+
+
+async def test_submission_freezes_the_sheet_and_the_scale_and_completes_linked_deadlines(app):
+    scoring, secretariat = app.services.scoring, await _who(app, "secretariat")
+    await scoring.import_scale(secretariat, SCALE_TEXT)
+    calendar = "calendar:\n  - {title: Tự chấm điểm, due: '11-30', scoring_round: year-end}\n"
+    [board], _ = await app.services.deadlines.import_calendar(secretariat, calendar)
+    agg = await _who(app, "AGG")
+    with pytest.raises(InvalidInput) as caught:
+        await scoring.submit(agg)
+    assert caught.value.key == "score.incomplete"
+    await scoring.set_scores(agg, FULL)
+    view = await scoring.submit(agg)
+    assert view.status == "submitted" and view.totals.total == Decimal(50)
+    with pytest.raises(InvalidInput) as caught:
+        await scoring.set_scores(agg, {"1.1": "6"})
+    assert caught.value.key == "score.read_only"
+    with pytest.raises(InvalidInput) as caught:
+        await scoring.import_scale(secretariat, SCALE_TEXT)
+    assert caught.value.key == "scale.frozen"
+    deadline = await app.services.deadlines.board(secretariat, board.deadline.id)
+    done = [r.unit.code for r in deadline.rows if r.completion]
+    assert done == ["AGG"]
+
+
+async def test_ranking_uses_submitted_sheets_only(app):
+    scoring = app.services.scoring
+    await scoring.import_scale(await _who(app, "secretariat"), SCALE_TEXT)
+    for handle, extra in (("AGG", {}), ("BLU", {"1.1": "20"})):
+        rep = await _who(app, handle)
+        await scoring.set_scores(rep, {**FULL, **extra})
+        await scoring.submit(rep)
+    await scoring.set_scores(await _who(app, "CTO"), {"1.1": "25"})  # a draft does not rank
+    ranking = await scoring.ranking(await _who(app, "observer"))
+    assert [(r.rank, r.entry.unit_code, str(r.entry.total)) for r in ranking.rows] == [
+        (1, "BLU", "65"),
+        (2, "AGG", "50"),
+    ]
+    assert "CTO" in ranking.not_submitted
