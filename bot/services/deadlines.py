@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from bot.channels.base import Reply, reply_to_dict
+from bot.channels.base import Reply
 from bot.config import Settings
 from bot.domain.deadlines import (
     CalendarEntry,
@@ -29,6 +29,7 @@ from storage.db import Database
 from storage.repositories import UnitOfWork
 
 from .membership import Caller
+from .recipients import enqueue, members_with, representatives
 
 MAX_TITLE = 200
 
@@ -312,9 +313,9 @@ class Deadlines:
         queued = 0
         summaries = [r for r in due if r.planned.kind == ReminderKind.SUMMARY]
         for stored in summaries:
-            for member in await _members_with(uow, cluster.id, Role.SECRETARIAT):
+            for member in await members_with(uow, cluster.id, Role.SECRETARIAT):
                 reply = self.notices.summary(self._locale(member), board)
-                queued += await _enqueue(
+                queued += await enqueue(
                     uow,
                     f"reminder:{stored.id}:{member.id}",
                     member,
@@ -334,11 +335,11 @@ class Deadlines:
             for row in board.rows:
                 if row.completion is not None:
                     continue  # only units not yet done, at the moment of sending
-                for member in await _representatives(uow, row.unit.id):
+                for member in await representatives(uow, row.unit.id):
                     reply = self.notices.reminder(
                         self._locale(member), board, notice.kind, notice.days
                     )
-                    queued += await _enqueue(
+                    queued += await enqueue(
                         uow,
                         f"reminder:{latest.id}:{member.id}",
                         member,
@@ -392,11 +393,11 @@ class Deadlines:
             if member is None:
                 return
             unit = await uow.units.get(member.unit_id) if member.unit_id else None
-            for secretary in await _members_with(uow, member.cluster_id, Role.SECRETARIAT):
+            for secretary in await members_with(uow, member.cluster_id, Role.SECRETARIAT):
                 if secretary.id == member.id:
                     continue
                 reply = self.notices.undeliverable(self._locale(secretary), member, unit)
-                await _enqueue(
+                await enqueue(
                     uow,
                     f"undeliverable:{member.id}:{secretary.id}",
                     secretary,
@@ -430,9 +431,9 @@ class Deadlines:
         for row in board.rows:
             if row.completion is not None and change != "cancelled":
                 continue
-            for member in await _representatives(uow, row.unit.id):
+            for member in await representatives(uow, row.unit.id):
                 reply = self.notices.announcement(self._locale(member), board, change)
-                await _enqueue(
+                await enqueue(
                     uow,
                     f"announce:{deadline.id}:{deadline.revision}:{member.id}",
                     member,
@@ -475,30 +476,6 @@ async def _unit_ids(uow: UnitOfWork, cluster_id: int, codes: list[str] | None) -
     if unknown or not wanted:
         raise InvalidInput("deadline.unknown_units", codes=", ".join(unknown) or "–")
     return frozenset(by_code[c] for c in wanted)
-
-
-async def _representatives(uow: UnitOfWork, unit_id: int) -> list[Member]:
-    return [m for m in await uow.members.of_unit(unit_id) if Role.UNIT_REP in m.roles]
-
-
-async def _members_with(uow: UnitOfWork, cluster_id: int, role: Role) -> list[Member]:
-    return [m for m in await uow.members.in_cluster(cluster_id) if role in m.roles]
-
-
-async def _enqueue(
-    uow: UnitOfWork, key: str, member: Member, reply: Reply, now: datetime, subject: str
-) -> int:
-    queued = await uow.outbox.enqueue(
-        key,
-        channel=member.channel,
-        chat_id=member.external_id,
-        payload=reply_to_dict(reply),
-        now=now,
-        cluster_id=member.cluster_id,
-        member_id=member.id,
-        subject=subject,
-    )
-    return int(queued)
 
 
 def _clean_title(title: str) -> str:

@@ -1,0 +1,33 @@
+"""Who receives a notification, and queueing it in the outbox (one row per person, unique key)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.channels.base import Reply, reply_to_dict
+from bot.domain.models import Member, Role
+from storage.repositories import UnitOfWork
+
+
+async def representatives(uow: UnitOfWork, unit_id: int) -> list[Member]:
+    return [m for m in await uow.members.of_unit(unit_id) if Role.UNIT_REP in m.roles]
+
+
+async def members_with(uow: UnitOfWork, cluster_id: int, role: Role) -> list[Member]:
+    return [m for m in await uow.members.in_cluster(cluster_id) if role in m.roles]
+
+
+async def enqueue(
+    uow: UnitOfWork, key: str, member: Member, reply: Reply, now: datetime, subject: str
+) -> int:
+    queued = await uow.outbox.enqueue(
+        key,
+        channel=member.channel,
+        chat_id=member.external_id,
+        payload=reply_to_dict(reply),
+        now=now,
+        cluster_id=member.cluster_id,
+        member_id=member.id,
+        subject=subject,
+    )
+    return int(queued)
