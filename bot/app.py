@@ -51,7 +51,7 @@ class App:
             conversations=Conversations(db, clock),
             deadlines=Deadlines(db, clock, settings, ChatNotices()),
             broadcasts=Broadcasts(db, clock, settings, ChatNotices()),
-            scoring=Scoring(db, clock, settings),
+            scoring=Scoring(db, clock, settings, ChatNotices()),
         )
         return cls(db, services, Router(services), UpdateLog(db, clock))
 

@@ -7,6 +7,7 @@ from bot.domain.models import Member, Unit
 from bot.domain.reminders import ReminderKind
 from bot.i18n import t
 from bot.render import deadlines as render
+from bot.render import scoring as scoring_render
 from bot.services.deadlines import Board
 
 from .actions import encode
@@ -40,6 +41,34 @@ class ChatNotices:
                 name=member.display_name,
                 unit=unit.code if unit else "–",
                 channel=member.channel,
+            )
+        )
+
+    def verified(self, locale: str, review) -> Reply:
+        round_id = str(review.round.id)
+        return Reply(
+            scoring_render.verified_notice(locale, review),
+            rows(
+                [
+                    (t(locale, "button.accept"), encode("vfans", round_id, "yes")),
+                    (t(locale, "button.comment"), encode("vfans", round_id, "comment")),
+                ]
+            ),
+        )
+
+    def returned(self, locale: str, round_title: str, reason: str) -> Reply:
+        return Reply(t(locale, "sheet.returned_notice", round=round_title, reason=reason))
+
+    def verification_answer(self, locale: str, unit, accepted: bool, comment: str | None) -> Reply:
+        if accepted:
+            return Reply(t(locale, "verify.answer_accepted", unit=unit.name, code=unit.code))
+        return Reply(
+            t(
+                locale,
+                "verify.answer_comment",
+                unit=unit.name,
+                code=unit.code,
+                comment=comment or "–",
             )
         )
 

@@ -13,7 +13,7 @@ from bot.domain.policy import Action, may
 from bot.i18n import t
 from bot.render import text as render
 
-from . import admin, broadcasts, deadlines, onboarding, scoring
+from . import admin, broadcasts, deadlines, onboarding, scoring, verification
 from .actions import decode
 from .context import Ctx, Services
 
@@ -56,6 +56,10 @@ COMMANDS: tuple[Command, ...] = (
     Command("score", "chamdiem", "cmd.score", scoring.start, Action.SCORE_OWN_UNIT),
     Command("ranking", "xephang", "cmd.ranking", scoring.show_ranking, Action.VIEW_RANKING),
     Command(
+        "verify", "thamdinh", "cmd.verify", verification.list_for_verification, Action.VERIFY_SCORES
+    ),
+    Command("sheets", "bangdiem", "cmd.sheets", verification.list_sheets, Action.RETURN_SHEET),
+    Command(
         "deadlines", "hannop", "cmd.deadlines", deadlines.list_deadlines, Action.VIEW_DEADLINES
     ),
     Command("deadline", "taohan", "cmd.deadline", deadlines.new_deadline, Action.MANAGE_DEADLINES),
@@ -95,6 +99,10 @@ BUTTONS: dict[str, Callable[..., Awaitable[list[Reply]]]] = {
     "sc": scoring.goto,
     "scsum": scoring.summary_pressed,
     "scsub": scoring.submit_pressed,
+    "vf": verification.open_sheet,
+    "vfok": verification.finish,
+    "vfans": verification.answer,
+    "rtn": verification.return_pressed,
 }
 
 # Conversation steps that wait for typed text: (flow, step) -> handler(ctx, text).
@@ -108,6 +116,9 @@ STEPS: dict[tuple[str, str], Callable[[Ctx, str], Awaitable[list[Reply]]]] = {
     ("broadcast", "text"): broadcasts.text_typed,
     ("broadcast", "units"): broadcasts.units_typed,
     ("score", "item"): scoring.typed,
+    ("verify", "entry"): verification.verified_typed,
+    ("verify_answer", "comment"): verification.comment_typed,
+    ("return", "reason"): verification.return_reason_typed,
 }
 
 # Conversation steps that wait for a file: (flow, step) -> handler(ctx, step).

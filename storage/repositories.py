@@ -827,6 +827,30 @@ class ScoringRepo(_Repo):
         )
         return _sheet(row)
 
+    async def sheet_of(self, round_id: int, unit_id: int) -> SheetRow | None:
+        row = await self._one(
+            "SELECT * FROM score_sheets WHERE round_id = ? AND unit_id = ?", round_id, unit_id
+        )
+        return _sheet(row) if row else None
+
+    async def set_verified(
+        self, sheet_id: int, code: str, value: str | None, reason: str | None
+    ) -> None:
+        await self.conn.execute(
+            "INSERT INTO sheet_scores (sheet_id, code, verified_value, verified_reason)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (sheet_id, code) DO UPDATE SET"
+            " verified_value = excluded.verified_value,"
+            " verified_reason = excluded.verified_reason",
+            (sheet_id, code, value, reason),
+        )
+
+    async def clear_verified(self, sheet_id: int) -> None:
+        await self.conn.execute(
+            "UPDATE sheet_scores SET verified_value = NULL, verified_reason = NULL"
+            " WHERE sheet_id = ?",
+            (sheet_id,),
+        )
+
     async def sheets(self, round_id: int) -> list[SheetRow]:
         rows = await self._all("SELECT * FROM score_sheets WHERE round_id = ?", round_id)
         return [_sheet(r) for r in rows]

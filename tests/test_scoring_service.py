@@ -103,3 +103,48 @@ async def test_ranking_uses_submitted_sheets_only(app):
         (2, "AGG", "50"),
     ]
     assert "CTO" in ranking.not_submitted
+
+
+async def test_verification_needs_reasons_never_covers_own_unit_and_feeds_the_ranking(app):
+    scoring = app.services.scoring
+    await scoring.import_scale(await _who(app, "secretariat"), SCALE_TEXT)
+    for handle in ("AGG", "CTO"):
+        rep = await _who(app, handle)
+        await scoring.set_scores(rep, FULL)
+        await scoring.submit(rep)
+    chair = await _who(app, "CTO")
+    agg_id = (await _who(app, "AGG")).unit.id
+    with pytest.raises(InvalidInput) as caught:
+        await scoring.review(chair, chair.unit.id)
+    assert caught.value.key == "verify.own_unit"
+    with pytest.raises(Forbidden):
+        await scoring.review(await _who(app, "BLU"), agg_id)
+    with pytest.raises(InvalidInput) as caught:
+        await scoring.set_verified(chair, agg_id, {"1.1": (Decimal(3), None)})
+    assert caught.value.key == "verify.reason_needed"
+    await scoring.set_verified(chair, agg_id, {"1.1": (Decimal(3), "Thiếu minh chứng")})
+    review = await scoring.finish_verification(chair, agg_id)
+    assert [(d.code, d.own, d.verified) for d in review.differences] == [
+        ("1.1", Decimal(5), Decimal(3))
+    ]
+    ranking = await scoring.ranking(chair)
+    assert [(r.entry.unit_code, str(r.entry.total), r.entry.verified) for r in ranking.rows] == [
+        ("CTO", "50", False),
+        ("AGG", "48", True),
+    ]
+
+
+async def test_a_returned_sheet_is_editable_again_and_loses_its_verification(app):
+    scoring, secretariat = app.services.scoring, await _who(app, "secretariat")
+    await scoring.import_scale(secretariat, SCALE_TEXT)
+    agg = await _who(app, "AGG")
+    await scoring.set_scores(agg, FULL)
+    await scoring.submit(agg)
+    with pytest.raises(Forbidden):
+        await scoring.return_sheet(await _who(app, "CTO"), agg.unit.id, "x")
+    with pytest.raises(InvalidInput):
+        await scoring.return_sheet(secretariat, agg.unit.id, "   ")
+    await scoring.return_sheet(secretariat, agg.unit.id, "Thiếu minh chứng")
+    view = await scoring.set_scores(agg, {"1.1": "6"})
+    assert view.status == "returned" and view.scores["1.1"] == Decimal(6)
+    assert (await scoring.submit(agg)).status == "submitted"

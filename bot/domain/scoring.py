@@ -253,3 +253,30 @@ def rank(entries: list[RankEntry]) -> list[tuple[int, RankEntry]]:
         else:
             ranked.append((position, entry))
     return ranked
+
+
+def parse_verification(scale: Scale, text: str) -> dict[str, tuple[Decimal, str | None]]:
+    """'1.1 = 20 | lý do' per line or separated by ';': the verified score and its reason."""
+    entries: dict[str, tuple[Decimal, str | None]] = {}
+    problems: list[tuple[str, dict[str, object]]] = []
+    for number, line in enumerate(text.replace(";", "\n").splitlines(), start=1):
+        if not line.strip():
+            continue
+        head, _, reason = line.partition("|")
+        code, sep, value = head.partition("=")
+        criterion = scale.criterion(code.strip())
+        if not sep or criterion is None:
+            problems.append(("score.bulk_unknown", {"line": number, "code": code.strip()[:16]}))
+            continue
+        try:
+            entries[criterion.code] = (
+                check_score(criterion, parse_score(value)),
+                reason.strip()[:300] or None,
+            )
+        except InvalidInput as error:
+            problems.append((error.key, {**error.params, "line": number}))
+    if problems:
+        raise FileInvalid(problems, "score.bulk_invalid")
+    if not entries:
+        raise InvalidInput("verify.empty")
+    return entries

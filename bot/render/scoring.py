@@ -131,3 +131,88 @@ def ranking(locale: str, data: Ranking) -> str:
     if data.not_submitted:
         lines.append(t(locale, "ranking.missing", codes=", ".join(data.not_submitted)))
     return "\n".join(lines)
+
+
+def sheet_lines(locale: str, round_title: str, lines) -> str:
+    out = [t(locale, "sheets.head", round=round_title)]
+    for line in lines:
+        total = t(locale, "sheets.total", total=fmt(line.total)) if line.total is not None else ""
+        out.append(
+            t(
+                locale,
+                "sheets.line",
+                code=line.unit.code,
+                name=line.unit.name,
+                status=t(locale, f"sheet.{line.status}"),
+                total=total,
+            )
+        )
+    return "\n".join(out)
+
+
+def review(locale: str, data) -> str:
+    lines = [
+        t(
+            locale,
+            "verify.head",
+            unit=data.unit.name,
+            code=data.unit.code,
+            round=data.round.title,
+            status=t(locale, f"sheet.{data.status}"),
+        )
+    ]
+    for criterion in data.scale.criteria:
+        own = data.own.get(criterion.code)
+        verified = data.verified.get(criterion.code)
+        text = t(
+            locale,
+            "verify.item",
+            code=criterion.code,
+            own=fmt(own) if own is not None else "–",
+            max=fmt(criterion.max),
+        )
+        if verified is not None:
+            text += t(
+                locale,
+                "verify.item_verified",
+                value=fmt(verified),
+                reason=data.reasons.get(criterion.code) or "–",
+            )
+        lines.append(text)
+    lines.append(
+        t(
+            locale,
+            "verify.totals",
+            own=fmt(data.own_totals.total),
+            final=fmt(data.final_totals.total),
+        )
+    )
+    return "\n".join(lines)
+
+
+def verified_notice(locale: str, data) -> str:
+    lines = [
+        t(
+            locale,
+            "verify.notice_head",
+            round=data.round.title,
+            own=fmt(data.own_totals.total),
+            final=fmt(data.final_totals.total),
+        )
+    ]
+    diffs = data.differences
+    if not diffs:
+        lines.append(t(locale, "verify.no_difference"))
+    for diff in diffs:
+        lines.append(
+            t(
+                locale,
+                "verify.difference",
+                code=diff.code,
+                own=fmt(diff.own) if diff.own is not None else "–",
+                verified=fmt(diff.verified),
+                reason=diff.reason or "–",
+            )
+        )
+    lines.append(t(locale, "verify.notice_ask"))
+    return "\n".join(lines)

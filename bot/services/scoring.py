@@ -6,10 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Protocol
 
+from bot.channels.base import Reply
 from bot.config import Settings
-from bot.domain.errors import InvalidInput, NotFound
-from bot.domain.policy import Action
+from bot.domain.errors import Forbidden, InvalidInput, NotFound
+from bot.domain.models import Role, Unit
+from bot.domain.policy import Action, may
 from bot.domain.scoring import (
     RankEntry,
     Scale,
@@ -26,6 +29,7 @@ from storage.db import Database
 from storage.repositories import ScoringRound, UnitOfWork
 
 from .membership import Caller
+from .recipients import enqueue, members_with, representatives
 
 DEFAULT_ROUND = "year-end"
 EDITABLE = ("draft", "returned")
@@ -65,9 +69,75 @@ class Ranking:
     not_submitted: list[str]  # unit codes
 
 
+@dataclass(frozen=True)
+class Difference:
+    code: str
+    title: str
+    own: Decimal | None
+    verified: Decimal
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class Review:
+    """A submitted sheet as the verifier sees it: self scores, verified scores and reasons."""
+
+    round: ScoringRound
+    scale: Scale
+    unit: Unit
+    status: str
+    own: dict[str, Decimal]
+    verified: dict[str, Decimal]
+    reasons: dict[str, str]
+
+    @property
+    def differences(self) -> list[Difference]:
+        return [
+            Difference(
+                c.code,
+                c.title,
+                self.own.get(c.code),
+                self.verified[c.code],
+                self.reasons.get(c.code),
+            )
+            for c in self.scale.criteria
+            if c.code in self.verified and self.verified[c.code] != self.own.get(c.code)
+        ]
+
+    @property
+    def own_totals(self) -> Totals:
+        return totals(self.scale, self.own)
+
+    @property
+    def final_totals(self) -> Totals:
+        return totals(self.scale, {**self.own, **self.verified})
+
+
+@dataclass(frozen=True)
+class SheetLine:
+    unit: Unit
+    status: str  # none | draft | submitted | returned | verified
+    total: Decimal | None
+
+
+class ScoringNotices(Protocol):
+    def verified(self, locale: str, review: Review) -> Reply: ...
+
+    def returned(self, locale: str, round_title: str, reason: str) -> Reply: ...
+
+    def verification_answer(
+        self, locale: str, unit: Unit, accepted: bool, comment: str | None
+    ) -> Reply: ...
+
+
 class Scoring:
-    def __init__(self, db: Database, clock: Clock, settings: Settings) -> None:
-        self.db, self.clock, self.settings = db, clock, settings
+    def __init__(
+        self, db: Database, clock: Clock, settings: Settings, notices: ScoringNotices
+    ) -> None:
+        self.db, self.clock, self.settings, self.notices = db, clock, settings, notices
+
+    def _locale(self, member) -> str:
+        return member.locale or self.settings.default_locale
 
     async def import_scale(
         self, by: Caller, text: str, key: str = DEFAULT_ROUND, title: str | None = None
@@ -172,6 +242,170 @@ class Scoring:
                 detail={"unit_id": by.member.unit_id, "total": str(view.totals.total)},
             )
             return await self._sheet(uow, by)
+
+    # -- verification (thẩm định) and return -------------------------------------------------
+
+    async def sheet_lines(self, by: Caller) -> list[SheetLine]:
+        """Every unit's sheet of the current round, for the verifiers and the secretariat."""
+        if not (may(by.roles, Action.VERIFY_SCORES) or may(by.roles, Action.RETURN_SHEET)):
+            raise Forbidden()
+        async with UnitOfWork(self.db) as uow:
+            scoring_round, scale = await self._current(uow, by)
+            sheets = {s.unit_id: s for s in await uow.scoring.sheets(scoring_round.id)}
+            lines = []
+            for unit in await uow.units.in_cluster(by.cluster.id):
+                sheet = sheets.get(unit.id)
+                if sheet is None:
+                    lines.append(SheetLine(unit, "none", None))
+                    continue
+                stored = await uow.scoring.scores(sheet.id)
+                own = {c: Decimal(v["self_value"]) for c, v in stored.items() if v["self_value"]}
+                lines.append(SheetLine(unit, sheet.status, totals(scale, own).total))
+            return lines
+
+    async def review(self, by: Caller, unit_id: int) -> Review:
+        by.require(Action.VERIFY_SCORES)
+        async with UnitOfWork(self.db) as uow:
+            return await self._review(uow, by, unit_id)
+
+    async def _review(self, uow: UnitOfWork, by: Caller, unit_id: int) -> Review:
+        if unit_id == by.member.unit_id:  # the chair's own sheet goes to the vice chair
+            raise InvalidInput("verify.own_unit")
+        scoring_round, scale = await self._current(uow, by)
+        unit = await uow.units.get(unit_id)
+        sheet = await uow.scoring.sheet_of(scoring_round.id, unit_id) if unit else None
+        if unit is None or unit.cluster_id != by.cluster.id or sheet is None:
+            raise NotFound("verify.no_sheet")
+        stored = await uow.scoring.scores(sheet.id)
+        own = {c: Decimal(v["self_value"]) for c, v in stored.items() if v["self_value"]}
+        verified = {
+            c: Decimal(v["verified_value"]) for c, v in stored.items() if v["verified_value"]
+        }
+        reasons = {c: v["verified_reason"] for c, v in stored.items() if v["verified_reason"]}
+        return Review(scoring_round, scale, unit, sheet.status, own, verified, reasons)
+
+    async def set_verified(
+        self, by: Caller, unit_id: int, entries: dict[str, tuple[Decimal, str | None]]
+    ) -> Review:
+        """Verified scores for some items; a changed score needs a reason."""
+        by.require(Action.VERIFY_SCORES)
+        async with UnitOfWork(self.db) as uow:
+            review = await self._review(uow, by, unit_id)
+            if review.status != "submitted":
+                raise InvalidInput("verify.not_submitted", unit=review.unit.code)
+            for code, (value, reason) in entries.items():
+                if value != review.own.get(code) and not reason:
+                    raise InvalidInput("verify.reason_needed", code=code)
+            sheet = await uow.scoring.sheet_of(review.round.id, unit_id)
+            for code, (value, reason) in entries.items():
+                await uow.scoring.set_verified(sheet.id, code, str(value), reason)
+            await uow.audit.record(
+                self.clock.now(),
+                "sheet.verified_items",
+                cluster_id=by.cluster.id,
+                actor=by.actor,
+                subject=review.unit.code,
+                detail={"items": sorted(entries)},
+            )
+            return await self._review(uow, by, unit_id)
+
+    async def finish_verification(self, by: Caller, unit_id: int) -> Review:
+        """Close the verification: the sheet counts with its verified scores, and the unit's
+        representatives see the differences and may accept or comment."""
+        by.require(Action.VERIFY_SCORES)
+        now = self.clock.now()
+        async with UnitOfWork(self.db) as uow:
+            review = await self._review(uow, by, unit_id)
+            if review.status != "submitted":
+                raise InvalidInput("verify.not_submitted", unit=review.unit.code)
+            sheet = await uow.scoring.sheet_of(review.round.id, unit_id)
+            await uow.scoring.set_status(sheet.id, "verified", now)
+            review = await self._review(uow, by, unit_id)
+            for member in await representatives(uow, unit_id):
+                await enqueue(
+                    uow,
+                    f"verified:{sheet.id}:{member.id}",
+                    member,
+                    self.notices.verified(self._locale(member), review),
+                    now,
+                    f"sheet:{sheet.id}",
+                )
+            await uow.audit.record(
+                now,
+                "sheet.verified",
+                cluster_id=by.cluster.id,
+                actor=by.actor,
+                subject=review.unit.code,
+                detail={"total": str(review.final_totals.total)},
+            )
+            return review
+
+    async def answer_verification(
+        self, by: Caller, accepted: bool, comment: str | None = None
+    ) -> None:
+        """The unit accepts the verified scores or comments on them; the secretariat is told."""
+        by.require(Action.SCORE_OWN_UNIT, unit_id=by.member.unit_id)
+        now = self.clock.now()
+        async with UnitOfWork(self.db) as uow:
+            view = await self._sheet(uow, by)
+            if view.status != "verified":
+                raise InvalidInput("verify.nothing_to_answer")
+            for member in await members_with(uow, by.cluster.id, Role.SECRETARIAT):
+                reply = self.notices.verification_answer(
+                    self._locale(member), by.unit, accepted, comment
+                )
+                await enqueue(
+                    uow,
+                    f"verify-answer:{by.member.id}:{now.isoformat()}:{member.id}",
+                    member,
+                    reply,
+                    now,
+                    f"unit:{by.unit.id}",
+                )
+            await uow.audit.record(
+                now,
+                "sheet.verification_answered",
+                cluster_id=by.cluster.id,
+                actor=by.actor,
+                subject=by.unit.code,
+                detail={"accepted": accepted, "comment": comment},
+            )
+
+    async def return_sheet(self, by: Caller, unit_id: int, reason: str) -> SheetLine:
+        """The secretariat returns a submitted or verified sheet for correction."""
+        by.require(Action.RETURN_SHEET)
+        reason = " ".join(reason.split())[:300]
+        if not reason:
+            raise InvalidInput("verify.reason_needed", code="–")
+        now = self.clock.now()
+        async with UnitOfWork(self.db) as uow:
+            scoring_round, _ = await self._current(uow, by)
+            unit = await uow.units.get(unit_id)
+            sheet = await uow.scoring.sheet_of(scoring_round.id, unit_id) if unit else None
+            if sheet is None or unit.cluster_id != by.cluster.id:
+                raise NotFound("verify.no_sheet")
+            if sheet.status not in ("submitted", "verified"):
+                raise InvalidInput("verify.not_submitted", unit=unit.code)
+            await uow.scoring.set_status(sheet.id, "returned", now)
+            await uow.scoring.clear_verified(sheet.id)
+            for member in await representatives(uow, unit_id):
+                await enqueue(
+                    uow,
+                    f"returned:{sheet.id}:{now.isoformat()}:{member.id}",
+                    member,
+                    self.notices.returned(self._locale(member), scoring_round.title, reason),
+                    now,
+                    f"sheet:{sheet.id}",
+                )
+            await uow.audit.record(
+                now,
+                "sheet.returned",
+                cluster_id=by.cluster.id,
+                actor=by.actor,
+                subject=unit.code,
+                detail={"reason": reason},
+            )
+            return SheetLine(unit, "returned", None)
 
     async def ranking(self, by: Caller) -> Ranking:
         by.require(Action.VIEW_RANKING)

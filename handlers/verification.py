@@ -1,0 +1,149 @@
+"""/verify for the chair and vice chair (thẩm định), the unit's answer, and /sheets where the
+secretariat follows submissions and returns a sheet for correction."""
+
+from __future__ import annotations
+
+from bot.channels.base import Button, Reply, rows
+from bot.domain.errors import InvalidInput
+from bot.domain.policy import Action, may
+from bot.domain.scoring import fmt, parse_verification
+from bot.render import scoring as render
+from bot.services.conversations import Step
+
+from .actions import encode
+from .context import Ctx
+from .onboarding import private_only
+
+VERIFIABLE = ("submitted",)
+RETURNABLE = ("submitted", "verified")
+
+
+async def _expect(ctx: Ctx, step: Step) -> None:
+    await ctx.services.conversations.expect(ctx.incoming.channel, ctx.incoming.user_id, step)
+
+
+async def _done(ctx: Ctx) -> None:
+    await ctx.services.conversations.finish(ctx.incoming.channel, ctx.incoming.user_id)
+
+
+async def _poke(ctx: Ctx) -> None:
+    if ctx.services.engine is not None:
+        await ctx.services.engine.poke()
+
+
+def _unit_id(text: str) -> int:
+    if not text.isdigit():
+        raise InvalidInput("error.stale_button")
+    return int(text)
+
+
+async def list_for_verification(ctx: Ctx, args: list[str]) -> list[Reply]:
+    ctx.member.require(Action.VERIFY_SCORES)
+    if not ctx.incoming.is_private:
+        return private_only(ctx)
+    scoring_round, _ = await ctx.services.scoring.current(ctx.member)
+    lines = await ctx.services.scoring.sheet_lines(ctx.member)
+    waiting = [
+        line
+        for line in lines
+        if line.status in VERIFIABLE and line.unit.id != ctx.member.member.unit_id
+    ]
+    text = render.sheet_lines(ctx.locale, scoring_round.title, lines)
+    if not waiting:
+        return ctx.say(text + "\n" + ctx.t("verify.none_submitted"))
+    buttons = [
+        Button(f"{ctx.t('button.verify')} {line.unit.code}", encode("vf", str(line.unit.id)))
+        for line in waiting
+    ]
+    return ctx.say(text, _rows_of(buttons))
+
+
+async def open_sheet(ctx: Ctx, unit_id: str) -> list[Reply]:
+    review = await ctx.services.scoring.review(ctx.member, _unit_id(unit_id))
+    await _expect(ctx, Step("verify", "entry", {"unit": review.unit.id}))
+    text = render.review(ctx.locale, review) + "\n\n" + ctx.t("verify.prompt")
+    return ctx.say(
+        text, rows([(ctx.t("button.finish_verification"), encode("vfok", str(review.unit.id)))])
+    )
+
+
+async def verified_typed(ctx: Ctx, text: str) -> list[Reply]:
+    step = await ctx.services.conversations.current(ctx.incoming.channel, ctx.incoming.user_id)
+    unit_id = step.data["unit"]
+    review = await ctx.services.scoring.review(ctx.member, unit_id)
+    entries = parse_verification(review.scale, text)
+    review = await ctx.services.scoring.set_verified(ctx.member, unit_id, entries)
+    return ctx.say(
+        ctx.t("verify.saved", count=len(entries)) + "\n" + render.review(ctx.locale, review),
+        rows([(ctx.t("button.finish_verification"), encode("vfok", str(unit_id)))]),
+    )
+
+
+async def finish(ctx: Ctx, unit_id: str) -> list[Reply]:
+    review = await ctx.services.scoring.finish_verification(ctx.member, _unit_id(unit_id))
+    await _done(ctx)
+    await _poke(ctx)
+    return ctx.say(
+        ctx.t(
+            "verify.finished",
+            unit=review.unit.name,
+            final=fmt(review.final_totals.total),
+            own=fmt(review.own_totals.total),
+        ),
+        edit=True,
+    )
+
+
+async def answer(ctx: Ctx, round_id: str, choice: str) -> list[Reply]:
+    if choice == "yes":
+        await ctx.services.scoring.answer_verification(ctx.member, accepted=True)
+        await _poke(ctx)
+        return ctx.say(ctx.t("verify.answer_sent"), edit=True)
+    sheet = await ctx.services.scoring.sheet(ctx.member)
+    if sheet.status != "verified" or str(sheet.round.id) != round_id:
+        return ctx.say(ctx.t("verify.nothing_to_answer"))
+    await _expect(ctx, Step("verify_answer", "comment"))
+    return ctx.say(ctx.t("verify.ask_comment"))
+
+
+async def comment_typed(ctx: Ctx, text: str) -> list[Reply]:
+    await ctx.services.scoring.answer_verification(ctx.member, accepted=False, comment=text)
+    await _done(ctx)
+    await _poke(ctx)
+    return ctx.say(ctx.t("verify.answer_sent"))
+
+
+async def list_sheets(ctx: Ctx, args: list[str]) -> list[Reply]:
+    caller = ctx.member
+    scoring_round, _ = await ctx.services.scoring.current(caller)
+    lines = await ctx.services.scoring.sheet_lines(caller)
+    buttons: list[Button] = []
+    if may(caller.roles, Action.RETURN_SHEET):
+        buttons = [
+            Button(f"{ctx.t('button.return')} {line.unit.code}", encode("rtn", str(line.unit.id)))
+            for line in lines
+            if line.status in RETURNABLE
+        ]
+    return ctx.say(render.sheet_lines(ctx.locale, scoring_round.title, lines), _rows_of(buttons))
+
+
+async def return_pressed(ctx: Ctx, unit_id: str) -> list[Reply]:
+    ctx.member.require(Action.RETURN_SHEET)
+    lines = await ctx.services.scoring.sheet_lines(ctx.member)
+    line = next((x for x in lines if x.unit.id == _unit_id(unit_id)), None)
+    if line is None or line.status not in RETURNABLE:
+        return ctx.say(ctx.t("error.stale_button"))
+    await _expect(ctx, Step("return", "reason", {"unit": line.unit.id}))
+    return ctx.say(ctx.t("sheet.ask_return_reason", unit=line.unit.name))
+
+
+async def return_reason_typed(ctx: Ctx, text: str) -> list[Reply]:
+    step = await ctx.services.conversations.current(ctx.incoming.channel, ctx.incoming.user_id)
+    line = await ctx.services.scoring.return_sheet(ctx.member, step.data["unit"], text)
+    await _done(ctx)
+    await _poke(ctx)
+    return ctx.say(ctx.t("sheet.returned_ok", unit=line.unit.name))
+
+
+def _rows_of(buttons: list[Button], size: int = 3):
+    return tuple(tuple(buttons[i : i + size]) for i in range(0, len(buttons), size))
