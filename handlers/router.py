@@ -62,6 +62,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "deadlines", "hannop", "cmd.deadlines", deadlines.list_deadlines, Action.VIEW_DEADLINES
     ),
+    Command("export", "xuat", "cmd.export", scoring.export_workbook, Action.EXPORT),
     Command("deadline", "taohan", "cmd.deadline", deadlines.new_deadline, Action.MANAGE_DEADLINES),
     Command("broadcast", "thongbao", "cmd.broadcast", broadcasts.start, Action.BROADCAST),
     Command("cancel", "huy", "cmd.cancel", onboarding.cancel),

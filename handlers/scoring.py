@@ -3,10 +3,12 @@ typed numbers) or pastes all lines at once, reviews the summary, and submits wit
 
 from __future__ import annotations
 
-from bot.channels.base import Reply, rows
+from bot.channels.base import Attachment, Reply, rows
 from bot.domain.errors import InvalidInput
 from bot.domain.scoring import Criterion, fmt, parse_bulk
 from bot.render import scoring as render
+from bot.render.charts import ranking_chart
+from bot.render.xlsx import score_workbook
 from bot.services.conversations import Step
 from bot.services.scoring import SheetView
 
@@ -83,7 +85,28 @@ async def submit_pressed(ctx: Ctx, stage: str) -> list[Reply]:
 
 
 async def show_ranking(ctx: Ctx, args: list[str]) -> list[Reply]:
-    return ctx.say(render.ranking(ctx.locale, await ctx.services.scoring.ranking(ctx.member)))
+    ranking = await ctx.services.scoring.ranking(ctx.member)
+    text = render.ranking(ctx.locale, ranking)
+    if not ranking.rows:
+        return ctx.say(text)
+    chart = Attachment("xep-hang.png", ranking_chart(ctx.locale, ranking), "image/png")
+    return [Reply(text, photo=chart)]
+
+
+async def export_workbook(ctx: Ctx, args: list[str]) -> list[Reply]:
+    caller = ctx.member
+    if not ctx.incoming.is_private:
+        return private_only(ctx)
+    export = await ctx.services.scoring.export(caller)
+    data = score_workbook(ctx.locale, caller.cluster.name, export)
+    name = f"bang-diem-{export.round.key}.xlsx"
+    mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return [
+        Reply(
+            ctx.t("export.ready", round=export.round.title, units=len(export.sheets)),
+            document=Attachment(name, data, mime),
+        )
+    ]
 
 
 async def _card(ctx: Ctx, view: SheetView, criterion: Criterion, *, edit: bool = False):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import aiosqlite
@@ -767,6 +768,17 @@ class ScoringRound:
 
 
 @dataclass(frozen=True)
+class StoredScores:
+    own: dict[str, Decimal]  # self scores (tự chấm)
+    verified: dict[str, Decimal]  # verified scores (thẩm định), where set
+    reasons: dict[str, str]
+
+    @property
+    def final(self) -> dict[str, Decimal]:
+        return {**self.own, **self.verified}
+
+
+@dataclass(frozen=True)
 class SheetRow:
     id: int
     round_id: int
@@ -855,9 +867,13 @@ class ScoringRepo(_Repo):
         rows = await self._all("SELECT * FROM score_sheets WHERE round_id = ?", round_id)
         return [_sheet(r) for r in rows]
 
-    async def scores(self, sheet_id: int) -> dict[str, dict]:
+    async def scores(self, sheet_id: int) -> StoredScores:
         rows = await self._all("SELECT * FROM sheet_scores WHERE sheet_id = ?", sheet_id)
-        return {r["code"]: dict(r) for r in rows}
+        return StoredScores(
+            own={r["code"]: Decimal(r["self_value"]) for r in rows if r["self_value"]},
+            verified={r["code"]: Decimal(r["verified_value"]) for r in rows if r["verified_value"]},
+            reasons={r["code"]: r["verified_reason"] for r in rows if r["verified_reason"]},
+        )
 
     async def set_score(self, sheet_id: int, code: str, value: str, now: datetime) -> None:
         await self.conn.execute(

@@ -148,3 +148,51 @@ async def test_a_returned_sheet_is_editable_again_and_loses_its_verification(app
     view = await scoring.set_scores(agg, {"1.1": "6"})
     assert view.status == "returned" and view.scores["1.1"] == Decimal(6)
     assert (await scoring.submit(agg)).status == "submitted"
+
+
+async def test_the_exported_workbook_reopens_with_the_right_numbers(app):
+    import io
+
+    from openpyxl import load_workbook
+
+    from bot.render.charts import ranking_chart
+    from bot.render.xlsx import score_workbook
+
+    scoring, secretariat = app.services.scoring, await _who(app, "secretariat")
+    await scoring.import_scale(secretariat, SCALE_TEXT)
+    for handle, extra in (("AGG", {"1.1": "9,5", "B.1": "10", "T.1": "0,25"}), ("BLU", {})):
+        rep = await _who(app, handle)
+        await scoring.set_scores(rep, {**FULL, **extra})
+        await scoring.submit(rep)
+    chair = await _who(app, "CTO")
+    agg_id = (await _who(app, "AGG")).unit.id
+    await scoring.set_verified(chair, agg_id, {"1.2": (Decimal("4.5"), "Thiếu minh chứng")})
+    await scoring.finish_verification(chair, agg_id)
+    with pytest.raises(Forbidden):
+        await scoring.export(await _who(app, "AGG"))
+    export = await scoring.export(secretariat)
+    book = load_workbook(io.BytesIO(score_workbook("vi", "Cụm Tây Nam bộ", export)))
+    summary = book["Tổng hợp"]
+    assert summary["A1"].value == "Cụm Tây Nam bộ – Thang điểm thi đua năm 2024"
+    assert [c.value for c in summary[3]] == [
+        "STT",
+        "Mã",
+        "Đơn vị",
+        "Tự chấm",
+        "Sau thẩm định",
+        "Xếp hạng",
+        "Xếp loại",
+        "Trạng thái",
+    ]
+    rows = {r[1]: r for r in summary.iter_rows(min_row=4, values_only=True)}
+    # AGG: 45 + 9,5 (1.1) + 10 bonus − 0,25 = 64,25 self; 1.2 verified 5 → 4,5 gives 63,75.
+    assert rows["AGG"][3:8] == (64.25, 63.75, 1, "Trung bình", "đã thẩm định")
+    assert rows["BLU"][3:8] == (50, 50, 2, "Trung bình", "đã nộp")
+    unit = book["AGG"]
+    items = {r[0]: r for r in unit.iter_rows(min_row=4, values_only=True) if r[0]}
+    assert items["1.2"][2:6] == (10, 5, 4.5, "Thiếu minh chứng")
+    assert items["T.1"][3] == 0.25
+    total = next(r for r in unit.iter_rows(min_row=4, values_only=True) if r[1] == "Tổng cộng")
+    assert total[2:5] == (100, 64.25, 63.75)
+    png = ranking_chart("vi", export.ranking)
+    assert png.startswith(b"\x89PNG") and len(png) > 5000

@@ -53,7 +53,9 @@ class ConsoleChannel:
         lines = [f"{marker} @{address.chat_id}", reply.text]
         for attachment, icon in ((reply.photo, "🖼"), (reply.document, "📎")):
             if attachment is not None:
-                lines.append(f"{icon} {attachment.file_name} ({len(attachment.data)} B)")
+                lines.append(
+                    f"{icon} {attachment.file_name}"
+                )  # sizes vary between library versions
         flat = [b for row in reply.buttons for b in row]
         if flat:
             lines.append("  ".join(f"[{i}] {b.label}" for i, b in enumerate(flat, start=1)))

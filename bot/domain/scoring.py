@@ -96,19 +96,27 @@ class Totals:
 
 
 def totals(scale: Scale, scores: dict[str, Decimal]) -> Totals:
-    by_group = {
-        g.code: sum((scores.get(c.code, Decimal(0)) for c in g.items), Decimal(0))
-        for g in scale.groups
-    }
-    bonus = sum((scores.get(c.code, Decimal(0)) for c in scale.bonus), Decimal(0))
-    deductions = sum((scores.get(c.code, Decimal(0)) for c in scale.deductions), Decimal(0))
-    missing = tuple(c.code for g in scale.groups for c in g.items if c.code not in scores)
+    # Plain loops: ranking a thousand units × a hundred criteria must stay well under 50 ms.
+    get, zero = scores.get, Decimal(0)
+    by_group: dict[str, Decimal] = {}
+    missing: list[str] = []
+    for group in scale.groups:
+        subtotal = zero
+        for criterion in group.items:
+            value = get(criterion.code)
+            if value is None:
+                missing.append(criterion.code)
+            else:
+                subtotal += value
+        by_group[group.code] = subtotal
+    bonus = sum((get(c.code, zero) for c in scale.bonus), zero)
+    deductions = sum((get(c.code, zero) for c in scale.deductions), zero)
     return Totals(
         by_group,
-        sum(by_group.values(), Decimal(0)),
+        sum(by_group.values(), zero),
         min(bonus, scale.bonus_cap),
         deductions,
-        missing,
+        tuple(missing),
     )
 
 

@@ -120,6 +120,25 @@ class SheetLine:
     total: Decimal | None
 
 
+@dataclass(frozen=True)
+class SheetExport:
+    unit: Unit
+    status: str
+    own: dict[str, Decimal]
+    verified: dict[str, Decimal]
+    reasons: dict[str, str]
+    own_total: Decimal
+    final_total: Decimal
+
+
+@dataclass(frozen=True)
+class Export:
+    round: ScoringRound
+    scale: Scale
+    sheets: list[SheetExport]
+    ranking: Ranking
+
+
 class ScoringNotices(Protocol):
     def verified(self, locale: str, review: Review) -> Reply: ...
 
@@ -189,11 +208,7 @@ class Scoring:
         scoring_round, scale = await self._current(uow, by)
         row = await uow.scoring.sheet(scoring_round.id, by.member.unit_id, self.clock.now())
         stored = await uow.scoring.scores(row.id)
-        scores = {
-            code: Decimal(v["self_value"])
-            for code, v in stored.items()
-            if v["self_value"] is not None and scale.criterion(code)
-        }
+        scores = {code: v for code, v in stored.own.items() if scale.criterion(code)}
         return SheetView(scoring_round, scale, row.status, scores, row.submitted_at)
 
     async def set_scores(self, by: Caller, typed: dict[str, str | Decimal]) -> SheetView:
@@ -259,8 +274,7 @@ class Scoring:
                     lines.append(SheetLine(unit, "none", None))
                     continue
                 stored = await uow.scoring.scores(sheet.id)
-                own = {c: Decimal(v["self_value"]) for c, v in stored.items() if v["self_value"]}
-                lines.append(SheetLine(unit, sheet.status, totals(scale, own).total))
+                lines.append(SheetLine(unit, sheet.status, totals(scale, stored.own).total))
             return lines
 
     async def review(self, by: Caller, unit_id: int) -> Review:
@@ -277,12 +291,9 @@ class Scoring:
         if unit is None or unit.cluster_id != by.cluster.id or sheet is None:
             raise NotFound("verify.no_sheet")
         stored = await uow.scoring.scores(sheet.id)
-        own = {c: Decimal(v["self_value"]) for c, v in stored.items() if v["self_value"]}
-        verified = {
-            c: Decimal(v["verified_value"]) for c, v in stored.items() if v["verified_value"]
-        }
-        reasons = {c: v["verified_reason"] for c, v in stored.items() if v["verified_reason"]}
-        return Review(scoring_round, scale, unit, sheet.status, own, verified, reasons)
+        return Review(
+            scoring_round, scale, unit, sheet.status, stored.own, stored.verified, stored.reasons
+        )
 
     async def set_verified(
         self, by: Caller, unit_id: int, entries: dict[str, tuple[Decimal, str | None]]
@@ -407,6 +418,31 @@ class Scoring:
             )
             return SheetLine(unit, "returned", None)
 
+    async def export(self, by: Caller) -> Export:
+        """Everything the secretariat's workbook shows, for units that have a sheet."""
+        by.require(Action.EXPORT)
+        ranking = await self.ranking(by)
+        async with UnitOfWork(self.db) as uow:
+            scoring_round, scale = await self._current(uow, by)
+            sheets = []
+            for unit in await uow.units.in_cluster(by.cluster.id):
+                row = await uow.scoring.sheet_of(scoring_round.id, unit.id)
+                if row is None:
+                    continue
+                stored = await uow.scoring.scores(row.id)
+                sheets.append(
+                    SheetExport(
+                        unit,
+                        row.status,
+                        stored.own,
+                        stored.verified,
+                        stored.reasons,
+                        totals(scale, stored.own).total,
+                        totals(scale, stored.final).total,
+                    )
+                )
+        return Export(scoring_round, scale, sheets, ranking)
+
     async def ranking(self, by: Caller) -> Ranking:
         by.require(Action.VIEW_RANKING)
         async with UnitOfWork(self.db) as uow:
@@ -416,18 +452,7 @@ class Scoring:
             for sheet in await uow.scoring.sheets(scoring_round.id):
                 if sheet.status == "draft":
                     continue
-                stored = await uow.scoring.scores(sheet.id)
-                verified = {
-                    c: Decimal(v["verified_value"])
-                    for c, v in stored.items()
-                    if v["verified_value"] is not None
-                }
-                own = {
-                    c: Decimal(v["self_value"])
-                    for c, v in stored.items()
-                    if v["self_value"] is not None
-                }
-                result = totals(scale, {**own, **verified})
+                result = totals(scale, (await uow.scoring.scores(sheet.id)).final)
                 unit = units[sheet.unit_id]
                 done.add(unit.id)
                 first = result.by_group.get(scale.groups[0].code, Decimal(0))
