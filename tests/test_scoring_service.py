@@ -196,3 +196,21 @@ async def test_the_exported_workbook_reopens_with_the_right_numbers(app):
     assert total[2:5] == (100, 64.25, 63.75)
     png = ranking_chart("vi", export.ranking)
     assert png.startswith(b"\x89PNG") and len(png) > 5000
+
+
+def test_the_xlsx_writer_escapes_text_and_keeps_sheet_names_valid_and_unique():
+    import io
+
+    from openpyxl import load_workbook
+
+    from bot.render.xlsx_writer import NUMBER, TEXT, XlsxBook
+
+    book = XlsxBook()
+    first = book.add_sheet("Sở A/B: [đợt 1]", [10, 10], print_title_row=1)
+    first.append([("Tên <đơn vị> & \x07 “trích dẫn”", TEXT), (9.75, NUMBER)])
+    book.add_sheet("Sở A/B: [đợt 1]", [10])
+    reopened = load_workbook(io.BytesIO(book.save()))
+    assert reopened.sheetnames == ["Sở A-B- -đợt 1-", "Sở A-B- -đợt 1-~2"]
+    sheet = reopened["Sở A-B- -đợt 1-"]
+    assert sheet["A1"].value == "Tên <đơn vị> &  “trích dẫn”" and sheet["B1"].value == 9.75
+    assert sheet["B1"].number_format == "0.00"
