@@ -75,6 +75,8 @@ def main() -> bool:
                 {},
                 totals(scale, s).total,
                 totals(scale, s).total,
+                {},
+                {},
             )
             for i, s in enumerate(sheets)
         ],

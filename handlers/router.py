@@ -126,6 +126,7 @@ STEPS: dict[tuple[str, str], Callable[[Ctx, str], Awaitable[list[Reply]]]] = {
 FILE_STEPS = {
     ("report", "file"): deadlines.report_file_received,
     ("broadcast", "audience"): broadcasts.file_received,
+    ("score", "item"): scoring.evidence_received,
 }
 
 

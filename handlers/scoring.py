@@ -40,9 +40,18 @@ async def goto(ctx: Ctx, code: str) -> list[Reply]:
     return await _card(ctx, view, criterion, edit=True)
 
 
+NOTE_PREFIXES = ("ghi chú:", "ghi chu:", "note:")
+
+
 async def typed(ctx: Ctx, text: str) -> list[Reply]:
     step = await ctx.services.conversations.current(ctx.incoming.channel, ctx.incoming.user_id)
     scoring = ctx.services.scoring
+    if text.strip().lower().startswith(NOTE_PREFIXES):
+        code = step.data["code"]
+        view = await scoring.annotate(ctx.member, code, note=text.split(":", 1)[1])
+        return ctx.say(ctx.t("score.note_saved")) + await _card(
+            ctx, view, view.scale.criterion(code)
+        )
     if "\n" in text.strip() or "=" in text:  # the bulk form: "1.1 = 9,5" lines
         view = await scoring.sheet(ctx.member)
         scores = parse_bulk(view.scale, text)
@@ -54,6 +63,15 @@ async def typed(ctx: Ctx, text: str) -> list[Reply]:
     if nxt is None:
         return _summary(ctx, view)
     return await _card(ctx, view, nxt)
+
+
+async def evidence_received(ctx: Ctx, step: Step) -> list[Reply]:
+    """A file sent while an item's card is open is that item's evidence (minh chứng)."""
+    attachment = ctx.incoming.attachment
+    view = await ctx.services.scoring.annotate(ctx.member, step.data["code"], evidence=attachment)
+    return ctx.say(ctx.t("score.evidence_saved", file=attachment.file_name)) + await _card(
+        ctx, view, view.scale.criterion(step.data["code"])
+    )
 
 
 async def summary_pressed(ctx: Ctx, _: str) -> list[Reply]:

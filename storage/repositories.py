@@ -772,6 +772,8 @@ class StoredScores:
     own: dict[str, Decimal]  # self scores (tự chấm)
     verified: dict[str, Decimal]  # verified scores (thẩm định), where set
     reasons: dict[str, str]
+    notes: dict[str, str]  # the unit's note per item
+    evidence: dict[str, str]  # the evidence file's name per item
 
     @property
     def final(self) -> dict[str, Decimal]:
@@ -868,11 +870,32 @@ class ScoringRepo(_Repo):
         return [_sheet(r) for r in rows]
 
     async def scores(self, sheet_id: int) -> StoredScores:
-        rows = await self._all("SELECT * FROM sheet_scores WHERE sheet_id = ?", sheet_id)
+        rows = await self._all(
+            "SELECT s.*, f.name AS evidence_name FROM sheet_scores s"
+            " LEFT JOIN files f ON f.id = s.evidence_file_id WHERE s.sheet_id = ?",
+            sheet_id,
+        )
         return StoredScores(
             own={r["code"]: Decimal(r["self_value"]) for r in rows if r["self_value"]},
             verified={r["code"]: Decimal(r["verified_value"]) for r in rows if r["verified_value"]},
             reasons={r["code"]: r["verified_reason"] for r in rows if r["verified_reason"]},
+            notes={r["code"]: r["note"] for r in rows if r["note"]},
+            evidence={r["code"]: r["evidence_name"] for r in rows if r["evidence_name"]},
+        )
+
+    async def set_note(self, sheet_id: int, code: str, note: str | None) -> None:
+        await self.conn.execute(
+            "INSERT INTO sheet_scores (sheet_id, code, note) VALUES (?, ?, ?)"
+            " ON CONFLICT (sheet_id, code) DO UPDATE SET note = excluded.note",
+            (sheet_id, code, note),
+        )
+
+    async def set_evidence(self, sheet_id: int, code: str, file_id: int) -> None:
+        await self.conn.execute(
+            "INSERT INTO sheet_scores (sheet_id, code, evidence_file_id) VALUES (?, ?, ?)"
+            " ON CONFLICT (sheet_id, code) DO UPDATE SET"
+            " evidence_file_id = excluded.evidence_file_id",
+            (sheet_id, code, file_id),
         )
 
     async def set_score(self, sheet_id: int, code: str, value: str, now: datetime) -> None:

@@ -25,6 +25,15 @@ async def _console(settings, lines: list[str], now=START) -> str:
     return out.getvalue()
 
 
+def _assert_transcript(name: str, transcript: str) -> None:
+    """Compare with the committed transcript; THIDUA_REGENERATE=1 rewrites it (then review the
+    diff before committing)."""
+    path = SCENARIOS / name
+    if os.environ.get("THIDUA_REGENERATE") == "1":
+        path.write_text(transcript, encoding="utf-8")
+    assert transcript == path.read_text(encoding="utf-8")
+
+
 async def _member(settings, handle):
     db = await Database.open(settings.database_path)
     try:
@@ -36,31 +45,35 @@ async def _member(settings, handle):
 async def test_membership_scenario_prints_the_expected_transcript(settings):
     script = (SCENARIOS / "membership.txt").read_text(encoding="utf-8").splitlines()
     transcript = await _console(settings, script)
-    assert transcript == (SCENARIOS / "membership.out").read_text(encoding="utf-8")
+    _assert_transcript("membership.out", transcript)
 
 
 async def test_deadline_scenario_prints_the_expected_transcript(settings):
     script = (SCENARIOS / "deadlines.txt").read_text(encoding="utf-8").splitlines()
     transcript = await _console(settings, script, now=datetime(2026, 11, 20, 9, 0, tzinfo=VN))
-    assert transcript == (SCENARIOS / "deadlines.out").read_text(encoding="utf-8")
+    _assert_transcript("deadlines.out", transcript)
 
 
 async def test_broadcast_scenario_prints_the_expected_transcript(settings):
     script = (SCENARIOS / "broadcast.txt").read_text(encoding="utf-8").splitlines()
     transcript = await _console(settings, script, now=datetime(2026, 11, 20, 9, 0, tzinfo=VN))
-    assert transcript == (SCENARIOS / "broadcast.out").read_text(encoding="utf-8")
+    _assert_transcript("broadcast.out", transcript)
 
 
-async def test_scoring_scenario_survives_a_restart_and_prints_the_expected_transcript(settings):
+async def test_scoring_scenario_survives_a_restart_and_prints_the_expected_transcript(
+    settings, tmp_path
+):
     scale = ROOT / "bot" / "data" / "scale-example.yaml"
-    first = [f"@secretariat file:{scale}"] + (SCENARIOS / "scoring.txt").read_text(
-        encoding="utf-8"
-    ).splitlines()
+    evidence = tmp_path / "minh-chung.pdf"
+    evidence.write_bytes(b"%PDF-1.4 decision")
+    first = [f"@secretariat file:{scale}"]
+    first += (SCENARIOS / "scoring.txt").read_text(encoding="utf-8").splitlines()
+    first += [f"@AGG file:{evidence}"]  # evidence for the item whose card is open (1.2)
     second = (SCENARIOS / "scoring-2.txt").read_text(encoding="utf-8").splitlines()
     transcript = await _console(settings, first, now=datetime(2026, 11, 20, 9, 0, tzinfo=VN))
     transcript += "--- restart ---\n"
     transcript += await _console(settings, second, now=datetime(2026, 11, 21, 9, 0, tzinfo=VN))
-    assert transcript == (SCENARIOS / "scoring.out").read_text(encoding="utf-8")
+    _assert_transcript("scoring.out", transcript)
 
 
 async def test_membership_scenario_changes_only_what_it_should(settings):

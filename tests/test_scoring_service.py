@@ -160,9 +160,14 @@ async def test_the_exported_workbook_reopens_with_the_right_numbers(app):
 
     scoring, secretariat = app.services.scoring, await _who(app, "secretariat")
     await scoring.import_scale(secretariat, SCALE_TEXT)
+    from bot.channels.base import Attachment
+
     for handle, extra in (("AGG", {"1.1": "9,5", "B.1": "10", "T.1": "0,25"}), ("BLU", {})):
         rep = await _who(app, handle)
         await scoring.set_scores(rep, {**FULL, **extra})
+        if handle == "AGG":
+            await scoring.annotate(rep, "1.2", note="  QĐ số 12  ")
+            await scoring.annotate(rep, "1.2", evidence=Attachment("qd-12.pdf", b"%PDF"))
         await scoring.submit(rep)
     chair = await _who(app, "CTO")
     agg_id = (await _who(app, "AGG")).unit.id
@@ -190,7 +195,7 @@ async def test_the_exported_workbook_reopens_with_the_right_numbers(app):
     assert rows["BLU"][3:8] == (50, 50, 2, "Trung bình", "đã nộp")
     unit = book["AGG"]
     items = {r[0]: r for r in unit.iter_rows(min_row=4, values_only=True) if r[0]}
-    assert items["1.2"][2:6] == (10, 5, 4.5, "Thiếu minh chứng")
+    assert items["1.2"][2:7] == (10, 5, 4.5, "Thiếu minh chứng", "QĐ số 12; minh chứng: qd-12.pdf")
     assert items["T.1"][3] == 0.25
     total = next(r for r in unit.iter_rows(min_row=4, values_only=True) if r[1] == "Tổng cộng")
     assert total[2:5] == (100, 64.25, 63.75)

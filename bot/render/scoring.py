@@ -56,6 +56,10 @@ def item_card(locale: str, view: SheetView, criterion: Criterion) -> str:
     lines.append(
         t(locale, "score.card_current", value=fmt(current) if current is not None else "–")
     )
+    if view.notes.get(criterion.code):
+        lines.append(t(locale, "score.card_note", note=view.notes[criterion.code]))
+    if view.evidence.get(criterion.code):
+        lines.append(t(locale, "score.card_evidence", file=view.evidence[criterion.code]))
     lines.append(t(locale, "score.card_prompt"))
     return "\n".join(lines)
 

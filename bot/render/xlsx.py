@@ -36,10 +36,12 @@ def score_workbook(locale: str, cluster_name: str, export) -> bytes:
         )
 
     for sheet in export.sheets:
-        ws = book.add_sheet(sheet.unit.code, [8, 60, 10, 12, 14, 40], 3)
+        ws = book.add_sheet(sheet.unit.code, [8, 60, 10, 12, 14, 40, 40], 3)
         ws.append([(f"{sheet.unit.name} – {export.round.title}", TITLE)])
         ws.append([])
-        ws.append(_header(locale, ("item", "criterion", "max", "self", "verified", "reason")))
+        ws.append(
+            _header(locale, ("item", "criterion", "max", "self", "verified", "reason", "note"))
+        )
         for criterion in export.scale.criteria:
             code = criterion.code
             ws.append(
@@ -50,6 +52,7 @@ def score_workbook(locale: str, cluster_name: str, export) -> bytes:
                     (_num(sheet.own.get(code)), NUMBER),
                     (_num(sheet.verified.get(code)), NUMBER),
                     (sheet.reasons.get(code), TEXT),
+                    (_note(locale, sheet, code), TEXT),
                 ]
             )
         ws.append(
@@ -60,9 +63,17 @@ def score_workbook(locale: str, cluster_name: str, export) -> bytes:
                 (_num(sheet.own_total), TOTAL_NUMBER),
                 (_num(sheet.final_total), TOTAL_NUMBER),
                 (None, TOTAL_TEXT),
+                (None, TOTAL_TEXT),
             ]
         )
     return book.save()
+
+
+def _note(locale: str, sheet, code: str) -> str | None:
+    parts = [sheet.notes.get(code)]
+    if sheet.evidence.get(code):
+        parts.append(t(locale, "xlsx.evidence", file=sheet.evidence[code]))
+    return "; ".join(p for p in parts if p) or None
 
 
 def _header(locale: str, columns: tuple[str, ...]) -> list[tuple[str, int]]:

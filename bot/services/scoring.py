@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
-from bot.channels.base import Reply
+from bot.channels.base import Attachment, Reply
 from bot.config import Settings
 from bot.domain.errors import Forbidden, InvalidInput, NotFound
 from bot.domain.models import Role, Unit
@@ -32,6 +32,7 @@ from .membership import Caller
 from .recipients import enqueue, members_with, representatives
 
 DEFAULT_ROUND = "year-end"
+MAX_EVIDENCE_MB = 20
 EDITABLE = ("draft", "returned")
 
 
@@ -44,6 +45,8 @@ class SheetView:
     status: str  # draft | submitted | returned | verified
     scores: dict[str, Decimal]
     submitted_at: datetime | None
+    notes: dict[str, str]
+    evidence: dict[str, str]
 
     @property
     def totals(self) -> Totals:
@@ -129,6 +132,8 @@ class SheetExport:
     reasons: dict[str, str]
     own_total: Decimal
     final_total: Decimal
+    notes: dict[str, str]
+    evidence: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -209,7 +214,50 @@ class Scoring:
         row = await uow.scoring.sheet(scoring_round.id, by.member.unit_id, self.clock.now())
         stored = await uow.scoring.scores(row.id)
         scores = {code: v for code, v in stored.own.items() if scale.criterion(code)}
-        return SheetView(scoring_round, scale, row.status, scores, row.submitted_at)
+        return SheetView(
+            scoring_round,
+            scale,
+            row.status,
+            scores,
+            row.submitted_at,
+            stored.notes,
+            stored.evidence,
+        )
+
+    async def annotate(
+        self, by: Caller, code: str, note: str | None = None, evidence: Attachment | None = None
+    ) -> SheetView:
+        """A note or an evidence file (minh chứng) for one item of the unit's editable sheet."""
+        by.require(Action.SCORE_OWN_UNIT, unit_id=by.member.unit_id)
+        now = self.clock.now()
+        async with UnitOfWork(self.db) as uow:
+            view = await self._sheet(uow, by)
+            if not view.editable:
+                raise InvalidInput("score.read_only")
+            if view.scale.criterion(code) is None:
+                raise InvalidInput("error.stale_button")
+            row = await uow.scoring.sheet(view.round.id, by.member.unit_id, now)
+            if note is not None:
+                await uow.scoring.set_note(row.id, code, " ".join(note.split())[:500] or None)
+            if evidence is not None:
+                if not evidence.data or evidence.byte_size > MAX_EVIDENCE_MB * 1024 * 1024:
+                    raise InvalidInput("import.too_large", limit=MAX_EVIDENCE_MB * 1024)
+                file_id = await uow.files.add(
+                    evidence.file_name, evidence.mime_type, evidence.data, now
+                )
+                await uow.scoring.set_evidence(row.id, code, file_id)
+            await uow.audit.record(
+                now,
+                "sheet.annotated",
+                cluster_id=by.cluster.id,
+                actor=by.actor,
+                subject=code,
+                detail={
+                    "note": note is not None,
+                    "evidence": evidence.file_name if evidence else None,
+                },
+            )
+            return await self._sheet(uow, by)
 
     async def set_scores(self, by: Caller, typed: dict[str, str | Decimal]) -> SheetView:
         """Save one or more scores; every value is checked before any is stored."""
@@ -439,6 +487,8 @@ class Scoring:
                         stored.reasons,
                         totals(scale, stored.own).total,
                         totals(scale, stored.final).total,
+                        stored.notes,
+                        stored.evidence,
                     )
                 )
         return Export(scoring_round, scale, sheets, ranking)
