@@ -29,6 +29,7 @@ KINDS: dict[str, int] = {
     "sc": 1,  # open an item of my score sheet: criterion code
     "scsum": 1,  # my score sheet's summary (argument unused)
     "scsub": 1,  # submit my score sheet: ask | yes
+    "sctpl": 1,  # send my sheet as an Excel form (argument unused)
     "vf": 1,  # verifier opens a unit's sheet: unit id
     "vfok": 1,  # verifier closes the verification: unit id
     "vfans": 2,  # unit answers the verification: round id, yes | comment

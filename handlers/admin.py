@@ -5,8 +5,10 @@ from __future__ import annotations
 from bot.channels.base import Reply
 from bot.domain.errors import Forbidden, InvalidInput
 from bot.domain.policy import Action, may
+from bot.domain.scale_sheet import scale_yaml_from_rows
 from bot.domain.scoring import fmt
 from bot.render import text as render
+from bot.render.xlsx_reader import first_sheet_rows
 
 from . import deadlines
 from .context import Ctx
@@ -37,7 +39,8 @@ async def revoke(ctx: Ctx, args: list[str]) -> list[Reply]:
 
 
 async def file_received(ctx: Ctx) -> list[Reply]:
-    """A YAML file from the secretariat: a calendar of deadlines, a scale, or the cluster list."""
+    """A file from the secretariat: a calendar of deadlines, a scale (YAML or Excel), or the
+    cluster list."""
     caller = ctx.member
     if not any(
         may(caller.roles, a)
@@ -45,6 +48,13 @@ async def file_received(ctx: Ctx) -> list[Reply]:
     ):
         raise Forbidden()
     attachment = ctx.incoming.attachment
+    if attachment.file_name.lower().endswith(".xlsx") and attachment.data:
+        # A scale typed in Excel, the way offices write it.
+        caller.require(Action.IMPORT_CRITERIA)
+        name = attachment.file_name.rsplit(".", 1)[0]
+        return await scale_received(
+            ctx, scale_yaml_from_rows(first_sheet_rows(attachment.data), name)
+        )
     if not attachment.file_name.lower().endswith((".yaml", ".yml")):
         raise InvalidInput("import.not_yaml")
     if attachment.byte_size > MAX_CLUSTER_FILE_KB * 1024:

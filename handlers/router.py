@@ -100,6 +100,7 @@ BUTTONS: dict[str, Callable[..., Awaitable[list[Reply]]]] = {
     "sc": scoring.goto,
     "scsum": scoring.summary_pressed,
     "scsub": scoring.submit_pressed,
+    "sctpl": scoring.template_pressed,
     "vf": verification.open_sheet,
     "vfok": verification.finish,
     "vfans": verification.answer,

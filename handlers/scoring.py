@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from bot.channels.base import Attachment, Reply, rows
 from bot.domain.errors import InvalidInput
+from bot.domain.scale_sheet import is_score_template, scores_from_template_rows
 from bot.domain.scoring import Criterion, fmt, parse_bulk
 from bot.render import scoring as render
 from bot.render.charts import ranking_chart
-from bot.render.xlsx import score_workbook
+from bot.render.xlsx import score_template, score_workbook
+from bot.render.xlsx_reader import first_sheet_rows
 from bot.services.conversations import Step
 from bot.services.scoring import SheetView
 
@@ -65,9 +67,25 @@ async def typed(ctx: Ctx, text: str) -> list[Reply]:
     return await _card(ctx, view, nxt)
 
 
+async def template_pressed(ctx: Ctx, _: str) -> list[Reply]:
+    view = await ctx.services.scoring.sheet(ctx.member)
+    data = score_template(ctx.locale, ctx.member.unit.name, view)
+    mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    name = f"tu-cham-{ctx.member.unit.code}-{view.round.key}.xlsx"
+    return [Reply(ctx.t("score.template_ready"), document=Attachment(name, data, mime))]
+
+
 async def evidence_received(ctx: Ctx, step: Step) -> list[Reply]:
-    """A file sent while an item's card is open is that item's evidence (minh chứng)."""
+    """A file sent while an item's card is open: the filled Excel form, or else that item's
+    evidence (minh chứng)."""
     attachment = ctx.incoming.attachment
+    if attachment.file_name.lower().endswith(".xlsx") and attachment.data:
+        view = await ctx.services.scoring.sheet(ctx.member)
+        rows = first_sheet_rows(attachment.data)
+        if is_score_template(rows):
+            scores, notes = scores_from_template_rows(view.scale, rows)
+            saved = await ctx.services.scoring.set_scores(ctx.member, scores, notes)
+            return ctx.say(ctx.t("score.bulk_saved", count=len(scores))) + _summary(ctx, saved)
     view = await ctx.services.scoring.annotate(ctx.member, step.data["code"], evidence=attachment)
     return ctx.say(ctx.t("score.evidence_saved", file=attachment.file_name)) + await _card(
         ctx, view, view.scale.criterion(step.data["code"])
@@ -139,7 +157,8 @@ async def _card(ctx: Ctx, view: SheetView, criterion: Criterion, *, edit: bool =
     if index + 1 < len(order):
         nav.append((ctx.t("button.next"), encode("sc", order[index + 1])))
     nav.append((ctx.t("button.summary"), encode("scsum", "0")))
-    return ctx.say(render.item_card(ctx.locale, view, criterion), rows(nav), edit=edit)
+    excel = [(ctx.t("button.excel_form"), encode("sctpl", "0"))]
+    return ctx.say(render.item_card(ctx.locale, view, criterion), rows(nav, excel), edit=edit)
 
 
 def _summary(ctx: Ctx, view: SheetView, *, edit: bool = False) -> list[Reply]:

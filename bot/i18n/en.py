@@ -316,4 +316,12 @@ MESSAGES: dict[str, str] = {
     "score.card_evidence": "Evidence: {file}",
     "xlsx.col.note": "Unit's note and evidence",
     "xlsx.evidence": "evidence: {file}",
+    "score.template_ready": "Your unit's self-score as an Excel form: fill in the “Self score” column (and notes if needed), then send the file back here while an item of /score is open.",
+    "xlsx.template_sheet": "Self score",
+    "xlsx.template_hint": "Fill in the self score column; a comma or a point for decimals.",
+    "button.excel_form": "📄 Excel form",
+    "excel.unreadable": "Cannot read this Excel file (.xlsx). Please save it as an Excel Workbook and send it again.",
+    "scale_sheet.no_header": "no header row with a “Nội dung” (criterion) column and a “Điểm” (max) column",
+    "scale_sheet.item_before_group": "item “{code}” comes before the first group (I, II, …)",
+    "score_sheet.no_header": "no header row with a “Mã” (code) column and a self score column",
 }

@@ -325,4 +325,12 @@ MESSAGES: dict[str, str] = {
     "score.card_evidence": "Minh chứng: {file}",
     "xlsx.col.note": "Ghi chú, minh chứng của đơn vị",
     "xlsx.evidence": "minh chứng: {file}",
+    "score.template_ready": "Mẫu Excel bảng tự chấm điểm của đơn vị: điền cột “Điểm tự chấm” (và ghi chú nếu cần), rồi gửi lại tệp này vào đây khi đang mở một mục của /score.",
+    "xlsx.template_sheet": "Tự chấm",
+    "xlsx.template_hint": "Điền cột “Điểm tự chấm”; dùng dấu phẩy hoặc dấu chấm cho phần thập phân.",
+    "button.excel_form": "📄 Mẫu Excel",
+    "excel.unreadable": "Không đọc được tệp Excel (.xlsx). Vui lòng lưu lại dưới dạng Excel Workbook rồi gửi lại.",
+    "scale_sheet.no_header": "không tìm thấy dòng tiêu đề có cột “Nội dung” và cột “Điểm” (tối đa)",
+    "scale_sheet.item_before_group": "có mục “{code}” nằm trước nhóm tiêu chí đầu tiên (I, II, …)",
+    "score_sheet.no_header": "không tìm thấy dòng tiêu đề có cột “Mã” và cột “Điểm tự chấm”",
 }

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from bot.i18n import t
 
-from .xlsx_writer import HEADER, NUMBER, TEXT, TITLE, TOTAL_NUMBER, TOTAL_TEXT, XlsxBook
+from .xlsx_writer import HEADER, NUMBER, PLAIN, TEXT, TITLE, TOTAL_NUMBER, TOTAL_TEXT, XlsxBook
 
 
 def score_workbook(locale: str, cluster_name: str, export) -> bytes:
@@ -84,3 +84,23 @@ def _num(value: Decimal | None) -> float | int | None:
     if value is None:
         return None
     return int(value) if value == value.to_integral_value() else float(value)
+
+
+def score_template(locale: str, unit_name: str, view) -> bytes:
+    """The unit's sheet as an Excel form to fill in and send back (`view`: SheetView)."""
+    book = XlsxBook()
+    ws = book.add_sheet(t(locale, "xlsx.template_sheet"), [8, 60, 10, 14, 40], 3)
+    ws.append([(f"{unit_name} – {view.round.title}", TITLE)])
+    ws.append([(t(locale, "xlsx.template_hint"), PLAIN)])
+    ws.append(_header(locale, ("item", "criterion", "max", "self", "note")))
+    for criterion in view.scale.criteria:
+        ws.append(
+            [
+                (criterion.code, TEXT),
+                (criterion.title, TEXT),
+                (_num(criterion.max), NUMBER),
+                (_num(view.scores.get(criterion.code)), NUMBER),
+                (view.notes.get(criterion.code), TEXT),
+            ]
+        )
+    return book.save()

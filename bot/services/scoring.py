@@ -259,8 +259,10 @@ class Scoring:
             )
             return await self._sheet(uow, by)
 
-    async def set_scores(self, by: Caller, typed: dict[str, str | Decimal]) -> SheetView:
-        """Save one or more scores; every value is checked before any is stored."""
+    async def set_scores(
+        self, by: Caller, typed: dict[str, str | Decimal], notes: dict[str, str] | None = None
+    ) -> SheetView:
+        """Save one or more scores (and notes); every value is checked before any is stored."""
         by.require(Action.SCORE_OWN_UNIT, unit_id=by.member.unit_id)
         async with UnitOfWork(self.db) as uow:
             view = await self._sheet(uow, by)
@@ -276,6 +278,9 @@ class Scoring:
             row = await uow.scoring.sheet(view.round.id, by.member.unit_id, self.clock.now())
             for code, number in checked.items():
                 await uow.scoring.set_score(row.id, code, str(number), self.clock.now())
+            for code, note in (notes or {}).items():
+                if view.scale.criterion(code) is not None:
+                    await uow.scoring.set_note(row.id, code, note[:500])
             return await self._sheet(uow, by)
 
     async def submit(self, by: Caller) -> SheetView:
