@@ -157,8 +157,15 @@ async def _card(ctx: Ctx, view: SheetView, criterion: Criterion, *, edit: bool =
     if index + 1 < len(order):
         nav.append((ctx.t("button.next"), encode("sc", order[index + 1])))
     nav.append((ctx.t("button.summary"), encode("scsum", "0")))
+    # Jump to a group (and to the bonus and deduction items) in one tap.
+    jumps = [(g.code, encode("sc", g.items[0].code)) for g in view.scale.groups if g.items]
+    if view.scale.bonus:
+        jumps.append((ctx.t("button.bonus"), encode("sc", view.scale.bonus[0].code)))
+    if view.scale.deductions:
+        jumps.append((ctx.t("button.deductions"), encode("sc", view.scale.deductions[0].code)))
     excel = [(ctx.t("button.excel_form"), encode("sctpl", "0"))]
-    return ctx.say(render.item_card(ctx.locale, view, criterion), rows(nav, excel), edit=edit)
+    buttons = rows(nav, jumps, excel)
+    return ctx.say(render.item_card(ctx.locale, view, criterion), buttons, edit=edit)
 
 
 def _summary(ctx: Ctx, view: SheetView, *, edit: bool = False) -> list[Reply]:

@@ -219,3 +219,20 @@ def test_the_xlsx_writer_escapes_text_and_keeps_sheet_names_valid_and_unique():
     sheet = reopened["Sở A-B- -đợt 1-"]
     assert sheet["A1"].value == "Tên <đơn vị> &  “trích dẫn”" and sheet["B1"].value == 9.75
     assert sheet["B1"].number_format == "0.00"
+
+
+async def test_a_later_round_becomes_the_one_units_score(app):
+    scoring, secretariat = app.services.scoring, await _who(app, "secretariat")
+    six_month = SCALE_TEXT.replace("scale:\n", "scale:\n  round: six-month\n", 1)
+    await scoring.import_scale(secretariat, six_month)
+    agg = await _who(app, "AGG")
+    assert (await scoring.sheet(agg)).round.key == "six-month"
+    await scoring.set_scores(agg, FULL)
+    await scoring.submit(agg)
+    await scoring.import_scale(secretariat, SCALE_TEXT)  # year-end, not frozen by six-month
+    view = await scoring.sheet(agg)
+    assert view.round.key == "year-end" and view.status == "draft" and view.scores == {}
+    with pytest.raises(FileInvalid):
+        await scoring.import_scale(
+            secretariat, SCALE_TEXT.replace("scale:\n", "scale:\n  round: Cuối Năm\n", 1)
+        )

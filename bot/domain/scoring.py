@@ -50,6 +50,7 @@ class Scale:
     bonus_cap: Decimal = Decimal(0)
     bonus: tuple[Criterion, ...] = ()
     deductions: tuple[Criterion, ...] = ()
+    round: str | None = None  # the scoring round this scale is for (six-month, year-end, …)
 
     @property
     def criteria(self) -> tuple[Criterion, ...]:
@@ -213,10 +214,19 @@ def parse_scale(text: str) -> Scale:
     declared = sum((g.max for g in groups), Decimal(0))
     if total is not None and not problems and declared != total:
         problems.append(("scale.total_mismatch", {"sum": fmt(declared), "total": fmt(total)}))
+    round_key = str(raw["round"]).strip() if raw.get("round") else None
+    if round_key is not None and not re.match(r"^[a-z0-9][a-z0-9-]{0,31}$", round_key):
+        problems.append(("scale.bad_round", {"round": round_key[:32]}))
     if problems:
         raise FileInvalid(problems, "scale.invalid")
     return Scale(
-        str(raw.get("name") or ""), total, tuple(groups), cap or Decimal(0), bonus, deductions
+        str(raw.get("name") or ""),
+        total,
+        tuple(groups),
+        cap or Decimal(0),
+        bonus,
+        deductions,
+        round_key,
     )
 
 

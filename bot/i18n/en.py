@@ -324,4 +324,7 @@ MESSAGES: dict[str, str] = {
     "scale_sheet.no_header": "no header row with a “Nội dung” (criterion) column and a “Điểm” (max) column",
     "scale_sheet.item_before_group": "item “{code}” comes before the first group (I, II, …)",
     "score_sheet.no_header": "no header row with a “Mã” (code) column and a self score column",
+    "button.bonus": "Bonus",
+    "button.deductions": "Deductions",
+    "scale.bad_round": "round key “{round}” may hold only lowercase ASCII letters, digits and “-” (e.g. six-month, year-end)",
 }

@@ -333,4 +333,7 @@ MESSAGES: dict[str, str] = {
     "scale_sheet.no_header": "không tìm thấy dòng tiêu đề có cột “Nội dung” và cột “Điểm” (tối đa)",
     "scale_sheet.item_before_group": "có mục “{code}” nằm trước nhóm tiêu chí đầu tiên (I, II, …)",
     "score_sheet.no_header": "không tìm thấy dòng tiêu đề có cột “Mã” và cột “Điểm tự chấm”",
+    "button.bonus": "Thưởng",
+    "button.deductions": "Trừ",
+    "scale.bad_round": "mã đợt chấm “{round}” chỉ gồm chữ thường không dấu, số và “-” (ví dụ six-month, year-end)",
 }

@@ -164,11 +164,13 @@ class Scoring:
         return member.locale or self.settings.default_locale
 
     async def import_scale(
-        self, by: Caller, text: str, key: str = DEFAULT_ROUND, title: str | None = None
+        self, by: Caller, text: str, key: str | None = None, title: str | None = None
     ) -> tuple[ScoringRound, Scale]:
-        """Set the scale of a round of the current period; frozen once any unit submitted."""
+        """Set the scale of a round of the current period (the file's `round`, else year-end);
+        frozen once any unit submitted. The round imported last is the one units score."""
         by.require(Action.IMPORT_CRITERIA)
         scale = parse_scale(text)
+        key = key or scale.round or DEFAULT_ROUND
         if by.period is None:
             raise InvalidInput("score.no_period")
         async with UnitOfWork(self.db) as uow:
