@@ -156,3 +156,33 @@ def test_units_equal_on_every_key_share_a_rank():
 )
 def test_bands_by_share_of_the_scale_total(total, name):
     assert band(D(total), D(100)) == name
+
+
+def test_a_scale_may_set_its_own_bands_and_tie_breaks():
+    text = (
+        (Path(__file__).resolve().parents[1] / "bot" / "data" / "scale-example.yaml")
+        .read_text(encoding="utf-8")
+        .replace(
+            "scale:\n",
+            """scale:
+  bands:
+    - {min: 95, name: Hoàn thành xuất sắc nhiệm vụ}
+    - {min: 0, name: Hoàn thành nhiệm vụ}
+  tie_breaks: [earlier_submission]
+""",
+            1,
+        )
+    )
+    scale = parse_scale(text)
+    assert band(D(96), scale.total, scale.bands) == "Hoàn thành xuất sắc nhiệm vụ"
+    assert band(D(50), scale.total, scale.bands) == "Hoàn thành nhiệm vụ"
+    early, late = _entry("A", 90, first=10, day=1), _entry("B", 90, first=50, day=2)
+    assert [e.unit_code for _, e in rank([late, early], scale.tie_breaks)] == ["A", "B"]
+    assert [e.unit_code for _, e in rank([late, early])] == ["B", "A"]  # default: first group
+
+
+def test_unknown_tie_breaks_are_refused():
+    text = "scale:\n  total: 1\n  tie_breaks: [luck]\n  groups:\n    - code: I\n      items:\n        - {code: '1', title: A, max: 1}\n"
+    with pytest.raises(FileInvalid) as caught:
+        parse_scale(text)
+    assert caught.value.problems[0][0] == "scale.bad_tie_break"

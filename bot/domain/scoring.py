@@ -18,6 +18,7 @@ from .yaml_text import mended_text
 _NUMBER = re.compile(r"^\s*(\d{1,4})(?:[.,](\d{1,2}))?\s*$")
 _CODE = re.compile(r"^[A-Za-z0-9.]{1,16}$")
 ITEM, BONUS, DEDUCTION = "item", "bonus", "deduction"
+TIE_BREAKS = ("first_group", "fewer_deductions", "earlier_submission")
 ITEM_FIELDS = {"code", "title", "max", "guidance", "per_occurrence"}
 
 
@@ -51,6 +52,8 @@ class Scale:
     bonus: tuple[Criterion, ...] = ()
     deductions: tuple[Criterion, ...] = ()
     round: str | None = None  # the scoring round this scale is for (six-month, year-end, …)
+    bands: tuple[tuple[Decimal, str], ...] = ()  # (minimum points, name), highest first
+    tie_breaks: tuple[str, ...] = TIE_BREAKS
 
     @property
     def criteria(self) -> tuple[Criterion, ...]:
@@ -214,6 +217,23 @@ def parse_scale(text: str) -> Scale:
     declared = sum((g.max for g in groups), Decimal(0))
     if total is not None and not problems and declared != total:
         problems.append(("scale.total_mismatch", {"sum": fmt(declared), "total": fmt(total)}))
+    bands = []
+    for raw_band in raw.get("bands") or []:
+        try:
+            floor = Decimal(str(raw_band.get("min"))) if isinstance(raw_band, dict) else None
+        except (InvalidOperation, ValueError):
+            floor = None
+        name = str(raw_band.get("name") or "").strip() if isinstance(raw_band, dict) else ""
+        if floor is None or floor < 0 or not name:
+            problems.append(("scale.bad_band", {}))
+        else:
+            bands.append((floor, name))
+    tie_breaks = tuple(str(t) for t in raw.get("tie_breaks") or TIE_BREAKS)
+    unknown = [t for t in tie_breaks if t not in TIE_BREAKS]
+    if unknown:
+        problems.append(
+            ("scale.bad_tie_break", {"names": ", ".join(unknown), "known": ", ".join(TIE_BREAKS)})
+        )
     round_key = str(raw["round"]).strip() if raw.get("round") else None
     if round_key is not None and not re.match(r"^[a-z0-9][a-z0-9-]{0,31}$", round_key):
         problems.append(("scale.bad_round", {"round": round_key[:32]}))
@@ -227,6 +247,8 @@ def parse_scale(text: str) -> Scale:
         bonus,
         deductions,
         round_key,
+        tuple(sorted(bands, reverse=True)),
+        tie_breaks,
     )
 
 
@@ -241,7 +263,7 @@ class RankEntry:
     verified: bool  # False: the self total stands until verification
 
 
-# Classification bands as shares of the scale's total (configurable per cluster later).
+# Default classification bands as shares of the scale's total; a scale may set its own.
 BANDS = (
     (Decimal("0.9"), "excellent"),
     (Decimal("0.8"), "good"),
@@ -250,18 +272,32 @@ BANDS = (
 )
 
 
-def band(total: Decimal, scale_total: Decimal) -> str:
+DEFAULT_BAND_KEYS = frozenset(name for _, name in BANDS)
+
+
+def band(total: Decimal, scale_total: Decimal, custom: tuple[tuple[Decimal, str], ...] = ()) -> str:
+    """A default band key (excellent, good, …), or the name of the scale's own band whose
+    minimum (in points) the total reaches."""
+    if custom:
+        return next((name for floor, name in custom if total >= floor), custom[-1][1])
     share = total / scale_total if scale_total else Decimal(0)
     return next(name for floor, name in BANDS if share >= floor)
 
 
-def rank(entries: list[RankEntry]) -> list[tuple[int, RankEntry]]:
-    """Highest total first; ties broken by the first group, then fewer deductions, then earlier
-    submission; units equal on every key share a rank."""
+def rank(
+    entries: list[RankEntry], tie_breaks: tuple[str, ...] = TIE_BREAKS
+) -> list[tuple[int, RankEntry]]:
+    """Highest total first; ties broken by the tie-breaks in order (default: the first group,
+    then fewer deductions, then earlier submission); units equal on every key share a rank."""
 
     def key(entry: RankEntry):
         submitted = entry.submitted_at.timestamp() if entry.submitted_at else float("inf")
-        return (-entry.total, -entry.first_group, entry.deductions, submitted)
+        parts = {
+            "first_group": -entry.first_group,
+            "fewer_deductions": entry.deductions,
+            "earlier_submission": submitted,
+        }
+        return (-entry.total, *(parts[name] for name in tie_breaks))
 
     ordered = sorted(entries, key=lambda e: (key(e), e.unit_code))
     ranked: list[tuple[int, RankEntry]] = []

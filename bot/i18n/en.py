@@ -327,4 +327,6 @@ MESSAGES: dict[str, str] = {
     "button.bonus": "Bonus",
     "button.deductions": "Deductions",
     "scale.bad_round": "round key “{round}” may hold only lowercase ASCII letters, digits and “-” (e.g. six-month, year-end)",
+    "scale.bad_band": "each band needs “min” (minimum points) and “name”",
+    "scale.bad_tie_break": "unknown tie-break “{names}”; use: {known}",
 }

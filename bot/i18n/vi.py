@@ -336,4 +336,6 @@ MESSAGES: dict[str, str] = {
     "button.bonus": "Thưởng",
     "button.deductions": "Trừ",
     "scale.bad_round": "mã đợt chấm “{round}” chỉ gồm chữ thường không dấu, số và “-” (ví dụ six-month, year-end)",
+    "scale.bad_band": "mỗi mức xếp loại (bands) cần “min” (điểm tối thiểu) và “name”",
+    "scale.bad_tie_break": "tiêu chí phân hạng khi bằng điểm “{names}” không có; dùng: {known}",
 }

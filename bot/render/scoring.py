@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.domain.scoring import BONUS, DEDUCTION, Criterion, fmt
+from bot.domain.scoring import BONUS, DEDUCTION, DEFAULT_BAND_KEYS, Criterion, fmt
 from bot.i18n import t
 from bot.services.scoring import Ranking, SheetView
 
@@ -128,7 +128,7 @@ def ranking(locale: str, data: Ranking) -> str:
                 code=row.entry.unit_code,
                 name=row.entry.unit_name,
                 total=fmt(row.entry.total),
-                band=t(locale, f"band.{row.band}"),
+                band=band_label(locale, row.band),
                 mark=mark,
             )
         )
@@ -220,3 +220,8 @@ def verified_notice(locale: str, data) -> str:
         )
     lines.append(t(locale, "verify.notice_ask"))
     return "\n".join(lines)
+
+
+def band_label(locale: str, band: str) -> str:
+    """A default band in the reader's language; a scale's own band name as written."""
+    return t(locale, f"band.{band}") if band in DEFAULT_BAND_KEYS else band

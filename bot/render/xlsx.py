@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from bot.i18n import t
 
+from .scoring import band_label
 from .xlsx_writer import HEADER, NUMBER, PLAIN, TEXT, TITLE, TOTAL_NUMBER, TOTAL_TEXT, XlsxBook
 
 
@@ -30,7 +31,7 @@ def score_workbook(locale: str, cluster_name: str, export) -> bytes:
                 (_num(sheet.own_total), NUMBER),
                 (_num(sheet.final_total), NUMBER),
                 (ranked.rank if ranked else None, TEXT),
-                (t(locale, f"band.{ranked.band}") if ranked else None, TEXT),
+                (band_label(locale, ranked.band) if ranked else None, TEXT),
                 (t(locale, f"sheet.{sheet.status}"), TEXT),
             ]
         )

@@ -524,6 +524,9 @@ class Scoring:
                         sheet.status == "verified",
                     )
                 )
-        rows = [Ranked(r, e, band(e.total, scale.total)) for r, e in rank(entries)]
+        rows = [
+            Ranked(r, e, band(e.total, scale.total, scale.bands))
+            for r, e in rank(entries, scale.tie_breaks)
+        ]
         missing = [u.code for u in units.values() if u.id not in done]
         return Ranking(scoring_round, scale, rows, missing)
