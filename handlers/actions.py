@@ -34,6 +34,7 @@ KINDS: dict[str, int] = {
     "vfok": 1,  # verifier closes the verification: unit id
     "vfans": 2,  # unit answers the verification: round id, yes | comment
     "rtn": 1,  # secretariat returns a unit's sheet: unit id (then types the reason)
+    "ccrot": 1,  # secretariat assigns cross-scoring by rotation (argument unused)
 }
 
 

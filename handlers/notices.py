@@ -59,6 +59,10 @@ class ChatNotices:
     def returned(self, locale: str, round_title: str, reason: str) -> Reply:
         return Reply(t(locale, "sheet.returned_notice", round=round_title, reason=reason))
 
+    def cross_assigned(self, locale: str, round_title: str, units) -> Reply:
+        codes = ", ".join(f"{u.code} ({u.name})" for u in units)
+        return Reply(t(locale, "cross.assigned_notice", round=round_title, units=codes))
+
     def verification_answer(self, locale: str, unit, accepted: bool, comment: str | None) -> Reply:
         if accepted:
             return Reply(t(locale, "verify.answer_accepted", unit=unit.name, code=unit.code))

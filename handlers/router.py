@@ -28,7 +28,7 @@ class Command:
     alias: str | None  # Vietnamese without diacritics
     help_key: str
     run: CommandHandler
-    needs: Action | None = None  # shown in /help only to roles that may do this; None: everyone
+    needs: tuple[Action, ...] = ()  # shown in /help to roles that may do one of them; (): all
 
 
 async def show_help(ctx: Ctx, args: list[str]) -> list[Reply]:
@@ -36,7 +36,9 @@ async def show_help(ctx: Ctx, args: list[str]) -> list[Reply]:
         return ctx.say(ctx.t("help.visitor"))
     roles = ctx.caller.roles
     usable = [
-        (c.name, c.alias, c.help_key) for c in COMMANDS if c.needs is None or may(roles, c.needs)
+        (c.name, c.alias, c.help_key)
+        for c in COMMANDS
+        if not c.needs or any(may(roles, action) for action in c.needs)
     ]
     lines = [ctx.t("help.header", roles=render.roles_label(ctx.locale, roles))]
     lines += render.help_lines(ctx.locale, usable)
@@ -48,23 +50,36 @@ async def show_help(ctx: Ctx, args: list[str]) -> list[Reply]:
 COMMANDS: tuple[Command, ...] = (
     Command("start", None, "cmd.start", onboarding.start),
     Command("help", "trogiup", "cmd.help", show_help),
-    Command("members", "thanhvien", "cmd.members", onboarding.members, Action.VIEW_MEMBERS),
-    Command("lang", "ngonngu", "cmd.lang", onboarding.language, Action.SET_LANGUAGE),
-    Command("invites", "mamoi", "cmd.invites", admin.invites, Action.MANAGE_INVITES),
-    Command("revoke", "thuhoi", "cmd.revoke", admin.revoke, Action.MANAGE_INVITES),
-    Command("criteria", "tieuchi", "cmd.criteria", scoring.show_criteria, Action.VIEW_CRITERIA),
-    Command("score", "chamdiem", "cmd.score", scoring.start, Action.SCORE_OWN_UNIT),
-    Command("ranking", "xephang", "cmd.ranking", scoring.show_ranking, Action.VIEW_RANKING),
+    Command("members", "thanhvien", "cmd.members", onboarding.members, (Action.VIEW_MEMBERS,)),
+    Command("lang", "ngonngu", "cmd.lang", onboarding.language, (Action.SET_LANGUAGE,)),
+    Command("invites", "mamoi", "cmd.invites", admin.invites, (Action.MANAGE_INVITES,)),
+    Command("revoke", "thuhoi", "cmd.revoke", admin.revoke, (Action.MANAGE_INVITES,)),
+    Command("criteria", "tieuchi", "cmd.criteria", scoring.show_criteria, (Action.VIEW_CRITERIA,)),
+    Command("score", "chamdiem", "cmd.score", scoring.start, (Action.SCORE_OWN_UNIT,)),
+    Command("ranking", "xephang", "cmd.ranking", scoring.show_ranking, (Action.VIEW_RANKING,)),
     Command(
-        "verify", "thamdinh", "cmd.verify", verification.list_for_verification, Action.VERIFY_SCORES
+        "verify",
+        "thamdinh",
+        "cmd.verify",
+        verification.list_for_verification,
+        (Action.VERIFY_SCORES, Action.CROSS_SCORE),
     ),
-    Command("sheets", "bangdiem", "cmd.sheets", verification.list_sheets, Action.RETURN_SHEET),
+    Command("sheets", "bangdiem", "cmd.sheets", verification.list_sheets, (Action.RETURN_SHEET,)),
     Command(
-        "deadlines", "hannop", "cmd.deadlines", deadlines.list_deadlines, Action.VIEW_DEADLINES
+        "crossscore",
+        "chamcheo",
+        "cmd.crossscore",
+        verification.cross_scoring,
+        (Action.ASSIGN_VERIFIERS,),
     ),
-    Command("export", "xuat", "cmd.export", scoring.export_workbook, Action.EXPORT),
-    Command("deadline", "taohan", "cmd.deadline", deadlines.new_deadline, Action.MANAGE_DEADLINES),
-    Command("broadcast", "thongbao", "cmd.broadcast", broadcasts.start, Action.BROADCAST),
+    Command("export", "xuat", "cmd.export", scoring.export_workbook, (Action.EXPORT,)),
+    Command(
+        "deadlines", "hannop", "cmd.deadlines", deadlines.list_deadlines, (Action.VIEW_DEADLINES,)
+    ),
+    Command(
+        "deadline", "taohan", "cmd.deadline", deadlines.new_deadline, (Action.MANAGE_DEADLINES,)
+    ),
+    Command("broadcast", "thongbao", "cmd.broadcast", broadcasts.start, (Action.BROADCAST,)),
     Command("cancel", "huy", "cmd.cancel", onboarding.cancel),
 )
 _BY_NAME = {n: c for c in COMMANDS for n in (c.name, c.alias) if n}
@@ -105,6 +120,7 @@ BUTTONS: dict[str, Callable[..., Awaitable[list[Reply]]]] = {
     "vfok": verification.finish,
     "vfans": verification.answer,
     "rtn": verification.return_pressed,
+    "ccrot": verification.rotate_pressed,
 }
 
 # Conversation steps that wait for typed text: (flow, step) -> handler(ctx, text).

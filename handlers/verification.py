@@ -38,16 +38,11 @@ def _unit_id(text: str) -> int:
 
 
 async def list_for_verification(ctx: Ctx, args: list[str]) -> list[Reply]:
-    ctx.member.require(Action.VERIFY_SCORES)
     if not ctx.incoming.is_private:
         return private_only(ctx)
     scoring_round, _ = await ctx.services.scoring.current(ctx.member)
-    lines = await ctx.services.scoring.sheet_lines(ctx.member)
-    waiting = [
-        line
-        for line in lines
-        if line.status in VERIFIABLE and line.unit.id != ctx.member.member.unit_id
-    ]
+    lines = await ctx.services.scoring.to_verify(ctx.member)
+    waiting = [line for line in lines if line.status in VERIFIABLE]
     text = render.sheet_lines(ctx.locale, scoring_round.title, lines)
     if not waiting:
         return ctx.say(text + "\n" + ctx.t("verify.none_submitted"))
@@ -147,3 +142,38 @@ async def return_reason_typed(ctx: Ctx, text: str) -> list[Reply]:
 
 def _rows_of(buttons: list[Button], size: int = 3):
     return tuple(tuple(buttons[i : i + size]) for i in range(0, len(buttons), size))
+
+
+async def cross_scoring(ctx: Ctx, args: list[str]) -> list[Reply]:
+    """/crossscore: who verifies whom. `AGG=BLU, BLU=CTO` sets pairs (AGG is verified by BLU);
+    the button rotates (each unit is verified by the next one)."""
+    scoring = ctx.services.scoring
+    if args:
+        pairs = {}
+        for part in " ".join(args).replace(";", ",").split(","):
+            unit, sep, verifier = part.partition("=")
+            if not sep or not unit.strip() or not verifier.strip():
+                raise InvalidInput("cross.usage")
+            pairs[unit.strip().upper()] = verifier.strip().upper()
+        assignments = await scoring.assign_cross_scoring(ctx.member, pairs)
+        await _poke(ctx)
+    else:
+        assignments = await scoring.cross_scoring(ctx.member)
+    return ctx.say(
+        _assignments_text(ctx, assignments), rows([(ctx.t("button.rotate"), encode("ccrot", "0"))])
+    )
+
+
+async def rotate_pressed(ctx: Ctx, _: str) -> list[Reply]:
+    assignments = await ctx.services.scoring.assign_cross_scoring(ctx.member, None)
+    await _poke(ctx)
+    return ctx.say(_assignments_text(ctx, assignments), edit=True)
+
+
+def _assignments_text(ctx: Ctx, assignments) -> str:
+    lines = [ctx.t("cross.head")]
+    lines += [
+        ctx.t("cross.line", unit=u.code, verifier=v.code if v else "–") for u, v in assignments
+    ]
+    lines.append(ctx.t("cross.usage"))
+    return "\n".join(lines)

@@ -865,6 +865,20 @@ class ScoringRepo(_Repo):
             (sheet_id,),
         )
 
+    async def cross_scoring(self, round_id: int) -> dict[int, int]:
+        """unit id -> the unit that verifies it."""
+        rows = await self._all(
+            "SELECT unit_id, verifier_unit_id FROM cross_scoring WHERE round_id = ?", round_id
+        )
+        return {r[0]: r[1] for r in rows}
+
+    async def set_cross_scoring(self, round_id: int, pairs: dict[int, int]) -> None:
+        await self.conn.execute("DELETE FROM cross_scoring WHERE round_id = ?", (round_id,))
+        await self.conn.executemany(
+            "INSERT INTO cross_scoring (round_id, unit_id, verifier_unit_id) VALUES (?, ?, ?)",
+            [(round_id, unit, verifier) for unit, verifier in pairs.items()],
+        )
+
     async def sheets(self, round_id: int) -> list[SheetRow]:
         rows = await self._all("SELECT * FROM score_sheets WHERE round_id = ?", round_id)
         return [_sheet(r) for r in rows]

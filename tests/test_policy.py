@@ -17,6 +17,8 @@ view_criteria       S C V R O
 import_criteria     S . . . .
 score_own_unit      . . . R .
 verify_scores       . C V . .
+cross_score         . . . R .
+assign_verifiers    S . . . .
 return_sheet        S . . . .
 view_ranking        S C V R O
 export              S . . . .

@@ -236,3 +236,32 @@ async def test_a_later_round_becomes_the_one_units_score(app):
         await scoring.import_scale(
             secretariat, SCALE_TEXT.replace("scale:\n", "scale:\n  round: Cuối Năm\n", 1)
         )
+
+
+async def test_cross_scoring_lets_exactly_the_assigned_unit_verify(app):
+    scoring, secretariat = app.services.scoring, await _who(app, "secretariat")
+    await scoring.import_scale(secretariat, SCALE_TEXT)
+    agg, blu, bte = await _who(app, "AGG"), await _who(app, "BLU"), await _who(app, "BTE")
+    await scoring.set_scores(agg, FULL)
+    await scoring.submit(agg)
+    with pytest.raises(Forbidden):
+        await scoring.assign_cross_scoring(agg, {"AGG": "BLU"})
+    with pytest.raises(InvalidInput):
+        await scoring.assign_cross_scoring(secretariat, {"AGG": "AGG"})
+    with pytest.raises(InvalidInput):
+        await scoring.assign_cross_scoring(secretariat, {"AGG": "XYZ"})
+    await scoring.assign_cross_scoring(secretariat, {"AGG": "BLU"})
+    assert [line.unit.code for line in await scoring.to_verify(blu)] == ["AGG"]
+    assert await scoring.to_verify(bte) == []
+    with pytest.raises(Forbidden):
+        await scoring.review(bte, agg.unit.id)
+    await scoring.set_verified(blu, agg.unit.id, {"1.1": (Decimal(4), "Thiếu minh chứng")})
+    review = await scoring.finish_verification(blu, agg.unit.id)
+    assert review.final_totals.total == Decimal(49)
+    rotated = await scoring.assign_cross_scoring(secretariat, None)
+    assert [(u.code, v.code) for u, v in rotated][:3] == [
+        ("CTO", "AGG"),
+        ("AGG", "BLU"),
+        ("BLU", "BTE"),
+    ]
+    assert rotated[-1][1].code == "CTO"

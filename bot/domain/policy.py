@@ -25,6 +25,8 @@ class Action(StrEnum):
     IMPORT_CRITERIA = "import_criteria"
     SCORE_OWN_UNIT = "score_own_unit"
     VERIFY_SCORES = "verify_scores"
+    CROSS_SCORE = "cross_score"  # verify the sheets assigned to one's own unit (chấm chéo)
+    ASSIGN_VERIFIERS = "assign_verifiers"
     RETURN_SHEET = "return_sheet"
     VIEW_RANKING = "view_ranking"
     EXPORT = "export"
@@ -52,6 +54,8 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.IMPORT_CRITERIA: frozenset({S}),
     Action.SCORE_OWN_UNIT: frozenset({R}),
     Action.VERIFY_SCORES: frozenset({C, V}),
+    Action.CROSS_SCORE: frozenset({R}),
+    Action.ASSIGN_VERIFIERS: frozenset({S}),
     Action.RETURN_SHEET: frozenset({S}),
     Action.VIEW_RANKING: EVERYONE,
     Action.EXPORT: frozenset({S}),

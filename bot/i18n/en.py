@@ -329,4 +329,10 @@ MESSAGES: dict[str, str] = {
     "scale.bad_round": "round key “{round}” may hold only lowercase ASCII letters, digits and “-” (e.g. six-month, year-end)",
     "scale.bad_band": "each band needs “min” (minimum points) and “name”",
     "scale.bad_tie_break": "unknown tie-break “{names}”; use: {known}",
+    "cmd.crossscore": "assign cross-scoring: which unit verifies which",
+    "cross.head": "Cross-scoring (unit ← verifying unit):",
+    "cross.line": "{unit} ← {verifier}",
+    "cross.usage": "Set pairs: /crossscore AGG=BLU, BLU=CTO (AGG verified by BLU), or press “Rotate”.",
+    "cross.assigned_notice": "Your unit is assigned to cross-score (verify) “{round}” for: {units}. Send /verify once they have submitted.",
+    "button.rotate": "Rotate",
 }

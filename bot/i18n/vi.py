@@ -338,4 +338,10 @@ MESSAGES: dict[str, str] = {
     "scale.bad_round": "mã đợt chấm “{round}” chỉ gồm chữ thường không dấu, số và “-” (ví dụ six-month, year-end)",
     "scale.bad_band": "mỗi mức xếp loại (bands) cần “min” (điểm tối thiểu) và “name”",
     "scale.bad_tie_break": "tiêu chí phân hạng khi bằng điểm “{names}” không có; dùng: {known}",
+    "cmd.crossscore": "phân công chấm chéo: đơn vị nào thẩm định bảng điểm đơn vị nào",
+    "cross.head": "Phân công chấm chéo (đơn vị ← đơn vị thẩm định):",
+    "cross.line": "{unit} ← {verifier}",
+    "cross.usage": "Đặt từng cặp: /crossscore AGG=BLU, BLU=CTO (AGG do BLU thẩm định), hoặc bấm “Xoay vòng”.",
+    "cross.assigned_notice": "Đơn vị của anh/chị được phân công chấm chéo (thẩm định) bảng điểm “{round}” của: {units}. Gửi /verify khi các đơn vị này đã nộp.",
+    "button.rotate": "Xoay vòng",
 }

@@ -149,6 +149,8 @@ class ScoringNotices(Protocol):
 
     def returned(self, locale: str, round_title: str, reason: str) -> Reply: ...
 
+    def cross_assigned(self, locale: str, round_title: str, units: list[Unit]) -> Reply: ...
+
     def verification_answer(
         self, locale: str, unit: Unit, accepted: bool, comment: str | None
     ) -> Reply: ...
@@ -332,8 +334,89 @@ class Scoring:
                 lines.append(SheetLine(unit, sheet.status, totals(scale, stored.own).total))
             return lines
 
+    async def to_verify(self, by: Caller) -> list[SheetLine]:
+        """The sheets this member may verify: every unit's for the chair and vice chair, the
+        assigned ones for a cross-scoring unit; never the member's own unit."""
+        if not (may(by.roles, Action.VERIFY_SCORES) or may(by.roles, Action.CROSS_SCORE)):
+            raise Forbidden()
+        async with UnitOfWork(self.db) as uow:
+            scoring_round, scale = await self._current(uow, by)
+            assigned = await uow.scoring.cross_scoring(scoring_round.id)
+            lines = []
+            for sheet in await uow.scoring.sheets(scoring_round.id):
+                if sheet.unit_id == by.member.unit_id or not (
+                    may(by.roles, Action.VERIFY_SCORES)
+                    or assigned.get(sheet.unit_id) == by.member.unit_id
+                ):
+                    continue
+                stored = await uow.scoring.scores(sheet.id)
+                lines.append(
+                    SheetLine(
+                        await uow.units.get(sheet.unit_id),
+                        sheet.status,
+                        totals(scale, stored.own).total,
+                    )
+                )
+            return sorted(lines, key=lambda line: line.unit.id)
+
+    async def cross_scoring(self, by: Caller) -> list[tuple[Unit, Unit | None]]:
+        by.require(Action.ASSIGN_VERIFIERS)
+        async with UnitOfWork(self.db) as uow:
+            scoring_round, _ = await self._current(uow, by)
+            assigned = await uow.scoring.cross_scoring(scoring_round.id)
+            units = {u.id: u for u in await uow.units.in_cluster(by.cluster.id)}
+            return [(u, units.get(assigned.get(u.id))) for u in units.values()]
+
+    async def assign_cross_scoring(
+        self, by: Caller, pairs: dict[str, str] | None = None
+    ) -> list[tuple[Unit, Unit | None]]:
+        """Who verifies whom: `pairs` maps a unit code to its verifier's code; None rotates
+        (each unit is verified by the next one in the list, the last by the first)."""
+        by.require(Action.ASSIGN_VERIFIERS)
+        now = self.clock.now()
+        async with UnitOfWork(self.db) as uow:
+            scoring_round, _ = await self._current(uow, by)
+            units = await uow.units.in_cluster(by.cluster.id)
+            by_code = {u.code: u for u in units}
+            if pairs is None:
+                mapping = {u.id: units[(i + 1) % len(units)].id for i, u in enumerate(units)}
+            else:
+                unknown = [c for pair in pairs.items() for c in pair if c not in by_code]
+                if unknown:
+                    raise InvalidInput("deadline.unknown_units", codes=", ".join(unknown))
+                if any(unit == verifier for unit, verifier in pairs.items()):
+                    raise InvalidInput("verify.own_unit")
+                mapping = {
+                    **await uow.scoring.cross_scoring(scoring_round.id),
+                    **{by_code[u].id: by_code[v].id for u, v in pairs.items()},
+                }
+            await uow.scoring.set_cross_scoring(scoring_round.id, mapping)
+            names = {u.id: u for u in units}
+            for verifier_id in set(mapping.values()):
+                targets = [names[u] for u, v in mapping.items() if v == verifier_id]
+                for member in await representatives(uow, verifier_id):
+                    reply = self.notices.cross_assigned(
+                        self._locale(member), scoring_round.title, targets
+                    )
+                    await enqueue(
+                        uow,
+                        f"cross:{scoring_round.id}:{now.isoformat()}:{member.id}",
+                        member,
+                        reply,
+                        now,
+                        f"round:{scoring_round.id}",
+                    )
+            await uow.audit.record(
+                now,
+                "cross_scoring.assigned",
+                cluster_id=by.cluster.id,
+                actor=by.actor,
+                subject=scoring_round.key,
+                detail={str(k): v for k, v in mapping.items()},
+            )
+        return await self.cross_scoring(by)
+
     async def review(self, by: Caller, unit_id: int) -> Review:
-        by.require(Action.VERIFY_SCORES)
         async with UnitOfWork(self.db) as uow:
             return await self._review(uow, by, unit_id)
 
@@ -341,6 +424,10 @@ class Scoring:
         if unit_id == by.member.unit_id:  # the chair's own sheet goes to the vice chair
             raise InvalidInput("verify.own_unit")
         scoring_round, scale = await self._current(uow, by)
+        if not may(by.roles, Action.VERIFY_SCORES):
+            assigned = await uow.scoring.cross_scoring(scoring_round.id)
+            if not may(by.roles, Action.CROSS_SCORE) or assigned.get(unit_id) != by.member.unit_id:
+                raise Forbidden()
         unit = await uow.units.get(unit_id)
         sheet = await uow.scoring.sheet_of(scoring_round.id, unit_id) if unit else None
         if unit is None or unit.cluster_id != by.cluster.id or sheet is None:
@@ -354,7 +441,6 @@ class Scoring:
         self, by: Caller, unit_id: int, entries: dict[str, tuple[Decimal, str | None]]
     ) -> Review:
         """Verified scores for some items; a changed score needs a reason."""
-        by.require(Action.VERIFY_SCORES)
         async with UnitOfWork(self.db) as uow:
             review = await self._review(uow, by, unit_id)
             if review.status != "submitted":
@@ -378,7 +464,6 @@ class Scoring:
     async def finish_verification(self, by: Caller, unit_id: int) -> Review:
         """Close the verification: the sheet counts with its verified scores, and the unit's
         representatives see the differences and may accept or comment."""
-        by.require(Action.VERIFY_SCORES)
         now = self.clock.now()
         async with UnitOfWork(self.db) as uow:
             review = await self._review(uow, by, unit_id)
