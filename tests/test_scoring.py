@@ -186,3 +186,35 @@ def test_unknown_tie_breaks_are_refused():
     with pytest.raises(FileInvalid) as caught:
         parse_scale(text)
     assert caught.value.problems[0][0] == "scale.bad_tie_break"
+
+
+def test_groups_may_nest_to_any_depth_and_count_towards_the_top_group():
+    text = """
+scale:
+  total: 30
+  groups:
+    - code: I
+      title: Chuyên môn
+      items:
+        - {code: "1.0", title: Chung, max: 5}
+      groups:
+        - code: "1"
+          title: Khám chữa bệnh
+          items:
+            - {code: "1.1", title: Khám bệnh, max: 10}
+          groups:
+            - code: "1.2"
+              title: Điều trị
+              items:
+                - {code: "1.2.1", title: Nội trú, max: 10}
+        - code: "2"
+          title: Dự phòng
+          items:
+            - {code: "2.1", title: Tiêm chủng, max: 5}
+"""
+    scale = parse_scale(text)
+    assert [c.code for c in scale.criteria] == ["1.0", "1.1", "1.2.1", "2.1"]
+    assert scale.groups[0].max == D(30)
+    assert scale.criterion("1.2.1").section == "1. Khám chữa bệnh › 1.2. Điều trị"
+    assert scale.criterion("1.0").section is None
+    assert totals(scale, {"1.1": D(10), "1.2.1": D("9.5")}).by_group == {"I": D("19.5")}

@@ -7,7 +7,7 @@ Scores are Decimals with at most two decimals, so 9,5 + 0,25 sums exactly. Total
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 
 import yaml
@@ -30,6 +30,7 @@ class Criterion:
     max: Decimal
     group: str  # code of the top-level group ("B" for bonus, "T" for deductions)
     guidance: str | None = None
+    section: str | None = None  # the sub-group path below the top-level group ("1. A › 1.1. B")
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,24 @@ def parse_bulk(scale: Scale, text: str) -> dict[str, Decimal]:
     return scores
 
 
+def _group_items(
+    raw_group: dict, top: str, section: str | None, criterion, problems, depth: int = 0
+) -> list[Criterion]:
+    """The items of a group and of its sub-groups (any depth), in order, each knowing the
+    sub-group path it sits under; totals count them towards the top-level group."""
+    items = [c for c in (criterion(i, ITEM, top) for i in raw_group.get("items") or []) if c]
+    items = [replace(c, section=section) if section else c for c in items]
+    for sub in raw_group.get("groups") or []:
+        code = str(sub.get("code", "")).strip() if isinstance(sub, dict) else ""
+        if not code or depth > 8:
+            problems.append(("scale.bad_group", {}))
+            continue
+        label = f"{code}. {sub.get('title', '')}".strip()
+        path = f"{section} › {label}" if section else label
+        items += _group_items(sub, top, path, criterion, problems, depth + 1)
+    return items
+
+
 def parse_scale(text: str) -> Scale:
     """The scale file (format of scale-example.yaml); every problem listed at once."""
     try:
@@ -199,8 +218,8 @@ def parse_scale(text: str) -> Scale:
         if not code:
             problems.append(("scale.bad_group", {}))
             continue
-        items = [criterion(i, ITEM, code) for i in raw_group.get("items") or []]
-        groups.append(Group(code, str(raw_group.get("title", code)), tuple(i for i in items if i)))
+        items = _group_items(raw_group, code, None, criterion, problems)
+        groups.append(Group(code, str(raw_group.get("title", code)), tuple(items)))
     if not groups:
         problems.append(("scale.no_groups", {}))
     bonus_raw = raw.get("bonus") or {}

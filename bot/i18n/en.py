@@ -335,4 +335,5 @@ MESSAGES: dict[str, str] = {
     "cross.usage": "Set pairs: /crossscore AGG=BLU, BLU=CTO (AGG verified by BLU), or press “Rotate”.",
     "cross.assigned_notice": "Your unit is assigned to cross-score (verify) “{round}” for: {units}. Send /verify once they have submitted.",
     "button.rotate": "Rotate",
+    "criteria.section": "  {section}",
 }

@@ -344,4 +344,5 @@ MESSAGES: dict[str, str] = {
     "cross.usage": "Đặt từng cặp: /crossscore AGG=BLU, BLU=CTO (AGG do BLU thẩm định), hoặc bấm “Xoay vòng”.",
     "cross.assigned_notice": "Đơn vị của anh/chị được phân công chấm chéo (thẩm định) bảng điểm “{round}” của: {units}. Gửi /verify khi các đơn vị này đã nộp.",
     "button.rotate": "Xoay vòng",
+    "criteria.section": "  {section}",
 }

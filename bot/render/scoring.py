@@ -15,23 +15,25 @@ def criteria(locale: str, title: str, scale) -> str:
         lines.append(
             t(locale, "criteria.group", code=group.code, title=group.title, max=fmt(group.max))
         )
-        lines += [
-            t(locale, "criteria.item", code=c.code, title=c.title, max=fmt(c.max))
-            for c in group.items
-        ]
+        lines += _items(locale, group.items)
     if scale.bonus:
         lines.append(t(locale, "criteria.bonus", cap=fmt(scale.bonus_cap)))
-        lines += [
-            t(locale, "criteria.item", code=c.code, title=c.title, max=fmt(c.max))
-            for c in scale.bonus
-        ]
+        lines += _items(locale, scale.bonus)
     if scale.deductions:
         lines.append(t(locale, "criteria.deductions"))
-        lines += [
-            t(locale, "criteria.item", code=c.code, title=c.title, max=fmt(c.max))
-            for c in scale.deductions
-        ]
+        lines += _items(locale, scale.deductions)
     return "\n".join(lines)
+
+
+def _items(locale: str, items) -> list[str]:
+    """Item lines, with a heading wherever a sub-group begins."""
+    lines, section = [], None
+    for c in items:
+        if c.section and c.section != section:
+            lines.append(t(locale, "criteria.section", section=c.section))
+        section = c.section
+        lines.append(t(locale, "criteria.item", code=c.code, title=c.title, max=fmt(c.max)))
+    return lines
 
 
 def item_card(locale: str, view: SheetView, criterion: Criterion) -> str:
@@ -51,6 +53,8 @@ def item_card(locale: str, view: SheetView, criterion: Criterion) -> str:
     ]
     if kind:
         lines.append(t(locale, kind))
+    if criterion.section:
+        lines.append(t(locale, "criteria.section", section=criterion.section))
     if criterion.guidance:
         lines.append(criterion.guidance)
     lines.append(
