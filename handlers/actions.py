@@ -35,6 +35,7 @@ KINDS: dict[str, int] = {
     "vfans": 2,  # unit answers the verification: round id, yes | comment
     "rtn": 1,  # secretariat returns a unit's sheet: unit id (then types the reason)
     "ccrot": 1,  # secretariat assigns cross-scoring by rotation (argument unused)
+    "rrop": 1,  # secretariat reopens the scoring round (argument unused)
 }
 
 

@@ -121,6 +121,7 @@ BUTTONS: dict[str, Callable[..., Awaitable[list[Reply]]]] = {
     "vfans": verification.answer,
     "rtn": verification.return_pressed,
     "ccrot": verification.rotate_pressed,
+    "rrop": verification.reopen_round_pressed,
 }
 
 # Conversation steps that wait for typed text: (flow, step) -> handler(ctx, text).
@@ -137,6 +138,7 @@ STEPS: dict[tuple[str, str], Callable[[Ctx, str], Awaitable[list[Reply]]]] = {
     ("verify", "entry"): verification.verified_typed,
     ("verify_answer", "comment"): verification.comment_typed,
     ("return", "reason"): verification.return_reason_typed,
+    ("reopen", "reason"): verification.reopen_reason_typed,
 }
 
 # Conversation steps that wait for a file: (flow, step) -> handler(ctx, step).

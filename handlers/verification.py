@@ -119,7 +119,22 @@ async def list_sheets(ctx: Ctx, args: list[str]) -> list[Reply]:
             for line in lines
             if line.status in RETURNABLE
         ]
+    if may(caller.roles, Action.IMPORT_CRITERIA):
+        buttons.append(Button(ctx.t("button.reopen_round"), encode("rrop", "0")))
     return ctx.say(render.sheet_lines(ctx.locale, scoring_round.title, lines), _rows_of(buttons))
+
+
+async def reopen_round_pressed(ctx: Ctx, _: str) -> list[Reply]:
+    ctx.member.require(Action.IMPORT_CRITERIA)
+    await _expect(ctx, Step("reopen", "reason"))
+    return ctx.say(ctx.t("round.ask_reason"))
+
+
+async def reopen_reason_typed(ctx: Ctx, text: str) -> list[Reply]:
+    returned = await ctx.services.scoring.reopen_round(ctx.member, text)
+    await _done(ctx)
+    await _poke(ctx)
+    return ctx.say(ctx.t("round.reopened", count=returned))
 
 
 async def return_pressed(ctx: Ctx, unit_id: str) -> list[Reply]:

@@ -825,7 +825,8 @@ class ScoringRepo(_Repo):
 
     async def any_submitted(self, round_id: int) -> bool:
         row = await self._one(
-            "SELECT 1 FROM score_sheets WHERE round_id = ? AND status != 'draft' LIMIT 1",
+            "SELECT 1 FROM score_sheets WHERE round_id = ?"
+            " AND status IN ('submitted', 'verified') LIMIT 1",
             round_id,
         )
         return row is not None

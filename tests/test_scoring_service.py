@@ -265,3 +265,22 @@ async def test_cross_scoring_lets_exactly_the_assigned_unit_verify(app):
         ("BLU", "BTE"),
     ]
     assert rotated[-1][1].code == "CTO"
+
+
+async def test_reopening_the_round_unfreezes_the_scale_and_returns_every_sheet(app):
+    scoring, secretariat = app.services.scoring, await _who(app, "secretariat")
+    await scoring.import_scale(secretariat, SCALE_TEXT)
+    agg = await _who(app, "AGG")
+    await scoring.set_scores(agg, FULL)
+    await scoring.submit(agg)
+    with pytest.raises(InvalidInput):
+        await scoring.import_scale(secretariat, SCALE_TEXT)
+    with pytest.raises(Forbidden):
+        await scoring.reopen_round(agg, "x")
+    assert await scoring.reopen_round(secretariat, "Điều chỉnh mục 1.1") == 1
+    await scoring.import_scale(
+        secretariat, SCALE_TEXT.replace("max: 25", "max: 24", 1).replace("max: 10}", "max: 11}", 1)
+    )
+    view = await scoring.sheet(agg)
+    assert view.status == "returned" and view.scores["1.1"] == Decimal(5)
+    assert view.scale.criterion("1.1").max == Decimal(24)

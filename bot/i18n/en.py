@@ -336,4 +336,7 @@ MESSAGES: dict[str, str] = {
     "cross.assigned_notice": "Your unit is assigned to cross-score (verify) “{round}” for: {units}. Send /verify once they have submitted.",
     "button.rotate": "Rotate",
     "criteria.section": "  {section}",
+    "button.reopen_round": "Reopen the round",
+    "round.ask_reason": "Type why the round is reopened (e.g. the scale is being corrected). Every submitted sheet goes back to its unit for resubmission; a new scale can then be sent.",
+    "round.reopened": "Round reopened: {count} sheets returned. A new version of the scale can now be sent.",
 }

@@ -345,4 +345,7 @@ MESSAGES: dict[str, str] = {
     "cross.assigned_notice": "Đơn vị của anh/chị được phân công chấm chéo (thẩm định) bảng điểm “{round}” của: {units}. Gửi /verify khi các đơn vị này đã nộp.",
     "button.rotate": "Xoay vòng",
     "criteria.section": "  {section}",
+    "button.reopen_round": "Mở lại đợt chấm",
+    "round.ask_reason": "Nhập lý do mở lại đợt chấm (ví dụ: điều chỉnh thang điểm). Mọi bảng điểm đã nộp sẽ được trả lại để các đơn vị nộp lại; sau đó có thể gửi thang điểm mới.",
+    "round.reopened": "Đã mở lại đợt chấm: trả lại {count} bảng điểm. Có thể gửi phiên bản thang điểm mới.",
 }

@@ -585,6 +585,44 @@ class Scoring:
                 )
         return Export(scoring_round, scale, sheets, ranking)
 
+    async def reopen_round(self, by: Caller, reason: str) -> int:
+        """Reopen the current round so a new version of its scale can be imported: every
+        submitted or verified sheet is returned (scores kept, verification cleared) and its unit
+        told why. Returns how many sheets were returned."""
+        by.require(Action.IMPORT_CRITERIA)
+        reason = " ".join(reason.split())[:300]
+        if not reason:
+            raise InvalidInput("verify.reason_needed", code="–")
+        now = self.clock.now()
+        async with UnitOfWork(self.db) as uow:
+            scoring_round, _ = await self._current(uow, by)
+            returned = 0
+            for sheet in await uow.scoring.sheets(scoring_round.id):
+                if sheet.status not in ("submitted", "verified"):
+                    continue
+                await uow.scoring.set_status(sheet.id, "returned", now)
+                await uow.scoring.clear_verified(sheet.id)
+                returned += 1
+                for member in await representatives(uow, sheet.unit_id):
+                    reply = self.notices.returned(self._locale(member), scoring_round.title, reason)
+                    await enqueue(
+                        uow,
+                        f"reopened:{sheet.id}:{now.isoformat()}:{member.id}",
+                        member,
+                        reply,
+                        now,
+                        f"sheet:{sheet.id}",
+                    )
+            await uow.audit.record(
+                now,
+                "round.reopened",
+                cluster_id=by.cluster.id,
+                actor=by.actor,
+                subject=scoring_round.key,
+                detail={"returned": returned, "reason": reason},
+            )
+            return returned
+
     async def ranking(self, by: Caller) -> Ranking:
         by.require(Action.VIEW_RANKING)
         async with UnitOfWork(self.db) as uow:
