@@ -17,14 +17,12 @@ FLOW = "broadcast"
 
 
 async def _step(ctx: Ctx) -> Step | None:
-    step = await ctx.services.conversations.current(ctx.incoming.channel, ctx.incoming.user_id)
+    step = await ctx.step()
     return step if step is not None and step.flow == FLOW else None
 
 
 async def _remember(ctx: Ctx, step: str, data: dict) -> None:
-    await ctx.services.conversations.expect(
-        ctx.incoming.channel, ctx.incoming.user_id, Step(FLOW, step, data)
-    )
+    await ctx.expect(Step(FLOW, step, data))
 
 
 async def start(ctx: Ctx, args: list[str]) -> list[Reply]:
@@ -120,15 +118,14 @@ async def confirm_pressed(ctx: Ctx, choice: str) -> list[Reply]:
     step = await _step(ctx)
     if step is None or step.step != "confirm":
         return ctx.say(ctx.t("error.stale_button"))
-    await ctx.services.conversations.finish(ctx.incoming.channel, ctx.incoming.user_id)
+    await ctx.finish()
     if choice != "send":
         return ctx.say(ctx.t("cancel.done"), edit=True)
     data = step.data
     status = await ctx.services.broadcasts.send(
         ctx.member, data["text"], data["audience"], data.get("units"), data.get("file_id")
     )
-    if ctx.services.engine is not None:
-        await ctx.services.engine.poke()
+    await ctx.rearm()
     return ctx.say(
         ctx.t("broadcast.sent", count=len(status.recipients)),
         rows([(ctx.t("button.status"), encode("bcst", str(status.id)))]),

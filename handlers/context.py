@@ -10,7 +10,7 @@ from bot.config import Settings
 from bot.domain.errors import NotAMember
 from bot.i18n import t
 from bot.services.broadcasts import Broadcasts
-from bot.services.conversations import Conversations
+from bot.services.conversations import Conversations, Step
 from bot.services.deadlines import Deadlines
 from bot.services.membership import Caller, Membership
 from bot.services.scoring import Scoring
@@ -59,6 +59,23 @@ class Ctx:
         if self.caller is None:
             raise NotAMember()
         return self.caller
+
+    async def expect(self, step: Step) -> None:
+        """The sender's next typed text (or file) belongs to this conversation step."""
+        await self.services.conversations.expect(self.incoming.channel, self.incoming.user_id, step)
+
+    async def step(self) -> Step | None:
+        return await self.services.conversations.current(
+            self.incoming.channel, self.incoming.user_id
+        )
+
+    async def finish(self) -> None:
+        await self.services.conversations.finish(self.incoming.channel, self.incoming.user_id)
+
+    async def rearm(self) -> None:
+        """Something due may have changed: let the reminder engine re-plan its wake-up."""
+        if self.services.engine is not None:
+            await self.services.engine.poke()
 
     def t(self, key: str, /, **params: object) -> str:
         return t(self.locale, key, **params)

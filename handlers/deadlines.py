@@ -31,19 +31,6 @@ def _overseer(ctx: Ctx) -> bool:
     return may(ctx.member.roles, Action.VIEW_STATUS)
 
 
-async def _remember(ctx: Ctx, step: Step) -> None:
-    await ctx.services.conversations.expect(ctx.incoming.channel, ctx.incoming.user_id, step)
-
-
-async def _forget(ctx: Ctx) -> None:
-    await ctx.services.conversations.finish(ctx.incoming.channel, ctx.incoming.user_id)
-
-
-async def _rearm(ctx: Ctx) -> None:
-    if ctx.services.engine is not None:
-        await ctx.services.engine.poke()
-
-
 # -- everyone -----------------------------------------------------------------------------------
 
 
@@ -108,7 +95,7 @@ def _detail(ctx: Ctx, board: Board, *, edit: bool = False) -> list[Reply]:
 
 async def mark_done(ctx: Ctx, deadline_id: str) -> list[Reply]:
     board = await ctx.services.deadlines.mark_done(ctx.member, _id(deadline_id))
-    await _remember(ctx, Step("report", "file", {"deadline": board.deadline.id}))
+    await ctx.expect(Step("report", "file", {"deadline": board.deadline.id}))
     return ctx.say(ctx.t("deadline.done_ok", unit=ctx.member.unit.name, title=board.deadline.title))
 
 
@@ -120,7 +107,7 @@ async def report_file_received(ctx: Ctx, step: Step) -> list[Reply]:
     await ctx.services.deadlines.attach_report(
         ctx.member, deadline_id, attachment.file_name, attachment.data
     )
-    await _forget(ctx)
+    await ctx.finish()
     board = await ctx.services.deadlines.board(ctx.member, deadline_id)
     return ctx.say(
         ctx.t("deadline.report_ok", file=attachment.file_name, title=board.deadline.title)
@@ -138,7 +125,7 @@ async def new_deadline(ctx: Ctx, args: list[str]) -> list[Reply]:
     ctx.member.require(Action.MANAGE_DEADLINES)
     if not ctx.incoming.is_private:
         return private_only(ctx)
-    await _remember(ctx, NEW_TITLE)
+    await ctx.expect(NEW_TITLE)
     return ctx.say(ctx.t("deadline.ask_title"))
 
 
@@ -147,16 +134,16 @@ async def title_typed(ctx: Ctx, text: str) -> list[Reply]:
     title = " ".join(text.split())
     if not 3 <= len(title) <= 200:
         raise InvalidInput("deadline.bad_title", limit=200)
-    await _remember(ctx, Step("deadline", "due", {"title": title}))
+    await ctx.expect(Step("deadline", "due", {"title": title}))
     return ctx.say(ctx.t("deadline.ask_due"))
 
 
 async def due_typed(ctx: Ctx, text: str) -> list[Reply]:
     caller = ctx.member
     caller.require(Action.MANAGE_DEADLINES)
-    step = await ctx.services.conversations.current(ctx.incoming.channel, ctx.incoming.user_id)
+    step = await ctx.step()
     due = parse_due(text, caller.cluster.timezone, ctx.services.clock.now())
-    await _remember(ctx, Step("deadline", "units", {**step.data, "due": due.isoformat()}))
+    await ctx.expect(Step("deadline", "units", {**step.data, "due": due.isoformat()}))
     return ctx.say(
         ctx.t("deadline.ask_units"), rows([(ctx.t("button.all_units"), encode("dlnew", "all"))])
     )
@@ -170,13 +157,13 @@ async def units_typed(ctx: Ctx, text: str) -> list[Reply]:
 async def _ask_confirm(ctx: Ctx, codes: list[str] | None) -> list[Reply]:
     caller = ctx.member
     caller.require(Action.MANAGE_DEADLINES)
-    step = await ctx.services.conversations.current(ctx.incoming.channel, ctx.incoming.user_id)
+    step = await ctx.step()
     roster = await ctx.services.membership.roster(caller)
     known = {u.unit.code for u in roster.units}
     unknown = [c for c in codes or [] if c not in known]
     if unknown:
         raise InvalidInput("deadline.unknown_units", codes=", ".join(unknown))
-    await _remember(ctx, Step("deadline", "confirm", {**step.data, "units": codes}))
+    await ctx.expect(Step("deadline", "confirm", {**step.data, "units": codes}))
     units = (
         ctx.t("deadline.units_some", codes=", ".join(codes))
         if codes
@@ -203,11 +190,11 @@ async def _ask_confirm(ctx: Ctx, codes: list[str] | None) -> list[Reply]:
 
 async def new_deadline_choice(ctx: Ctx, choice: str) -> list[Reply]:
     """A button of the /deadline flow; it only counts at the step that showed it."""
-    step = await ctx.services.conversations.current(ctx.incoming.channel, ctx.incoming.user_id)
+    step = await ctx.step()
     if step is None or step.flow != "deadline":
         return ctx.say(ctx.t("error.stale_button"))
     if choice == "abort":
-        await _forget(ctx)
+        await ctx.finish()
         return ctx.say(ctx.t("cancel.done"), edit=True)
     if choice == "all" and step.step == "units":
         return await _ask_confirm(ctx, None)
@@ -219,8 +206,8 @@ async def new_deadline_choice(ctx: Ctx, choice: str) -> list[Reply]:
             step.data["units"],
             recurrence="monthly" if choice == "monthly" else None,
         )
-        await _forget(ctx)
-        await _rearm(ctx)
+        await ctx.finish()
+        await ctx.rearm()
         return ctx.say(
             ctx.t(
                 "deadline.created",
@@ -236,18 +223,18 @@ async def new_deadline_choice(ctx: Ctx, choice: str) -> list[Reply]:
 async def move_pressed(ctx: Ctx, deadline_id: str) -> list[Reply]:
     ctx.member.require(Action.MANAGE_DEADLINES)
     board = await ctx.services.deadlines.board(ctx.member, _id(deadline_id))
-    await _remember(ctx, Step("deadline_move", "due", {"deadline": board.deadline.id}))
+    await ctx.expect(Step("deadline_move", "due", {"deadline": board.deadline.id}))
     return ctx.say(ctx.t("deadline.ask_new_due", title=board.deadline.title))
 
 
 async def new_due_typed(ctx: Ctx, text: str) -> list[Reply]:
     caller = ctx.member
     caller.require(Action.MANAGE_DEADLINES)
-    step = await ctx.services.conversations.current(ctx.incoming.channel, ctx.incoming.user_id)
+    step = await ctx.step()
     due = parse_due(text, caller.cluster.timezone, ctx.services.clock.now())
     board = await ctx.services.deadlines.move(caller, step.data["deadline"], due)
-    await _forget(ctx)
-    await _rearm(ctx)
+    await ctx.finish()
+    await ctx.rearm()
     return ctx.say(ctx.t("deadline.moved", title=board.deadline.title, due=render.due(board)))
 
 
@@ -256,7 +243,7 @@ async def cancel_pressed(ctx: Ctx, deadline_id: str, stage: str) -> list[Reply]:
     caller.require(Action.MANAGE_DEADLINES)
     if stage == "yes":
         board = await ctx.services.deadlines.cancel(caller, _id(deadline_id))
-        await _rearm(ctx)
+        await ctx.rearm()
         return ctx.say(ctx.t("deadline.cancelled_ok", title=board.deadline.title), edit=True)
     board = await ctx.services.deadlines.board(caller, _id(deadline_id))
     return ctx.say(
@@ -282,7 +269,7 @@ async def confirm_pressed(ctx: Ctx, deadline_id: str, unit_id: str) -> list[Repl
 async def reopen_pressed(ctx: Ctx, deadline_id: str, unit_id: str) -> list[Reply]:
     board = await ctx.services.deadlines.reopen(ctx.member, _id(deadline_id), _id(unit_id))
     unit = next(r.unit for r in board.rows if r.unit.id == int(unit_id))
-    await _rearm(ctx)
+    await ctx.rearm()
     return [
         *ctx.say(ctx.t("deadline.reopen_ok", unit=unit.code, title=board.deadline.title)),
         *_detail(ctx, board),
@@ -291,7 +278,7 @@ async def reopen_pressed(ctx: Ctx, deadline_id: str, unit_id: str) -> list[Reply
 
 async def calendar_received(ctx: Ctx, text: str) -> list[Reply]:
     boards, skipped = await ctx.services.deadlines.import_calendar(ctx.member, text)
-    await _rearm(ctx)
+    await ctx.rearm()
     lines = [ctx.t("calendar.done", count=len(boards))]
     lines += [
         f"• {ctx.t('deadline.announce.new', title=b.deadline.title, due=render.due(b))}"

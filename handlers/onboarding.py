@@ -21,7 +21,7 @@ async def start(ctx: Ctx, args: list[str]) -> list[Reply]:
     if ctx.caller is None:
         if not ctx.incoming.is_private:
             return private_only(ctx)
-        await ctx.services.conversations.expect(ctx.incoming.channel, ctx.incoming.user_id, JOIN)
+        await ctx.expect(JOIN)
         return ctx.say(ctx.t("join.ask_code"))
     return main_menu(ctx)
 
@@ -61,16 +61,15 @@ async def _join(ctx: Ctx, code: str) -> list[Reply]:
     caller = await ctx.services.membership.join(
         incoming.channel, incoming.user_id, incoming.display_name, code
     )
-    await ctx.services.conversations.finish(incoming.channel, incoming.user_id)
+    await ctx.finish()
     ctx.caller = caller
     return ctx.say(render.welcome(ctx.locale, caller))
 
 
 async def cancel(ctx: Ctx, args: list[str]) -> list[Reply]:
-    conversations = ctx.services.conversations
-    if await conversations.current(ctx.incoming.channel, ctx.incoming.user_id) is None:
+    if await ctx.step() is None:
         return ctx.say(ctx.t("cancel.nothing"))
-    await conversations.finish(ctx.incoming.channel, ctx.incoming.user_id)
+    await ctx.finish()
     return ctx.say(ctx.t("cancel.done"))
 
 

@@ -46,7 +46,7 @@ NOTE_PREFIXES = ("ghi chú:", "ghi chu:", "note:")
 
 
 async def typed(ctx: Ctx, text: str) -> list[Reply]:
-    step = await ctx.services.conversations.current(ctx.incoming.channel, ctx.incoming.user_id)
+    step = await ctx.step()
     scoring = ctx.services.scoring
     if text.strip().lower().startswith(NOTE_PREFIXES):
         code = step.data["code"]
@@ -116,7 +116,7 @@ async def submit_pressed(ctx: Ctx, stage: str) -> list[Reply]:
             edit=True,
         )
     submitted = await ctx.services.scoring.submit(ctx.member)
-    await ctx.services.conversations.finish(ctx.incoming.channel, ctx.incoming.user_id)
+    await ctx.finish()
     return ctx.say(render.submitted(ctx.locale, submitted, ctx.member.cluster.timezone), edit=True)
 
 

@@ -18,19 +18,6 @@ VERIFIABLE = ("submitted",)
 RETURNABLE = ("submitted", "verified")
 
 
-async def _expect(ctx: Ctx, step: Step) -> None:
-    await ctx.services.conversations.expect(ctx.incoming.channel, ctx.incoming.user_id, step)
-
-
-async def _done(ctx: Ctx) -> None:
-    await ctx.services.conversations.finish(ctx.incoming.channel, ctx.incoming.user_id)
-
-
-async def _poke(ctx: Ctx) -> None:
-    if ctx.services.engine is not None:
-        await ctx.services.engine.poke()
-
-
 def _unit_id(text: str) -> int:
     if not text.isdigit():
         raise InvalidInput("error.stale_button")
@@ -55,7 +42,7 @@ async def list_for_verification(ctx: Ctx, args: list[str]) -> list[Reply]:
 
 async def open_sheet(ctx: Ctx, unit_id: str) -> list[Reply]:
     review = await ctx.services.scoring.review(ctx.member, _unit_id(unit_id))
-    await _expect(ctx, Step("verify", "entry", {"unit": review.unit.id}))
+    await ctx.expect(Step("verify", "entry", {"unit": review.unit.id}))
     text = render.review(ctx.locale, review) + "\n\n" + ctx.t("verify.prompt")
     return ctx.say(
         text, rows([(ctx.t("button.finish_verification"), encode("vfok", str(review.unit.id)))])
@@ -63,7 +50,7 @@ async def open_sheet(ctx: Ctx, unit_id: str) -> list[Reply]:
 
 
 async def verified_typed(ctx: Ctx, text: str) -> list[Reply]:
-    step = await ctx.services.conversations.current(ctx.incoming.channel, ctx.incoming.user_id)
+    step = await ctx.step()
     unit_id = step.data["unit"]
     review = await ctx.services.scoring.review(ctx.member, unit_id)
     entries = parse_verification(review.scale, text)
@@ -76,8 +63,8 @@ async def verified_typed(ctx: Ctx, text: str) -> list[Reply]:
 
 async def finish(ctx: Ctx, unit_id: str) -> list[Reply]:
     review = await ctx.services.scoring.finish_verification(ctx.member, _unit_id(unit_id))
-    await _done(ctx)
-    await _poke(ctx)
+    await ctx.finish()
+    await ctx.rearm()
     return ctx.say(
         ctx.t(
             "verify.finished",
@@ -92,19 +79,19 @@ async def finish(ctx: Ctx, unit_id: str) -> list[Reply]:
 async def answer(ctx: Ctx, round_id: str, choice: str) -> list[Reply]:
     if choice == "yes":
         await ctx.services.scoring.answer_verification(ctx.member, accepted=True)
-        await _poke(ctx)
+        await ctx.rearm()
         return ctx.say(ctx.t("verify.answer_sent"), edit=True)
     sheet = await ctx.services.scoring.sheet(ctx.member)
     if sheet.status != "verified" or str(sheet.round.id) != round_id:
         return ctx.say(ctx.t("verify.nothing_to_answer"))
-    await _expect(ctx, Step("verify_answer", "comment"))
+    await ctx.expect(Step("verify_answer", "comment"))
     return ctx.say(ctx.t("verify.ask_comment"))
 
 
 async def comment_typed(ctx: Ctx, text: str) -> list[Reply]:
     await ctx.services.scoring.answer_verification(ctx.member, accepted=False, comment=text)
-    await _done(ctx)
-    await _poke(ctx)
+    await ctx.finish()
+    await ctx.rearm()
     return ctx.say(ctx.t("verify.answer_sent"))
 
 
@@ -126,14 +113,14 @@ async def list_sheets(ctx: Ctx, args: list[str]) -> list[Reply]:
 
 async def reopen_round_pressed(ctx: Ctx, _: str) -> list[Reply]:
     ctx.member.require(Action.IMPORT_CRITERIA)
-    await _expect(ctx, Step("reopen", "reason"))
+    await ctx.expect(Step("reopen", "reason"))
     return ctx.say(ctx.t("round.ask_reason"))
 
 
 async def reopen_reason_typed(ctx: Ctx, text: str) -> list[Reply]:
     returned = await ctx.services.scoring.reopen_round(ctx.member, text)
-    await _done(ctx)
-    await _poke(ctx)
+    await ctx.finish()
+    await ctx.rearm()
     return ctx.say(ctx.t("round.reopened", count=returned))
 
 
@@ -143,15 +130,15 @@ async def return_pressed(ctx: Ctx, unit_id: str) -> list[Reply]:
     line = next((x for x in lines if x.unit.id == _unit_id(unit_id)), None)
     if line is None or line.status not in RETURNABLE:
         return ctx.say(ctx.t("error.stale_button"))
-    await _expect(ctx, Step("return", "reason", {"unit": line.unit.id}))
+    await ctx.expect(Step("return", "reason", {"unit": line.unit.id}))
     return ctx.say(ctx.t("sheet.ask_return_reason", unit=line.unit.name))
 
 
 async def return_reason_typed(ctx: Ctx, text: str) -> list[Reply]:
-    step = await ctx.services.conversations.current(ctx.incoming.channel, ctx.incoming.user_id)
+    step = await ctx.step()
     line = await ctx.services.scoring.return_sheet(ctx.member, step.data["unit"], text)
-    await _done(ctx)
-    await _poke(ctx)
+    await ctx.finish()
+    await ctx.rearm()
     return ctx.say(ctx.t("sheet.returned_ok", unit=line.unit.name))
 
 
@@ -171,7 +158,7 @@ async def cross_scoring(ctx: Ctx, args: list[str]) -> list[Reply]:
                 raise InvalidInput("cross.usage")
             pairs[unit.strip().upper()] = verifier.strip().upper()
         assignments = await scoring.assign_cross_scoring(ctx.member, pairs)
-        await _poke(ctx)
+        await ctx.rearm()
     else:
         assignments = await scoring.cross_scoring(ctx.member)
     return ctx.say(
@@ -181,7 +168,7 @@ async def cross_scoring(ctx: Ctx, args: list[str]) -> list[Reply]:
 
 async def rotate_pressed(ctx: Ctx, _: str) -> list[Reply]:
     assignments = await ctx.services.scoring.assign_cross_scoring(ctx.member, None)
-    await _poke(ctx)
+    await ctx.rearm()
     return ctx.say(_assignments_text(ctx, assignments), edit=True)
 
 

@@ -522,6 +522,23 @@ class Scoring:
                 detail={"accepted": accepted, "comment": comment},
             )
 
+    async def _return(
+        self, uow: UnitOfWork, sheet, scoring_round: ScoringRound, reason: str, now: datetime
+    ) -> None:
+        """Back to the unit for correction: verification cleared, representatives told why."""
+        await uow.scoring.set_status(sheet.id, "returned", now)
+        await uow.scoring.clear_verified(sheet.id)
+        for member in await representatives(uow, sheet.unit_id):
+            reply = self.notices.returned(self._locale(member), scoring_round.title, reason)
+            await enqueue(
+                uow,
+                f"returned:{sheet.id}:{now.isoformat()}:{member.id}",
+                member,
+                reply,
+                now,
+                f"sheet:{sheet.id}",
+            )
+
     async def return_sheet(self, by: Caller, unit_id: int, reason: str) -> SheetLine:
         """The secretariat returns a submitted or verified sheet for correction."""
         by.require(Action.RETURN_SHEET)
@@ -537,17 +554,7 @@ class Scoring:
                 raise NotFound("verify.no_sheet")
             if sheet.status not in ("submitted", "verified"):
                 raise InvalidInput("verify.not_submitted", unit=unit.code)
-            await uow.scoring.set_status(sheet.id, "returned", now)
-            await uow.scoring.clear_verified(sheet.id)
-            for member in await representatives(uow, unit_id):
-                await enqueue(
-                    uow,
-                    f"returned:{sheet.id}:{now.isoformat()}:{member.id}",
-                    member,
-                    self.notices.returned(self._locale(member), scoring_round.title, reason),
-                    now,
-                    f"sheet:{sheet.id}",
-                )
+            await self._return(uow, sheet, scoring_round, reason, now)
             await uow.audit.record(
                 now,
                 "sheet.returned",
@@ -598,21 +605,9 @@ class Scoring:
             scoring_round, _ = await self._current(uow, by)
             returned = 0
             for sheet in await uow.scoring.sheets(scoring_round.id):
-                if sheet.status not in ("submitted", "verified"):
-                    continue
-                await uow.scoring.set_status(sheet.id, "returned", now)
-                await uow.scoring.clear_verified(sheet.id)
-                returned += 1
-                for member in await representatives(uow, sheet.unit_id):
-                    reply = self.notices.returned(self._locale(member), scoring_round.title, reason)
-                    await enqueue(
-                        uow,
-                        f"reopened:{sheet.id}:{now.isoformat()}:{member.id}",
-                        member,
-                        reply,
-                        now,
-                        f"sheet:{sheet.id}",
-                    )
+                if sheet.status in ("submitted", "verified"):
+                    await self._return(uow, sheet, scoring_round, reason, now)
+                    returned += 1
             await uow.audit.record(
                 now,
                 "round.reopened",
