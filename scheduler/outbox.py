@@ -92,7 +92,12 @@ class OutboxDispatcher:
         else:
             try:
                 reply = await self._with_file(reply_from_dict(message.payload), message.payload)
-                await channel.send(Address(message.channel, message.chat_id), reply)
+                edit_ref = await self._edit_ref(message.payload)
+                if edit_ref is not None:
+                    reply = replace(reply, edit=True)
+                sent = await channel.send(
+                    Address(message.channel, message.chat_id), reply, edit_ref=edit_ref
+                )
             except Undeliverable as exc:
                 error, permanent = f"undeliverable: {exc}", True
             except (DeliveryFailed, OSError) as exc:
@@ -103,7 +108,7 @@ class OutboxDispatcher:
         now = self.clock.now()
         async with UnitOfWork(self.db) as uow:
             if error is None:
-                await uow.outbox.sent(message.id, now)
+                await uow.outbox.sent(message.id, now, sent.message_ref)
                 return True
             gave_up = permanent or message.attempts >= len(BACKOFF)
             retry_at = None if gave_up else now + BACKOFF[message.attempts]
@@ -122,14 +127,23 @@ class OutboxDispatcher:
         return False if gave_up else None
 
     async def _with_file(self, reply: Reply, payload: dict) -> Reply:
-        if not payload.get("file_id"):
-            return reply
+        """`file_id` travels as a document, `photo_file_id` as a photo."""
+        for key, field in (("file_id", "document"), ("photo_file_id", "photo")):
+            if payload.get(key):
+                async with UnitOfWork(self.db) as uow:
+                    found = await uow.files.get(payload[key])
+                if found is not None:
+                    name, mime, data = found
+                    reply = replace(reply, **{field: Attachment(name, data, mime)})
+        return reply
+
+    async def _edit_ref(self, payload: dict) -> str | None:
+        """An `edit_of` message edits that earlier message in place once it was sent (else it
+        goes out as a new message)."""
+        if not payload.get("edit_of"):
+            return None
         async with UnitOfWork(self.db) as uow:
-            found = await uow.files.get(payload["file_id"])
-        if found is None:
-            return reply
-        name, mime, data = found
-        return replace(reply, document=Attachment(name, data, mime))
+            return await uow.outbox.sent_ref(payload["edit_of"])
 
     async def next_time(self):
         async with UnitOfWork(self.db) as uow:

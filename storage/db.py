@@ -38,6 +38,8 @@ class Database:
         await conn.execute("PRAGMA journal_mode = WAL")
         await conn.execute("PRAGMA foreign_keys = ON")
         await conn.execute("PRAGMA busy_timeout = 5000")
+        # Deleted content is overwritten with zeros (ballot secrecy: see BallotRepo.rewrite_box).
+        await conn.execute("PRAGMA secure_delete = ON")
         db = cls(conn)
         await db.migrate()
         return db
@@ -69,6 +71,12 @@ class Database:
                     raise
             applied.append(version)
         return applied
+
+    async def truncate_wal(self) -> None:
+        """Copy the write-ahead log into the database and empty it, so the log keeps no history
+        of recent transactions (run after a ballot closes)."""
+        async with self.lock:
+            await self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def close(self) -> None:
         await self.conn.close()

@@ -4,43 +4,19 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 import aiosqlite
 
+from bot.domain.audit_chain import GENESIS, entry_hash
 from bot.domain.deadlines import Completion, Deadline, DeadlineState
 from bot.domain.models import Cluster, Invite, Member, Period, Role, Unit
 from bot.domain.reminders import PlannedReminder, ReminderKind, ReminderPolicy
 
+from .base import _iso, _Repo, _time
 from .db import Database
-
-
-def _iso(moment: datetime | None) -> str | None:
-    """Stored times are UTC ISO strings, so SQL can compare them as text."""
-    return moment.astimezone(UTC).isoformat() if moment is not None else None
-
-
-def _time(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
-
-
-class _Repo:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self.conn = conn
-
-    async def _one(self, sql: str, *args: Any) -> aiosqlite.Row | None:
-        async with self.conn.execute(sql, args) as cursor:
-            return await cursor.fetchone()
-
-    async def _all(self, sql: str, *args: Any) -> list[aiosqlite.Row]:
-        async with self.conn.execute(sql, args) as cursor:
-            return list(await cursor.fetchall())
-
-    async def _insert(self, sql: str, *args: Any) -> int:
-        async with self.conn.execute(sql, args) as cursor:
-            return cursor.lastrowid
+from .meetings import BallotRepo, MeetingRepo
 
 
 def _cluster(row: aiosqlite.Row) -> Cluster:
@@ -316,25 +292,44 @@ class AuditRepo(_Repo):
         actor: str | None = None,
         subject: str | None = None,
         detail: dict | None = None,
-    ) -> None:
+    ) -> str:
+        """Append one entry, chained to the cluster's previous one; returns its hash."""
+        entry = {
+            "at": _iso(now),
+            "cluster_id": cluster_id,
+            "actor": actor,
+            "action": action,
+            "subject": subject,
+            "detail": json.dumps(detail or {}, ensure_ascii=False, sort_keys=True),
+        }
+        digest = entry_hash(await self.head(cluster_id), entry)
         await self.conn.execute(
-            "INSERT INTO audit_log (at, cluster_id, actor, action, subject, detail)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (
-                _iso(now),
-                cluster_id,
-                actor,
-                action,
-                subject,
-                json.dumps(detail or {}, ensure_ascii=False),
-            ),
+            "INSERT INTO audit_log (at, cluster_id, actor, action, subject, detail, hash)"
+            " VALUES (:at, :cluster_id, :actor, :action, :subject, :detail, :hash)",
+            {**entry, "hash": digest},
         )
+        return digest
+
+    async def head(self, cluster_id: int | None) -> str:
+        row = await self._one(
+            "SELECT hash FROM audit_log WHERE cluster_id IS ? AND hash IS NOT NULL"
+            " ORDER BY id DESC LIMIT 1",
+            cluster_id,
+        )
+        return row["hash"] if row else GENESIS
 
     async def entries(self, cluster_id: int | None = None) -> list[dict]:
         rows = await self._all(
             "SELECT * FROM audit_log WHERE ? IS NULL OR cluster_id = ? ORDER BY id",
             cluster_id,
             cluster_id,
+        )
+        return [dict(r) for r in rows]
+
+    async def chain(self, cluster_id: int | None) -> list[dict]:
+        """One cluster's entries (None: those of no cluster) in order, for checking the chain."""
+        rows = await self._all(
+            "SELECT * FROM audit_log WHERE cluster_id IS ? ORDER BY id", cluster_id
         )
         return [dict(r) for r in rows]
 
@@ -647,11 +642,27 @@ class OutboxRepo(_Repo):
         row = await self._one("SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'")
         return _time(row[0]) if row and row[0] else None
 
-    async def sent(self, message_id: int, now: datetime) -> None:
+    async def sent(self, message_id: int, now: datetime, ref: str | None = None) -> None:
         await self.conn.execute(
-            "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?",
-            (_iso(now), message_id),
+            "UPDATE outbox SET state = 'sent', sent_at = ?, sent_ref = ?, attempts = attempts + 1"
+            " WHERE id = ?",
+            (_iso(now), ref, message_id),
         )
+
+    async def sent_ref(self, dedupe_key: str) -> str | None:
+        """The platform's id of a sent message (to edit it), or None while it is not sent."""
+        row = await self._one(
+            "SELECT sent_ref FROM outbox WHERE dedupe_key = ? AND state = 'sent'", dedupe_key
+        )
+        return row["sent_ref"] if row else None
+
+    async def replace_pending(self, dedupe_key: str, payload: dict) -> bool:
+        """Give a message not yet sent newer content (coalescing edits); False when none waits."""
+        async with self.conn.execute(
+            "UPDATE outbox SET payload = ? WHERE dedupe_key = ? AND state = 'pending'",
+            (json.dumps(payload, ensure_ascii=False), dedupe_key),
+        ) as cursor:
+            return cursor.rowcount == 1
 
     async def failed(self, message_id: int, error: str, retry_at: datetime | None) -> None:
         """Retry at `retry_at`, or give up for good when it is None."""
@@ -965,6 +976,8 @@ class UnitOfWork:
         self.files = FileRepo(conn)
         self.broadcasts = BroadcastRepo(conn)
         self.scoring = ScoringRepo(conn)
+        self.meetings = MeetingRepo(conn)
+        self.ballots = BallotRepo(conn)
 
     async def __aenter__(self) -> UnitOfWork:
         await self._db.lock.acquire()

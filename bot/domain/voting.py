@@ -4,6 +4,7 @@ count. Defaults follow DESIGN §3; every value is a field, so a cluster can chan
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -21,6 +22,24 @@ class BallotKind(StrEnum):
 class Denominator(StrEnum):
     MEMBERS = "members"  # all member units (default)
     PRESENT = "present"  # units present at the meeting
+
+
+class TiePolicy(StrEnum):
+    """What separates units tied at the cut (DESIGN §3); each step falls through to the next."""
+
+    RANKING = "ranking"  # the ranking, then a run-off, then the chair
+    RUNOFF = "runoff"  # a run-off, then the chair
+    CHAIR = "chair"  # the chair decides, recorded in the minutes
+
+
+class BallotStatus(StrEnum):
+    DRAFT = "draft"  # rules and candidates may still change
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+THRESHOLDS = (Decimal("0.5"), Decimal("0.7"), Decimal("0.8"), Decimal("0.9"))
+CLOSE_AFTER = (None, 5, 10, 15, 30)  # minutes after opening; None: the chair closes
 
 
 @dataclass(frozen=True)
@@ -143,3 +162,77 @@ def _cut(passed: list[CandidateResult], quota: int, ranking: dict[int, int]):
     still = [c for c in at_cut if ranking.get(c) == ranking.get(last_in)]
     decided = [c for c in ordered[:places] if c not in still]
     return above + decided, still
+
+
+@dataclass(frozen=True)
+class Meeting:
+    id: int
+    cluster_id: int
+    title: str
+    opened_at: datetime
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Ballot:
+    id: int
+    cluster_id: int
+    meeting_id: int
+    number: int  # 1, 2, … within the meeting
+    award: str
+    rules: Rules
+    tie_policy: TiePolicy
+    close_after: int | None
+    runoff_of: int | None
+    status: BallotStatus
+    candidates: tuple[int, ...]  # unit ids, in ballot order
+    members: int | None = None  # member units when it opened
+    present: int | None = None  # units present when it opened (= ballots issued)
+    opened_at: datetime | None = None
+    closes_at: datetime | None = None
+    closed_at: datetime | None = None
+    decision: tuple[int, ...] | None = None  # the chair's choice among units tied at the cut
+    chain_head: str | None = None
+
+    def choice_from_positions(self, positions: frozenset[int]) -> frozenset[int]:
+        """Ballot positions (0-based, as buttons carry them) -> candidate unit ids."""
+        if any(p < 0 or p >= len(self.candidates) for p in positions):
+            raise InvalidInput("ballot.unknown_candidate")
+        return frozenset(self.candidates[p] for p in positions)
+
+
+def runoff_settles(count: Count, places: int, runoff: Count | None) -> bool:
+    """A run-off settles the tie when its winners fill every place left."""
+    return runoff is not None and not runoff.tied and len(runoff.winners) == places
+
+
+def final_winners(
+    count: Count, places: int, decision: tuple[int, ...] | None, runoff: Count | None
+) -> list[int]:
+    """The winners once a tie at the cut is settled: by the chair's recorded decision, else by a
+    run-off that filled the places. Until then only the units clear of the tie."""
+    if not count.tied:
+        return list(count.winners)
+    if decision is not None:
+        return list(count.winners) + [c for c in decision if c in count.tied]
+    if runoff_settles(count, places, runoff):
+        return list(count.winners) + list(runoff.winners)
+    return list(count.winners)
+
+
+def places_left(rules: Rules, count: Count) -> int:
+    """How many of the tied units can still win (the quota minus the clear winners)."""
+    quota = 1 if rules.kind == BallotKind.ELECT else rules.quota
+    return quota - len(count.winners)
+
+
+def runoff_rules(rules: Rules, count: Count) -> Rules:
+    """A run-off among the tied: choose up to the places left; the most votes win (each tied unit
+    already passed the threshold), counted on the units present."""
+    return Rules(
+        BallotKind.CHOOSE,
+        quota=places_left(rules, count),
+        threshold=Decimal(0),
+        denominator=Denominator.PRESENT,
+        secret=rules.secret,
+    )

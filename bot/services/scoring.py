@@ -11,7 +11,7 @@ from typing import Protocol
 from bot.channels.base import Attachment, Reply
 from bot.config import Settings
 from bot.domain.errors import Forbidden, InvalidInput, NotFound
-from bot.domain.models import Role, Unit
+from bot.domain.models import Period, Role, Unit
 from bot.domain.policy import Action, may
 from bot.domain.scoring import (
     RankEntry,
@@ -195,13 +195,15 @@ class Scoring:
     async def current(self, by: Caller) -> tuple[ScoringRound, Scale]:
         by.require(Action.VIEW_CRITERIA)
         async with UnitOfWork(self.db) as uow:
-            return await self._current(uow, by)
+            return await self._current(uow, by.cluster.id, by.period)
 
-    async def _current(self, uow: UnitOfWork, by: Caller) -> tuple[ScoringRound, Scale]:
+    async def _current(
+        self, uow: UnitOfWork, cluster_id: int, period: Period | None
+    ) -> tuple[ScoringRound, Scale]:
         rounds = [
             r
-            for r in await uow.scoring.rounds(by.cluster.id)
-            if by.period is not None and r.period_id == by.period.id
+            for r in await uow.scoring.rounds(cluster_id)
+            if period is not None and r.period_id == period.id
         ]
         if not rounds:
             raise NotFound("score.no_round")
@@ -214,7 +216,7 @@ class Scoring:
             return await self._sheet(uow, by)
 
     async def _sheet(self, uow: UnitOfWork, by: Caller) -> SheetView:
-        scoring_round, scale = await self._current(uow, by)
+        scoring_round, scale = await self._current(uow, by.cluster.id, by.period)
         row = await uow.scoring.sheet(scoring_round.id, by.member.unit_id, self.clock.now())
         stored = await uow.scoring.scores(row.id)
         scores = {code: v for code, v in stored.own.items() if scale.criterion(code)}
@@ -322,7 +324,7 @@ class Scoring:
         if not (may(by.roles, Action.VERIFY_SCORES) or may(by.roles, Action.RETURN_SHEET)):
             raise Forbidden()
         async with UnitOfWork(self.db) as uow:
-            scoring_round, scale = await self._current(uow, by)
+            scoring_round, scale = await self._current(uow, by.cluster.id, by.period)
             sheets = {s.unit_id: s for s in await uow.scoring.sheets(scoring_round.id)}
             lines = []
             for unit in await uow.units.in_cluster(by.cluster.id):
@@ -340,7 +342,7 @@ class Scoring:
         if not (may(by.roles, Action.VERIFY_SCORES) or may(by.roles, Action.CROSS_SCORE)):
             raise Forbidden()
         async with UnitOfWork(self.db) as uow:
-            scoring_round, scale = await self._current(uow, by)
+            scoring_round, scale = await self._current(uow, by.cluster.id, by.period)
             assigned = await uow.scoring.cross_scoring(scoring_round.id)
             lines = []
             for sheet in await uow.scoring.sheets(scoring_round.id):
@@ -362,7 +364,7 @@ class Scoring:
     async def cross_scoring(self, by: Caller) -> list[tuple[Unit, Unit | None]]:
         by.require(Action.ASSIGN_VERIFIERS)
         async with UnitOfWork(self.db) as uow:
-            scoring_round, _ = await self._current(uow, by)
+            scoring_round, _ = await self._current(uow, by.cluster.id, by.period)
             assigned = await uow.scoring.cross_scoring(scoring_round.id)
             units = {u.id: u for u in await uow.units.in_cluster(by.cluster.id)}
             return [(u, units.get(assigned.get(u.id))) for u in units.values()]
@@ -375,7 +377,7 @@ class Scoring:
         by.require(Action.ASSIGN_VERIFIERS)
         now = self.clock.now()
         async with UnitOfWork(self.db) as uow:
-            scoring_round, _ = await self._current(uow, by)
+            scoring_round, _ = await self._current(uow, by.cluster.id, by.period)
             units = await uow.units.in_cluster(by.cluster.id)
             by_code = {u.code: u for u in units}
             if pairs is None:
@@ -423,7 +425,7 @@ class Scoring:
     async def _review(self, uow: UnitOfWork, by: Caller, unit_id: int) -> Review:
         if unit_id == by.member.unit_id:  # the chair's own sheet goes to the vice chair
             raise InvalidInput("verify.own_unit")
-        scoring_round, scale = await self._current(uow, by)
+        scoring_round, scale = await self._current(uow, by.cluster.id, by.period)
         if not may(by.roles, Action.VERIFY_SCORES):
             assigned = await uow.scoring.cross_scoring(scoring_round.id)
             if not may(by.roles, Action.CROSS_SCORE) or assigned.get(unit_id) != by.member.unit_id:
@@ -547,7 +549,7 @@ class Scoring:
             raise InvalidInput("verify.reason_needed", code="–")
         now = self.clock.now()
         async with UnitOfWork(self.db) as uow:
-            scoring_round, _ = await self._current(uow, by)
+            scoring_round, _ = await self._current(uow, by.cluster.id, by.period)
             unit = await uow.units.get(unit_id)
             sheet = await uow.scoring.sheet_of(scoring_round.id, unit_id) if unit else None
             if sheet is None or unit.cluster_id != by.cluster.id:
@@ -570,7 +572,7 @@ class Scoring:
         by.require(Action.EXPORT)
         ranking = await self.ranking(by)
         async with UnitOfWork(self.db) as uow:
-            scoring_round, scale = await self._current(uow, by)
+            scoring_round, scale = await self._current(uow, by.cluster.id, by.period)
             sheets = []
             for unit in await uow.units.in_cluster(by.cluster.id):
                 row = await uow.scoring.sheet_of(scoring_round.id, unit.id)
@@ -602,7 +604,7 @@ class Scoring:
             raise InvalidInput("verify.reason_needed", code="–")
         now = self.clock.now()
         async with UnitOfWork(self.db) as uow:
-            scoring_round, _ = await self._current(uow, by)
+            scoring_round, _ = await self._current(uow, by.cluster.id, by.period)
             returned = 0
             for sheet in await uow.scoring.sheets(scoring_round.id):
                 if sheet.status in ("submitted", "verified"):
@@ -621,27 +623,41 @@ class Scoring:
     async def ranking(self, by: Caller) -> Ranking:
         by.require(Action.VIEW_RANKING)
         async with UnitOfWork(self.db) as uow:
-            scoring_round, scale = await self._current(uow, by)
-            units = {u.id: u for u in await uow.units.in_cluster(by.cluster.id)}
-            entries, done = [], set()
-            for sheet in await uow.scoring.sheets(scoring_round.id):
-                if sheet.status == "draft":
-                    continue
-                result = totals(scale, (await uow.scoring.scores(sheet.id)).final)
-                unit = units[sheet.unit_id]
-                done.add(unit.id)
-                first = result.by_group.get(scale.groups[0].code, Decimal(0))
-                entries.append(
-                    RankEntry(
-                        unit.code,
-                        unit.name,
-                        result.total,
-                        first,
-                        result.deductions,
-                        sheet.submitted_at,
-                        sheet.status == "verified",
-                    )
+            return await self._ranking(uow, by.cluster.id, by.period)
+
+    async def unit_ranks(self, uow: UnitOfWork, cluster_id: int) -> dict[int, int]:
+        """unit id -> rank in the current round (empty when nothing is ranked yet): the ballot
+        count breaks a tie at the cut with it."""
+        period = await uow.periods.current(cluster_id)
+        try:
+            ranking = await self._ranking(uow, cluster_id, period)
+        except NotFound:
+            return {}
+        by_code = {u.code: u.id for u in await uow.units.in_cluster(cluster_id)}
+        return {by_code[r.entry.unit_code]: r.rank for r in ranking.rows}
+
+    async def _ranking(self, uow: UnitOfWork, cluster_id: int, period: Period | None) -> Ranking:
+        scoring_round, scale = await self._current(uow, cluster_id, period)
+        units = {u.id: u for u in await uow.units.in_cluster(cluster_id)}
+        entries, done = [], set()
+        for sheet in await uow.scoring.sheets(scoring_round.id):
+            if sheet.status == "draft":
+                continue
+            result = totals(scale, (await uow.scoring.scores(sheet.id)).final)
+            unit = units[sheet.unit_id]
+            done.add(unit.id)
+            first = result.by_group.get(scale.groups[0].code, Decimal(0))
+            entries.append(
+                RankEntry(
+                    unit.code,
+                    unit.name,
+                    result.total,
+                    first,
+                    result.deductions,
+                    sheet.submitted_at,
+                    sheet.status == "verified",
                 )
+            )
         rows = [
             Ranked(r, e, band(e.total, scale.total, scale.bands))
             for r, e in rank(entries, scale.tie_breaks)
