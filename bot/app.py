@@ -16,10 +16,12 @@ from bot.channels.base import Channel
 from bot.channels.console import ConsoleChannel
 from bot.config import LOCALES, Settings
 from bot.i18n import t
+from bot.services.ballots import Ballots
 from bot.services.broadcasts import Broadcasts
 from bot.services.conversations import Conversations
 from bot.services.deadlines import Deadlines
 from bot.services.demo import seed_demo
+from bot.services.meetings import Meetings
 from bot.services.membership import Membership
 from bot.services.scoring import Scoring
 from bot.services.updates import UpdateLog
@@ -44,14 +46,18 @@ class App:
     @classmethod
     async def open(cls, settings: Settings, clock: Clock) -> App:
         db = await Database.open(settings.database_path)
+        notices = ChatNotices()
+        scoring = Scoring(db, clock, settings, notices)
         services = Services(
             settings=settings,
             clock=clock,
             membership=Membership(db, clock, settings),
             conversations=Conversations(db, clock),
-            deadlines=Deadlines(db, clock, settings, ChatNotices()),
-            broadcasts=Broadcasts(db, clock, settings, ChatNotices()),
-            scoring=Scoring(db, clock, settings, ChatNotices()),
+            deadlines=Deadlines(db, clock, settings, notices),
+            broadcasts=Broadcasts(db, clock, settings, notices),
+            scoring=scoring,
+            meetings=Meetings(db, clock, settings, notices),
+            ballots=Ballots(db, clock, settings, notices, scoring),
         )
         return cls(db, services, Router(services), UpdateLog(db, clock))
 
@@ -67,7 +73,9 @@ class App:
             on_undeliverable=services.deadlines.report_undeliverable,
         )
         scheduler = AsyncIOScheduler(timezone="UTC") if scheduled else None
-        services.engine = ReminderEngine(services.deadlines, outbox, services.clock, scheduler)
+        services.engine = ReminderEngine(
+            services.deadlines, outbox, services.clock, scheduler, ballots=services.ballots
+        )
         await services.engine.start()
         return services.engine
 

@@ -36,6 +36,27 @@ KINDS: dict[str, int] = {
     "rtn": 1,  # secretariat returns a unit's sheet: unit id (then types the reason)
     "ccrot": 1,  # secretariat assigns cross-scoring by rotation (argument unused)
     "rrop": 1,  # secretariat reopens the scoring round (argument unused)
+    "mtg": 1,  # the meeting card: open | view | close | in (check in)
+    "bls": 1,  # the chair's list of the meeting's ballots (argument unused)
+    "bnew": 1,  # draft a new ballot (argument unused)
+    "baw": 1,  # the award of the new ballot: index in the cluster's awards
+    "bkind": 1,  # its kind: approve | choose | elect
+    "bquota": 1,  # its quota
+    "bcand": 1,  # its candidates: index of a proposal
+    "bv": 1,  # the chair's card of a ballot: id
+    "brule": 2,  # step a draft's rule: id, quota | threshold | denominator | secret | tie | close
+    "bopen": 1,  # open a draft: id
+    "bdel": 1,  # discard a draft: id
+    "brem": 1,  # remind the units still to vote: id
+    "bclose": 2,  # close a ballot: id, ask | yes
+    "brun": 1,  # a run-off among the units tied at the cut: id
+    "bdec": 2,  # the chair's pick among tied units: id, bit mask of positions after the toggle
+    "bdecok": 2,  # confirm that pick: id, mask
+    "vote": 2,  # the ballot paper: id, bit mask of marked candidates
+    "vrev": 2,  # review before casting: id, mask
+    "vcast": 2,  # cast: id, mask
+    "res": 1,  # the result of a closed ballot: id
+    "bmin": 2,  # its minutes: id, pdf | xlsx
 }
 
 

@@ -9,9 +9,11 @@ from bot.channels.base import Button, Incoming, Reply
 from bot.config import Settings
 from bot.domain.errors import NotAMember
 from bot.i18n import t
+from bot.services.ballots import Ballots
 from bot.services.broadcasts import Broadcasts
 from bot.services.conversations import Conversations, Step
 from bot.services.deadlines import Deadlines
+from bot.services.meetings import Meetings
 from bot.services.membership import Caller, Membership
 from bot.services.scoring import Scoring
 from scheduler.clock import Clock
@@ -27,6 +29,8 @@ class Services:
     deadlines: Deadlines
     broadcasts: Broadcasts
     scoring: Scoring
+    meetings: Meetings
+    ballots: Ballots
     engine: ReminderEngine | None = None  # set once channels run; re-armed after changes
     # channel name -> how an invite code becomes a join link there (Telegram: a deep link)
     join_links: dict[str, Callable[[str], str]] = field(default_factory=dict)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from bot.channels.base import Reply, rows
+from bot.channels.base import Attachment, Reply, rows
 from bot.domain.models import Member, Unit
 from bot.domain.reminders import ReminderKind
+from bot.domain.voting import BallotStatus
 from bot.i18n import t
+from bot.render import ballots as ballot_render
 from bot.render import deadlines as render
 from bot.render import scoring as scoring_render
+from bot.render.charts import ballot_chart
 from bot.services.deadlines import Board
 
 from .actions import encode
@@ -80,4 +83,60 @@ class ChatNotices:
         return Reply(
             t(locale, "broadcast.message", text=text, sender=sender),
             rows([(t(locale, "button.received"), encode("ack", str(broadcast_id)))]),
+        )
+
+    # -- the review meeting -------------------------------------------------------------------
+
+    def check_in_request(self, locale: str, meeting) -> Reply:
+        return Reply(
+            t(locale, "meeting.check_in_request", title=meeting.title),
+            rows([(t(locale, "button.check_in"), encode("mtg", "in"))]),
+        )
+
+    def ballot_opened(self, locale: str, view) -> Reply:
+        return Reply(
+            t(
+                locale,
+                "vote.opened_notice",
+                number=view.ballot.number,
+                award=view.ballot.award,
+                kind=ballot_render.kind_label(locale, view.ballot),
+                units=ballot_render.codes(view.candidates),
+            ),
+            rows([(t(locale, "button.vote"), encode("vote", str(view.ballot.id), "0"))]),
+        )
+
+    def vote_reminder(self, locale: str, view) -> Reply:
+        return Reply(
+            t(locale, "vote.reminder", number=view.ballot.number, award=view.ballot.award),
+            rows([(t(locale, "button.vote"), encode("vote", str(view.ballot.id), "0"))]),
+        )
+
+    def live_view(self, locale: str, view) -> Reply:
+        bid = str(view.ballot.id)
+        if view.ballot.status != BallotStatus.OPEN:
+            return Reply(ballot_render.live_view(locale, view))
+        return Reply(
+            ballot_render.live_view(locale, view),
+            rows(
+                [(t(locale, "button.remind_voters"), encode("brem", bid))],
+                [(t(locale, "button.close_ballot"), encode("bclose", bid, "ask"))],
+            ),
+        )
+
+    def ballot_result(self, locale: str, result) -> Reply:
+        bid = str(result.ballot.id)
+        return Reply(
+            ballot_render.result(locale, result),
+            rows(
+                [
+                    (t(locale, "button.minutes_pdf"), encode("bmin", bid, "pdf")),
+                    (t(locale, "button.minutes_xlsx"), encode("bmin", bid, "xlsx")),
+                ]
+            ),
+        )
+
+    def result_chart(self, locale: str, result) -> Attachment:
+        return Attachment(
+            f"ket-qua-phieu-{result.ballot.number}.png", ballot_chart(locale, result), "image/png"
         )

@@ -13,7 +13,18 @@ from bot.domain.policy import Action, may
 from bot.i18n import t
 from bot.render import text as render
 
-from . import admin, broadcasts, deadlines, onboarding, scoring, verification
+from . import (
+    admin,
+    ballots,
+    broadcasts,
+    deadlines,
+    meeting,
+    onboarding,
+    results,
+    scoring,
+    verification,
+    voting,
+)
 from .actions import decode
 from .context import Ctx, Services
 
@@ -80,6 +91,15 @@ COMMANDS: tuple[Command, ...] = (
         "deadline", "taohan", "cmd.deadline", deadlines.new_deadline, (Action.MANAGE_DEADLINES,)
     ),
     Command("broadcast", "thongbao", "cmd.broadcast", broadcasts.start, (Action.BROADCAST,)),
+    Command(
+        "meeting", "hoinghi", "cmd.meeting", meeting.show, (Action.OPEN_MEETING, Action.CHECK_IN)
+    ),
+    Command("checkin", "diemdanh", "cmd.checkin", meeting.check_in, (Action.CHECK_IN,)),
+    Command("ballot", "phieu", "cmd.ballot", ballots.list_ballots, (Action.MANAGE_BALLOT,)),
+    Command("vote", "bophieu", "cmd.vote", voting.start, (Action.CAST_VOTE,)),
+    Command("results", "ketqua", "cmd.results", results.list_results, (Action.VIEW_RESULTS,)),
+    Command("audit", "kiemtra", "cmd.audit", results.audit, (Action.VERIFY_AUDIT,)),
+    Command("group", "nhom", "cmd.group", meeting.mark_group, (Action.OPEN_MEETING,)),
     Command("cancel", "huy", "cmd.cancel", onboarding.cancel),
 )
 _BY_NAME = {n: c for c in COMMANDS for n in (c.name, c.alias) if n}
@@ -122,6 +142,27 @@ BUTTONS: dict[str, Callable[..., Awaitable[list[Reply]]]] = {
     "rtn": verification.return_pressed,
     "ccrot": verification.rotate_pressed,
     "rrop": verification.reopen_round_pressed,
+    "mtg": meeting.pressed,
+    "bls": ballots.list_pressed,
+    "bnew": ballots.new_pressed,
+    "baw": ballots.award_pressed,
+    "bkind": ballots.kind_pressed,
+    "bquota": ballots.quota_pressed,
+    "bcand": ballots.candidates_pressed,
+    "bv": ballots.show,
+    "brule": ballots.rule_pressed,
+    "bopen": ballots.open_pressed,
+    "bdel": ballots.discard_pressed,
+    "brem": ballots.remind_pressed,
+    "bclose": ballots.close_pressed,
+    "brun": ballots.runoff_pressed,
+    "bdec": ballots.decide_toggled,
+    "bdecok": ballots.decide_pressed,
+    "vote": voting.paper_pressed,
+    "vrev": voting.review_pressed,
+    "vcast": voting.cast_pressed,
+    "res": results.show,
+    "bmin": results.minutes_pressed,
 }
 
 # Conversation steps that wait for typed text: (flow, step) -> handler(ctx, text).
@@ -139,6 +180,9 @@ STEPS: dict[tuple[str, str], Callable[[Ctx, str], Awaitable[list[Reply]]]] = {
     ("verify_answer", "comment"): verification.comment_typed,
     ("return", "reason"): verification.return_reason_typed,
     ("reopen", "reason"): verification.reopen_reason_typed,
+    ("ballot_new", "award"): ballots.award_typed,
+    ("ballot_new", "quota"): ballots.quota_typed,
+    ("ballot_new", "candidates"): ballots.candidates_typed,
 }
 
 # Conversation steps that wait for a file: (flow, step) -> handler(ctx, step).

@@ -1,8 +1,9 @@
 """The reminder engine: APScheduler only wakes it up; the database says what is due.
 
-Each tick rolls recurring deadlines over, turns due reminders into outbox messages, drains the
-outbox, then arms one APScheduler job for the next moment anything is due. On start a tick runs
-at once, so reminders missed while the bot was down are caught up (once).
+Each tick rolls recurring deadlines over, turns due reminders into outbox messages, closes the
+ballots whose time is up, drains the outbox, then arms one APScheduler job for the next moment
+anything is due. On start a tick runs at once, so reminders missed while the bot was down are
+caught up (once).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
+from bot.services.ballots import Ballots
 from bot.services.deadlines import Deadlines
 
 from .clock import Clock
@@ -30,8 +32,10 @@ class ReminderEngine:
         outbox: OutboxDispatcher,
         clock: Clock,
         scheduler: AsyncIOScheduler | None = None,
+        ballots: Ballots | None = None,
     ) -> None:
         self.deadlines, self.outbox, self.clock = deadlines, outbox, clock
+        self.ballots = ballots  # ballots with an auto-close time are closed on time
         self.scheduler = scheduler or AsyncIOScheduler(timezone="UTC")
         self._lock = asyncio.Lock()
         self.ticks = 0
@@ -53,6 +57,8 @@ class ReminderEngine:
             try:
                 await self.deadlines.roll_recurring()
                 await self.deadlines.send_due_reminders()
+                if self.ballots is not None:
+                    await self.ballots.close_due()
                 await self.outbox.drain()
             except Exception:
                 log.exception("reminder tick failed; retrying at the next wake-up")
@@ -63,9 +69,10 @@ class ReminderEngine:
 
     async def arm(self) -> datetime | None:
         """Schedule the next wake-up (in real time: the clock may have been moved)."""
-        moments = [
-            m for m in (await self.deadlines.next_wake(), await self.outbox.next_time()) if m
-        ]
+        candidates = [await self.deadlines.next_wake(), await self.outbox.next_time()]
+        if self.ballots is not None:
+            candidates.append(await self.ballots.next_close_time())
+        moments = [m for m in candidates if m]
         if not moments:
             if self.scheduler.get_job(JOB_ID):
                 self.scheduler.remove_job(JOB_ID)

@@ -193,6 +193,11 @@ class BallotRepo(_Repo):
         ) as cursor:
             return cursor.rowcount == 1
 
+    async def result_record(self, ballot_id: int) -> dict | None:
+        """The count as recorded when the ballot closed."""
+        row = await self._one("SELECT result FROM ballots WHERE id = ?", ballot_id)
+        return json.loads(row["result"]) if row and row["result"] else None
+
     async def set_chain_head(self, ballot_id: int, head: str) -> None:
         await self.conn.execute("UPDATE ballots SET chain_head = ? WHERE id = ?", (head, ballot_id))
 

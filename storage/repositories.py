@@ -37,6 +37,11 @@ class ClusterRepo(_Repo):
     async def all(self) -> list[Cluster]:
         return [_cluster(r) for r in await self._all("SELECT * FROM clusters ORDER BY id")]
 
+    async def awards(self, cluster_id: int) -> list[str]:
+        """The titles and awards the cluster's units registered for (the cluster file's list)."""
+        row = await self._one("SELECT awards FROM clusters WHERE id = ?", cluster_id)
+        return json.loads(row["awards"]) if row else []
+
     async def upsert(
         self, key: str, name: str, kind: str, timezone: str, awards: list[str], now: datetime
     ) -> tuple[int, bool]:

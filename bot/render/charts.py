@@ -37,3 +37,32 @@ def ranking_chart(locale: str, ranking) -> bytes:
     out = io.BytesIO()
     figure.savefig(out, format="png")
     return out.getvalue()
+
+
+def ballot_chart(locale: str, result) -> bytes:
+    """`result`: bot.services.ballots.BallotResult. Votes per candidate against the threshold."""
+    tally, rules = result.count, result.ballot.rules
+    rows = sorted(tally.candidates, key=lambda r: r.votes)  # most votes at the top
+    winners = {u.id for u in result.winners}
+    figure = Figure(figsize=(8, max(2.5, 0.5 * len(rows) + 1.4)), dpi=110)
+    axes = figure.subplots()
+    labels = [result.units[r.candidate].code for r in rows]
+    colors = ["#2e7d32" if r.candidate in winners else "#9e9e9e" for r in rows]
+    bars = axes.barh(labels, [r.votes for r in rows], color=colors)
+    for bar, row in zip(bars, rows, strict=True):
+        axes.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {row.votes}", va="center")
+    base = tally.members if rules.denominator.value == "members" else tally.present
+    line = float(rules.threshold) * base
+    axes.axvline(line, color="#c62828", linestyle="--", linewidth=1)
+    axes.set_xlim(0, max(base, 1) * 1.08)
+    axes.set_title(
+        t(locale, "chart.ballot_title", number=result.ballot.number, award=result.ballot.award),
+        fontsize=11,
+    )
+    axes.set_xlabel(t(locale, "chart.ballot_axis", issued=tally.issued, cast=tally.cast))
+    axes.spines[["top", "right"]].set_visible(False)
+    figure.text(0.01, 0.01, t(locale, "chart.ballot_legend"), fontsize=8, color="#555555")
+    figure.tight_layout(rect=(0, 0.04, 1, 1))
+    out = io.BytesIO()
+    figure.savefig(out, format="png")
+    return out.getvalue()

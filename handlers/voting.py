@@ -1,0 +1,101 @@
+"""/vote: a representative fills in the unit's ballot (marks travel in the buttons, never stored
+half-filled), reviews it, confirms, and gets a private receipt code."""
+
+from __future__ import annotations
+
+from bot.channels.base import Reply, rows
+from bot.domain.errors import InvalidInput
+from bot.domain.voting import BallotKind
+from bot.render import ballots as render
+from bot.services.ballots import BallotView
+
+from .actions import encode
+from .choices import decode_mask, encode_mask, toggled
+from .context import Ctx
+from .onboarding import private_only
+
+
+async def start(ctx: Ctx, args: list[str]) -> list[Reply]:
+    if not ctx.incoming.is_private:
+        return private_only(ctx)
+    views = await ctx.services.ballots.open_for_me(ctx.member)
+    if not views:
+        return ctx.say(ctx.t("vote.none_open"))
+    if len(views) == 1:
+        return _paper(ctx, views[0], frozenset())
+    return ctx.say(
+        ctx.t("vote.choose_ballot"),
+        rows(
+            *[
+                [(render.ballot_line(ctx.locale, v.ballot), encode("vote", str(v.ballot.id), "0"))]
+                for v in views
+            ]
+        ),
+    )
+
+
+async def paper_pressed(ctx: Ctx, ballot_id: str, mask: str) -> list[Reply]:
+    """Open the paper, or toggle a mark (the mask is the marks after the toggle)."""
+    chosen = decode_mask(mask)
+    if chosen is None or not ballot_id.isdigit():
+        return ctx.say(ctx.t("error.stale_button"))
+    view = await ctx.services.ballots.ballot_paper(ctx.member, int(ballot_id))
+    limit = view.ballot.rules.max_choices
+    if len(chosen) > limit:
+        return ctx.say(ctx.t("ballot.too_many", limit=limit))
+    if any(p >= len(view.candidates) for p in chosen):
+        return ctx.say(ctx.t("error.stale_button"))
+    return _paper(ctx, view, chosen, edit=True)
+
+
+def _paper(
+    ctx: Ctx, view: BallotView, chosen: frozenset[int], *, edit: bool = False
+) -> list[Reply]:
+    ballot = view.ballot
+    bid = str(ballot.id)
+    elect = ballot.rules.kind == BallotKind.ELECT
+    marks = []
+    for position, unit in enumerate(view.candidates):
+        if elect:  # one tap picks and goes to the review
+            action = encode("vrev", bid, encode_mask(frozenset({position})))
+            label = unit.code
+        else:
+            action = encode("vote", bid, encode_mask(toggled(chosen, position)))
+            label = ("☑ " if position in chosen else "☐ ") + unit.code
+        marks.append((label, action))
+    grid = [marks[i : i + 3] for i in range(0, len(marks), 3)]
+    finish = []
+    if not elect:
+        finish.append((ctx.t("button.review_vote"), encode("vrev", bid, encode_mask(chosen))))
+    if ballot.rules.kind != BallotKind.APPROVE:
+        finish.append((ctx.t("button.blank_vote"), encode("vrev", bid, "0")))
+    return ctx.say(render.paper(ctx.locale, view, chosen), rows(*grid, finish), edit=edit)
+
+
+async def review_pressed(ctx: Ctx, ballot_id: str, mask: str) -> list[Reply]:
+    chosen = decode_mask(mask)
+    if chosen is None or not ballot_id.isdigit():
+        return ctx.say(ctx.t("error.stale_button"))
+    view = await ctx.services.ballots.ballot_paper(ctx.member, int(ballot_id))
+    if len(chosen) > view.ballot.rules.max_choices or any(
+        p >= len(view.candidates) for p in chosen
+    ):
+        raise InvalidInput("ballot.too_many", limit=view.ballot.rules.max_choices)
+    return ctx.say(
+        render.review(ctx.locale, view, chosen),
+        rows(
+            [(ctx.t("button.cast_vote"), encode("vcast", ballot_id, mask))],
+            [(ctx.t("button.change_vote"), encode("vote", ballot_id, mask))],
+        ),
+        edit=True,
+    )
+
+
+async def cast_pressed(ctx: Ctx, ballot_id: str, mask: str) -> list[Reply]:
+    chosen = decode_mask(mask)
+    if chosen is None or not ballot_id.isdigit():
+        return ctx.say(ctx.t("error.stale_button"))
+    receipt = await ctx.services.ballots.cast(ctx.member, int(ballot_id), chosen)
+    await ctx.rearm()
+    # The receipt goes straight back in this reply: it is stored nowhere that names the unit.
+    return ctx.say(ctx.t("vote.cast", receipt=receipt), edit=True)
