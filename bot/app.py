@@ -99,6 +99,7 @@ def configure_logging(settings: Settings) -> None:
     # httpx logs every request URL, and a Bot API URL holds the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("fontTools").setLevel(logging.WARNING)  # fpdf2 subsetting the PDF font
 
 
 async def run_console(

@@ -36,7 +36,8 @@ class ReminderEngine:
     ) -> None:
         self.deadlines, self.outbox, self.clock = deadlines, outbox, clock
         self.ballots = ballots  # ballots with an auto-close time are closed on time
-        self.scheduler = scheduler or AsyncIOScheduler(timezone="UTC")
+        # None: ticks run only when called (scripted console runs stay deterministic).
+        self.scheduler = scheduler
         self._lock = asyncio.Lock()
         self.ticks = 0
         self._ticked = asyncio.Condition()
@@ -73,6 +74,8 @@ class ReminderEngine:
         if self.ballots is not None:
             candidates.append(await self.ballots.next_close_time())
         moments = [m for m in candidates if m]
+        if self.scheduler is None:
+            return min(moments) if moments else None
         if not moments:
             if self.scheduler.get_job(JOB_ID):
                 self.scheduler.remove_job(JOB_ID)

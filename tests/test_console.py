@@ -2,6 +2,7 @@
 
 import io
 import os
+import re
 import subprocess
 import sys
 from datetime import datetime
@@ -74,6 +75,28 @@ async def test_scoring_scenario_survives_a_restart_and_prints_the_expected_trans
     transcript += "--- restart ---\n"
     transcript += await _console(settings, second, now=datetime(2026, 11, 21, 9, 0, tzinfo=VN))
     _assert_transcript("scoring.out", transcript)
+
+
+# Receipt codes and hash-chain heads are random or hold real timestamps: masked in transcripts.
+RANDOM_PARTS = (
+    (re.compile(r"\b[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}\b"), "XXXX-XXXX"),
+    (re.compile(r"\b[0-9a-f]{16}…"), "…"),
+)
+
+
+def _masked(transcript: str) -> str:
+    for pattern, mask in RANDOM_PARTS:
+        transcript = pattern.sub(mask, transcript)
+    return transcript
+
+
+async def test_meeting_scenario_runs_check_in_ballots_run_off_minutes_and_audit(settings):
+    script = (SCENARIOS / "meeting.txt").read_text(encoding="utf-8").splitlines()
+    transcript = await _console(settings, script, now=datetime(2026, 12, 15, 9, 0, tzinfo=VN))
+    _assert_transcript("meeting.out", _masked(transcript))
+    assert transcript.count("✅ Đã bỏ phiếu.") == 9 + 5 + 9 + 9
+    assert "Đơn vị được đề nghị: Sở Y tế TP Cần Thơ (CTO)" in transcript  # the run-off decided
+    assert "Kết luận: dữ liệu bỏ phiếu nguyên vẹn." in transcript
 
 
 async def test_membership_scenario_changes_only_what_it_should(settings):

@@ -38,6 +38,15 @@ class BallotStatus(StrEnum):
     CLOSED = "closed"
 
 
+# Offered when the cluster file lists no awards (Law 06/2022/QH15 titles most clusters vote on).
+DEFAULT_AWARDS = (
+    "Cờ thi đua của Chính phủ",
+    "Cờ thi đua cấp tỉnh, bộ, ngành",
+    "Bằng khen của Thủ tướng Chính phủ",
+    "Tập thể lao động xuất sắc",
+    "Cụm trưởng năm sau",
+    "Cụm phó năm sau",
+)
 THRESHOLDS = (Decimal("0.5"), Decimal("0.7"), Decimal("0.8"), Decimal("0.9"))
 CLOSE_AFTER = (None, 5, 10, 15, 30)  # minutes after opening; None: the chair closes
 

@@ -197,11 +197,10 @@ def result(locale: str, data: BallotResult) -> str:
         )
     if data.tie_open:
         lines.append(t(locale, "result.tie", units=codes(_still_tied(data)), places=data.places))
-    lines.append(
-        t(locale, "result.winners", units=_names(data.winners))
-        if data.winners
-        else t(locale, "result.no_winner")
-    )
+    if data.winners:
+        lines.append(t(locale, "result.winners", units=_names(data.winners)))
+    elif not data.tie_open:
+        lines.append(t(locale, "result.no_winner"))
     return "\n".join(lines)
 
 

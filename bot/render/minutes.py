@@ -12,7 +12,6 @@ import matplotlib
 from fpdf import FPDF
 
 from bot.domain.voting import Denominator
-from bot.i18n import t
 from bot.services.ballots import BallotResult
 
 from . import ballots as text
@@ -22,29 +21,81 @@ from .xlsx_writer import HEADER, NUMBER, PLAIN, TEXT, TITLE, XlsxBook
 VI = "vi"
 FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 
+# The minutes are an official record in Vietnamese whatever the reader's language, so their
+# labels live here rather than in the translated catalogs.
+LABELS: dict[str, str] = {
+    "nation": "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+    "motto": "Độc lập – Tự do – Hạnh phúc",
+    "title": "BIÊN BẢN KIỂM PHIẾU",
+    "sheet": "Biên bản kiểm phiếu",
+    "cluster": "Cụm, khối thi đua",
+    "meeting": "Hội nghị",
+    "ballot": "Phiếu số",
+    "kind": "Hình thức",
+    "method": "Phương thức",
+    "secret": "bỏ phiếu kín",
+    "open": "biểu quyết công khai",
+    "rules": "Quy tắc",
+    "opened": "Mở phiếu lúc",
+    "closed": "Đóng phiếu lúc",
+    "members": "Tổng số đơn vị thành viên",
+    "present": "Số đơn vị có mặt",
+    "issued": "Số phiếu phát ra",
+    "cast": "Số phiếu thu vào",
+    "valid": "Số phiếu hợp lệ",
+    "invalid": "Số phiếu không hợp lệ",
+    "blank": "Số phiếu trắng (không chọn đơn vị nào)",
+    "col.no": "STT",
+    "col.unit": "Đơn vị",
+    "col.votes": "Số phiếu",
+    "col.share_members": "% trên tổng số đơn vị",
+    "col.share_present": "% trên số đơn vị có mặt",
+    "col.share_issued": "% trên số phiếu phát ra",
+    "col.outcome": "Kết quả",
+    "outcome.won": "Được đề nghị",
+    "outcome.passed": "Đạt ngưỡng",
+    "outcome.failed": "Không đạt",
+    "runoff": "Bỏ phiếu lại (phiếu số {number}): {votes}",
+    "decision": "Cụm trưởng quyết định (các đơn vị bằng phiếu): {units}",
+    "tie_open": "Bằng phiếu tại vị trí cuối giữa {units}: chưa giải quyết.",
+    "conclusion": "Kết luận: đơn vị được đề nghị {award}: {units}",
+    "nobody": "không có",
+    "receipts": "Danh sách phiếu theo mã biên nhận (thứ tự ngẫu nhiên):",
+    "blank_paper": "(phiếu trắng)",
+    "chain": "Mã băm đầu chuỗi nhật ký khi đóng phiếu (SHA-256): {head}",
+    "sign.chair": "CỤM TRƯỞNG",
+    "sign.secretary": "THƯ KÝ",
+    "sign.tellers": "TỔ KIỂM PHIẾU",
+    "sign.hint": "(ký, ghi rõ họ tên)",
+}
+
+
+def _label(key: str, /, **params: object) -> str:
+    return LABELS[key].format(**params) if params else LABELS[key]
+
 
 def facts(result: BallotResult, timezone: str) -> list[tuple[str, str]]:
     """(label, value) rows of the minutes' header and turnout."""
     ballot, tally = result.ballot, result.count
     return [
-        (t(VI, "minutes.cluster"), result.cluster.name),
-        (t(VI, "minutes.meeting"), result.meeting.title),
-        (t(VI, "minutes.ballot"), f"{ballot.number} – {ballot.award}"),
-        (t(VI, "minutes.kind"), text.kind_label(VI, ballot)),
+        (_label("cluster"), result.cluster.name),
+        (_label("meeting"), result.meeting.title),
+        (_label("ballot"), f"{ballot.number} – {ballot.award}"),
+        (_label("kind"), text.kind_label(VI, ballot)),
         (
-            t(VI, "minutes.method"),
-            t(VI, "minutes.secret" if ballot.rules.secret else "minutes.open"),
+            _label("method"),
+            _label("secret" if ballot.rules.secret else "open"),
         ),
-        (t(VI, "minutes.rules"), "; ".join(text.rules_lines(VI, ballot, tally.members)[1:])),
-        (t(VI, "minutes.opened"), _when(ballot.opened_at, timezone)),
-        (t(VI, "minutes.closed"), _when(ballot.closed_at, timezone)),
-        (t(VI, "minutes.members"), str(tally.members)),
-        (t(VI, "minutes.present"), str(tally.present)),
-        (t(VI, "minutes.issued"), str(tally.issued)),
-        (t(VI, "minutes.cast"), str(tally.cast)),
-        (t(VI, "minutes.valid"), str(tally.valid)),
-        (t(VI, "minutes.invalid"), str(tally.invalid)),
-        (t(VI, "minutes.blank"), str(tally.abstentions)),
+        (_label("rules"), "; ".join(text.rules_lines(VI, ballot, tally.members)[1:])),
+        (_label("opened"), _when(ballot.opened_at, timezone)),
+        (_label("closed"), _when(ballot.closed_at, timezone)),
+        (_label("members"), str(tally.members)),
+        (_label("present"), str(tally.present)),
+        (_label("issued"), str(tally.issued)),
+        (_label("cast"), str(tally.cast)),
+        (_label("valid"), str(tally.valid)),
+        (_label("invalid"), str(tally.invalid)),
+        (_label("blank"), str(tally.abstentions)),
     ]
 
 
@@ -54,9 +105,9 @@ def candidate_rows(result: BallotResult) -> list[list[str]]:
     for index, row in enumerate(result.count.candidates, start=1):
         unit = result.units[row.candidate]
         outcome = (
-            "minutes.outcome.won"
+            "outcome.won"
             if unit.id in winners
-            else ("minutes.outcome.passed" if row.passed else "minutes.outcome.failed")
+            else ("outcome.passed" if row.passed else "outcome.failed")
         )
         out.append(
             [
@@ -65,7 +116,7 @@ def candidate_rows(result: BallotResult) -> list[list[str]]:
                 str(row.votes),
                 text.percent(row.share),
                 text.percent(row.share_of_issued),
-                t(VI, outcome),
+                _label(outcome),
             ]
         )
     return out
@@ -78,26 +129,26 @@ def conclusion(result: BallotResult) -> list[str]:
         votes = ", ".join(
             f"{result.units[r.candidate].code}: {r.votes}" for r in runoff.count.candidates
         )
-        lines.append(t(VI, "minutes.runoff", number=runoff.ballot.number, votes=votes))
+        lines.append(_label("runoff", number=runoff.ballot.number, votes=votes))
     if result.ballot.decision is not None:
         codes = text.codes(result.units[u] for u in result.ballot.decision)
-        lines.append(t(VI, "minutes.decision", units=codes))
+        lines.append(_label("decision", units=codes))
     if result.tie_open:
-        lines.append(t(VI, "minutes.tie_open", units=text.codes(result.tied)))
-    names = "; ".join(f"{u.name} ({u.code})" for u in result.winners) or t(VI, "minutes.nobody")
-    lines.append(t(VI, "minutes.conclusion", award=result.ballot.award, units=names))
+        lines.append(_label("tie_open", units=text.codes(result.tied)))
+    names = "; ".join(f"{u.name} ({u.code})" for u in result.winners) or _label("nobody")
+    lines.append(_label("conclusion", award=result.ballot.award, units=names))
     return lines
 
 
 def _columns(result: BallotResult) -> list[str]:
     base = "members" if result.ballot.rules.denominator == Denominator.MEMBERS else "present"
     return [
-        t(VI, "minutes.col.no"),
-        t(VI, "minutes.col.unit"),
-        t(VI, "minutes.col.votes"),
-        t(VI, f"minutes.col.share_{base}"),
-        t(VI, "minutes.col.share_issued"),
-        t(VI, "minutes.col.outcome"),
+        _label("col.no"),
+        _label("col.unit"),
+        _label("col.votes"),
+        _label(f"col.share_{base}"),
+        _label("col.share_issued"),
+        _label("col.outcome"),
     ]
 
 
@@ -107,22 +158,22 @@ def minutes_pdf(result: BallotResult, timezone: str) -> bytes:
     pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
     pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
     pdf.set_creation_date(result.ballot.closed_at or datetime(2000, 1, 1))
-    pdf.set_title(t(VI, "minutes.title"))
+    pdf.set_title(_label("title"))
     pdf.add_page()
     pdf.set_font("DejaVu", "B", 11)
-    pdf.cell(0, 6, t(VI, "minutes.nation"), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 6, _label("nation"), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 10)
-    pdf.cell(0, 6, t(VI, "minutes.motto"), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 6, _label("motto"), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     pdf.set_font("DejaVu", "B", 14)
-    pdf.cell(0, 9, t(VI, "minutes.title"), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 9, _label("title"), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     pdf.set_font("DejaVu", "", 10)
     for label, value in facts(result, timezone):
         pdf.multi_cell(0, 5.5, f"{label}: {value}", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     with pdf.table(
-        col_widths=(8, 62, 14, 22, 22, 22), text_align="CENTER", line_height=5.5
+        col_widths=(10, 60, 14, 22, 22, 22), text_align="CENTER", line_height=5.5
     ) as table:
         header = table.row()
         for title in _columns(result):
@@ -136,13 +187,13 @@ def minutes_pdf(result: BallotResult, timezone: str) -> bytes:
         pdf.multi_cell(0, 5.5, line, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     pdf.set_font("DejaVu", "B", 10)
-    pdf.cell(0, 6, t(VI, "minutes.receipts"), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 6, _label("receipts"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 9)
     for receipt, chosen in result.box:
         pdf.cell(
             0,
             4.8,
-            f"{receipt}   {', '.join(chosen) or t(VI, 'minutes.blank_paper')}",
+            f"{receipt}   {', '.join(chosen) or _label('blank_paper')}",
             new_x="LMARGIN",
             new_y="NEXT",
         )
@@ -150,26 +201,26 @@ def minutes_pdf(result: BallotResult, timezone: str) -> bytes:
     pdf.multi_cell(
         0,
         5,
-        t(VI, "minutes.chain", head=result.ballot.chain_head or "–"),
+        _label("chain", head=result.ballot.chain_head or "–"),
         new_x="LMARGIN",
         new_y="NEXT",
     )
     pdf.ln(6)
     pdf.set_font("DejaVu", "B", 10)
     width = (pdf.w - pdf.l_margin - pdf.r_margin) / 3
-    for role in ("minutes.sign.chair", "minutes.sign.secretary", "minutes.sign.tellers"):
-        pdf.cell(width, 6, t(VI, role), align="C")
+    for role in ("sign.chair", "sign.secretary", "sign.tellers"):
+        pdf.cell(width, 6, _label(role), align="C")
     pdf.ln(6)
     pdf.set_font("DejaVu", "", 8)
     for _ in range(3):
-        pdf.cell(width, 5, t(VI, "minutes.sign.hint"), align="C")
+        pdf.cell(width, 5, _label("sign.hint"), align="C")
     return bytes(pdf.output())
 
 
 def minutes_xlsx(result: BallotResult, timezone: str) -> bytes:
     book = XlsxBook()
-    sheet = book.add_sheet(t(VI, "minutes.sheet"), [6, 48, 12, 18, 18, 16])
-    sheet.append([(t(VI, "minutes.title"), TITLE)])
+    sheet = book.add_sheet(_label("sheet"), [6, 48, 12, 18, 18, 16])
+    sheet.append([(_label("title"), TITLE)])
     sheet.append([])
     for label, value in facts(result, timezone):
         sheet.append([(None, PLAIN), (label, TEXT), (value, TEXT)])
@@ -184,19 +235,17 @@ def minutes_xlsx(result: BallotResult, timezone: str) -> bytes:
     for line in conclusion(result):
         sheet.append([(None, PLAIN), (line, TEXT)])
     sheet.append([])
-    sheet.append([(None, PLAIN), (t(VI, "minutes.receipts"), HEADER)])
+    sheet.append([(None, PLAIN), (_label("receipts"), HEADER)])
     for receipt, chosen in result.box:
         sheet.append(
             [
                 (None, PLAIN),
                 (receipt, TEXT),
-                (", ".join(chosen) or t(VI, "minutes.blank_paper"), TEXT),
+                (", ".join(chosen) or _label("blank_paper"), TEXT),
             ]
         )
     sheet.append([])
-    sheet.append(
-        [(None, PLAIN), (t(VI, "minutes.chain", head=result.ballot.chain_head or "–"), TEXT)]
-    )
+    sheet.append([(None, PLAIN), (_label("chain", head=result.ballot.chain_head or "–"), TEXT)])
     return book.save()
 
 

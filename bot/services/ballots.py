@@ -23,6 +23,7 @@ from bot.domain.models import Cluster, Member, Unit
 from bot.domain.policy import Action
 from bot.domain.voting import (
     CLOSE_AFTER,
+    DEFAULT_AWARDS,
     THRESHOLDS,
     Ballot,
     BallotKind,
@@ -173,7 +174,7 @@ class Ballots:
     async def awards(self, by: Caller) -> list[str]:
         by.require(Action.MANAGE_BALLOT)
         async with UnitOfWork(self.db) as uow:
-            return await uow.clusters.awards(by.cluster.id)
+            return await uow.clusters.awards(by.cluster.id) or list(DEFAULT_AWARDS)
 
     async def proposals(self, by: Caller, size: int) -> list[Proposal]:
         """The ranking's top units, the winners of each earlier ballot of the meeting (chained
@@ -479,7 +480,9 @@ class Ballots:
         closed = await uow.ballots.get(ballot.id)
         await self._refresh_live(uow, closed)
         result = await self._result(uow, closed)
-        await self._publish(uow, result)
+        # Members hear the final result: a tie still open waits for the run-off or the chair.
+        if not result.tie_open:
+            await self._publish(uow, result)
         if ballot.runoff_of is not None:  # a run-off settles its parent: publish that too
             parent = await self._result(uow, await uow.ballots.get(ballot.runoff_of))
             if not parent.tie_open:
@@ -490,7 +493,6 @@ class Ballots:
         """The result, with its chart, to every member and the cluster's group chats."""
         now = self.clock.now()
         ballot = result.ballot
-        stage = "final" if not result.tie_open else "tie"
         charts: dict[str, int] = {}
 
         async def chart(locale: str) -> int:
@@ -506,7 +508,7 @@ class Ballots:
             payload = reply_to_dict(self.notices.ballot_result(locale, result))
             payload["photo_file_id"] = await chart(locale)
             await uow.outbox.enqueue(
-                f"ballot:{ballot.id}:result:{stage}:{member.id}",
+                f"ballot:{ballot.id}:result:{member.id}",
                 channel=member.channel,
                 chat_id=member.external_id,
                 payload=payload,
@@ -520,7 +522,7 @@ class Ballots:
             payload = reply_to_dict(self.notices.ballot_result(locale, result))
             payload["photo_file_id"] = await chart(locale)
             await uow.outbox.enqueue(
-                f"ballot:{ballot.id}:result:{stage}:group:{channel}",
+                f"ballot:{ballot.id}:result:group:{channel}",
                 channel=channel,
                 chat_id=chat_id,
                 payload=payload,
