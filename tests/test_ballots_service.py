@@ -1,0 +1,360 @@
+"""The review meeting and its ballots on a real SQLite file: secrecy by structure, one ballot per
+unit under concurrency, every refusal changing nothing, ties settled by the ranking, a run-off or
+the chair, auto-close by the engine, and an audit that catches tampering."""
+
+import asyncio
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.app import App
+from bot.domain.errors import Forbidden, InvalidInput, NotFound
+from bot.domain.models import Role
+from bot.domain.voting import BallotKind, BallotStatus
+from bot.services.demo import DEMO_CLUSTER, seed_demo
+from scheduler.clock import ManualClock
+
+from .conftest import VN
+
+NOW = datetime(2026, 12, 15, 9, 0, tzinfo=VN)
+NINE = ("CTO", "AGG", "BLU", "BTE", "CMU", "DTP", "HGG", "KGG", "LAN")
+SCALE_TEXT = (
+    Path(__file__).resolve().parents[1] / "bot" / "data" / "scale-example.yaml"
+).read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def clock():
+    return ManualClock(NOW)
+
+
+@pytest.fixture
+async def app(settings, clock):
+    application = await App.open(settings, clock)
+    await seed_demo(application.services.membership)
+    await application.start_engine({}, scheduled=False)
+    yield application
+    await application.close()
+
+
+async def _who(app, handle):
+    return await app.services.membership.identify("console", handle)
+
+
+async def _meeting(app, present=NINE):
+    await app.services.meetings.open(await _who(app, "secretariat"), "Hội nghị bình xét 2024")
+    for code in present:
+        await app.services.meetings.check_in(await _who(app, code))
+
+
+async def _open(app, kind=BallotKind.APPROVE, codes=("CTO", "AGG", "VLG"), quota=1, rules=()):
+    chair = await _who(app, "CTO")
+    view = await app.services.ballots.draft(
+        chair, "Cờ thi đua của Chính phủ", kind, list(codes), quota
+    )
+    for rule in rules:
+        await app.services.ballots.change_rule(chair, view.ballot.id, rule)
+    return await app.services.ballots.open(chair, view.ballot.id)
+
+
+async def _cast(app, handle, ballot_id, *positions):
+    return await app.services.ballots.cast(await _who(app, handle), ballot_id, frozenset(positions))
+
+
+async def _rows(app, sql, *args):
+    async with app.db.conn.execute(sql, args) as cursor:
+        return [tuple(r) for r in await cursor.fetchall()]
+
+
+# -- secrecy ------------------------------------------------------------------------------------
+
+
+async def test_nothing_stored_links_a_unit_to_its_choices(app):
+    await _meeting(app)
+    view = await _open(app)
+    receipts = {}
+    for handle, positions in (("AGG", (1,)), ("BLU", (0, 1)), ("CMU", ()), ("DTP", (0,))):
+        receipts[handle] = await _cast(app, handle, view.ballot.id, *positions)
+
+    box_columns = {r[1] for r in await _rows(app, "PRAGMA table_info(ballot_box)")}
+    register_columns = {r[1] for r in await _rows(app, "PRAGMA table_info(voter_register)")}
+    assert box_columns == {"ballot_id", "receipt", "choices"}  # no unit, no time
+    assert box_columns & register_columns == {"ballot_id"}
+    with pytest.raises(Exception, match="rowid"):  # no insertion order to read back
+        await _rows(app, "SELECT rowid FROM ballot_box")
+    # The box's natural order is the receipts' (random) order, not the casting order.
+    stored = [r[0] for r in await _rows(app, "SELECT receipt FROM ballot_box")]
+    assert stored == sorted(receipts.values())
+    # The receipts appear nowhere but the box: not in the outbox, audit log or conversations.
+    for table in ("outbox", "audit_log", "conversations", "voter_register"):
+        dump = json.dumps(await _rows(app, f"SELECT * FROM {table}"), ensure_ascii=False)
+        assert not any(r in dump for r in receipts.values()), table
+    casts = await _rows(app, "SELECT detail FROM audit_log WHERE action = 'ballot.cast'")
+    assert sorted(json.loads(d)["unit"] for (d,) in casts) == ["AGG", "BLU", "CMU", "DTP"]
+    assert all(set(json.loads(d)) == {"unit"} for (d,) in casts)
+
+
+async def test_while_a_secret_ballot_is_open_the_chair_sees_turnout_only(app):
+    await _meeting(app)
+    view = await _open(app)
+    await _cast(app, "AGG", view.ballot.id, 1)
+    seen = await app.services.ballots.view(await _who(app, "CTO"), view.ballot.id)
+    assert (seen.voted, seen.issued, seen.running) == (1, 9, None)
+    assert [u.code for u in seen.missing] == sorted(set(NINE) - {"AGG"})
+    live = [
+        json.loads(p)["text"]
+        for (p,) in await _rows(app, "SELECT payload FROM outbox WHERE dedupe_key LIKE 'live:%'")
+    ]
+    assert live and all("phiếu" in text and "AGG: 1" not in text for text in live)
+
+
+async def test_an_open_ballot_shows_running_counts(app):
+    await _meeting(app)
+    view = await _open(app, rules=("secret",))
+    await _cast(app, "AGG", view.ballot.id, 1)
+    seen = await app.services.ballots.view(await _who(app, "CTO"), view.ballot.id)
+    assert seen.running == {
+        view.ballot.candidates[0]: 0,
+        view.ballot.candidates[1]: 1,
+        view.ballot.candidates[2]: 0,
+    }
+
+
+async def test_live_view_edits_coalesce_while_undelivered(app):
+    await _meeting(app)
+    view = await _open(app)
+    for handle in ("AGG", "BLU", "BTE"):
+        await _cast(app, handle, view.ballot.id, 0)
+    pending = await _rows(
+        app, "SELECT payload FROM outbox WHERE dedupe_key LIKE 'live:%:e%' AND state = 'pending'"
+    )
+    assert len(pending) == 1  # one pending edit per viewer, carrying the latest turnout
+    assert "3/9" in json.loads(pending[0][0])["text"]
+
+
+async def test_two_representatives_of_one_unit_casting_at_once_leave_exactly_one_ballot(
+    app, settings, clock
+):
+    await app.services.membership.add_member(
+        DEMO_CLUSTER, "console", "AGG-2", "Phó giám đốc", Role.UNIT_REP, "AGG"
+    )
+    await _meeting(app)
+    view = await _open(app)
+    # A second process on the same file: two connections racing for the unit's one ballot.
+    other = await App.open(settings, clock)
+    try:
+        results = await asyncio.gather(
+            _cast(app, "AGG", view.ballot.id, 0),
+            _cast(other, "AGG-2", view.ballot.id, 1),
+            _cast(app, "AGG-2", view.ballot.id, 2),
+            return_exceptions=True,
+        )
+    finally:
+        await other.close()
+    receipts = [r for r in results if isinstance(r, str)]
+    refused = [r for r in results if isinstance(r, InvalidInput)]
+    assert len(receipts) == 1 and len(refused) == 2
+    assert all(e.key == "ballot.already_cast" for e in refused)
+    assert await _rows(app, "SELECT COUNT(*) FROM ballot_box") == [(1,)]
+    assert await _rows(app, "SELECT voted FROM voter_register WHERE voted = 1") == [(1,)]
+
+
+# -- refusals change nothing --------------------------------------------------------------------
+
+
+async def _box_and_register(app):
+    return (
+        await _rows(app, "SELECT * FROM ballot_box ORDER BY receipt"),
+        await _rows(app, "SELECT * FROM voter_register ORDER BY unit_id"),
+    )
+
+
+async def test_refused_casts_store_nothing(app):
+    await _meeting(app, present=NINE[:-1] + ("LAN",))
+    chair = await _who(app, "CTO")
+    draft = await app.services.ballots.draft(
+        chair, "Cờ", BallotKind.CHOOSE, ["CTO", "AGG", "VLG"], 2
+    )
+    with pytest.raises(InvalidInput, match="ballot.not_open"):
+        await _cast(app, "AGG", draft.ballot.id, 0)
+    view = await app.services.ballots.open(chair, draft.ballot.id)
+    before = await _box_and_register(app)
+    cases = [
+        ("AGG", (0, 1, 2), InvalidInput, "ballot.too_many"),
+        ("AGG", (7,), InvalidInput, "ballot.unknown_candidate"),
+        ("VLG", (0,), Forbidden, "ballot.not_eligible"),  # did not check in
+        ("observer", (0,), Forbidden, "error.forbidden"),
+        ("secretariat", (0,), Forbidden, "error.forbidden"),
+    ]
+    for handle, positions, error, key in cases:
+        with pytest.raises(error) as caught:
+            await _cast(app, handle, view.ballot.id, *positions)
+        assert caught.value.key == key
+    with pytest.raises(NotFound):
+        await _cast(app, "AGG", view.ballot.id + 99, 0)
+    assert await _box_and_register(app) == before
+    await _cast(app, "AGG", view.ballot.id, 0, 1)
+    with pytest.raises(InvalidInput, match="ballot.already_cast"):
+        await _cast(app, "AGG", view.ballot.id, 2)
+    await app.services.ballots.close(chair, view.ballot.id)
+    with pytest.raises(InvalidInput, match="ballot.closed"):
+        await _cast(app, "BLU", view.ballot.id, 0)
+
+
+async def test_no_quorum_no_ballot_and_rules_freeze_at_opening(app):
+    await _meeting(app, present=NINE[:8])  # 8 of 13: below two thirds
+    chair = await _who(app, "CTO")
+    draft = await app.services.ballots.draft(chair, "Cờ", BallotKind.APPROVE, ["CTO", "AGG"], 1)
+    with pytest.raises(InvalidInput, match="ballot.no_quorum"):
+        await app.services.ballots.open(chair, draft.ballot.id)
+    assert (
+        await app.services.ballots.view(chair, draft.ballot.id)
+    ).ballot.status == BallotStatus.DRAFT
+    await app.services.meetings.check_in(await _who(app, "LAN"))
+    await app.services.ballots.open(chair, draft.ballot.id)
+    with pytest.raises(InvalidInput, match="ballot.rules_frozen"):
+        await app.services.ballots.change_rule(chair, draft.ballot.id, "threshold")
+    with pytest.raises(InvalidInput, match="meeting.ballot_open"):  # late arrivals wait
+        await app.services.meetings.check_in(await _who(app, "VLG"))
+    with pytest.raises(Forbidden):  # only the chair runs ballots
+        await app.services.ballots.open(await _who(app, "AGG"), draft.ballot.id)
+
+
+# -- counting and ties --------------------------------------------------------------------------
+
+
+async def test_a_tie_at_the_cut_goes_to_a_run_off_that_settles_it(app):
+    await _meeting(app)
+    view = await _open(app, rules=("tie",))  # run-off first (no ranking)
+    for handle in ("CTO", "AGG", "BLU", "BTE", "CMU", "DTP", "HGG"):
+        await _cast(app, handle, view.ballot.id, 0, 1)
+    chair = await _who(app, "CTO")
+    result = await app.services.ballots.close(chair, view.ballot.id)
+    assert result.tie_open and result.runoff_allowed
+    assert [u.code for u in result.tied] == ["CTO", "AGG"] and result.winners == []
+    runoff = await app.services.ballots.runoff(chair, view.ballot.id)
+    assert runoff.ballot.runoff_of == view.ballot.id and runoff.ballot.rules.quota == 1
+    await _cast(app, "AGG", runoff.ballot.id, 1)
+    await _cast(app, "BLU", runoff.ballot.id, 0)
+    await _cast(app, "BTE", runoff.ballot.id, 0)
+    await app.services.ballots.close(chair, runoff.ballot.id)
+    final = await app.services.ballots.result(chair, view.ballot.id)
+    assert not final.tie_open and [u.code for u in final.winners] == ["CTO"]
+    # Every member receives the final result with its chart, once.
+    sent = await _rows(
+        app,
+        "SELECT payload FROM outbox WHERE dedupe_key LIKE ?",
+        f"ballot:{view.ballot.id}:result:%",
+    )
+    assert len(sent) == 15 and all(json.loads(p)["photo_file_id"] for (p,) in sent)
+
+
+async def test_the_chair_decides_a_tie_the_run_off_did_not_settle(app):
+    await _meeting(app)
+    view = await _open(app, rules=("tie", "tie"))  # the chair decides
+    for handle in ("CTO", "AGG", "BLU", "BTE", "CMU", "DTP", "HGG"):
+        await _cast(app, handle, view.ballot.id, 0, 1)
+    chair = await _who(app, "CTO")
+    result = await app.services.ballots.close(chair, view.ballot.id)
+    assert result.tie_open and not result.runoff_allowed
+    with pytest.raises(InvalidInput, match="ballot.decide_count"):
+        await app.services.ballots.decide(chair, view.ballot.id, frozenset({0, 1}))
+    decided = await app.services.ballots.decide(chair, view.ballot.id, frozenset({1}))
+    assert [u.code for u in decided.winners] == ["AGG"] and not decided.tie_open
+    with pytest.raises(InvalidInput, match="ballot.no_tie"):
+        await app.services.ballots.decide(chair, view.ballot.id, frozenset({0}))
+
+
+async def test_the_score_ranking_breaks_a_tie_when_one_exists(app):
+    scoring = app.services.scoring
+    await scoring.import_scale(await _who(app, "secretariat"), SCALE_TEXT)
+    codes = ("1.1", "1.2", "1.3", "1.4", "2.1", "2.2", "3.1", "3.2", "3.3", "3.4")
+    for handle, value in (("CTO", "4"), ("AGG", "5")):  # AGG ranks above CTO
+        rep = await _who(app, handle)
+        await scoring.set_scores(rep, {c: value for c in codes})
+        await scoring.submit(rep)
+    await _meeting(app)
+    view = await _open(app)
+    for handle in ("CTO", "AGG", "BLU", "BTE", "CMU", "DTP", "HGG"):
+        await _cast(app, handle, view.ballot.id, 0, 1)
+    result = await app.services.ballots.close(await _who(app, "CTO"), view.ballot.id)
+    assert not result.tie_open and [u.code for u in result.winners] == ["AGG"]
+
+
+async def test_elect_one_needs_a_majority_of_member_units(app):
+    await _meeting(app)
+    view = await _open(app, kind=BallotKind.ELECT, codes=("AGG", "VLG"))
+    for handle in ("CTO", "AGG", "BLU", "BTE", "CMU", "DTP"):  # 6 of 13: not a majority
+        await _cast(app, handle, view.ballot.id, 0)
+    await _cast(app, "HGG", view.ballot.id)  # blank
+    result = await app.services.ballots.close(await _who(app, "CTO"), view.ballot.id)
+    assert result.winners == [] and result.count.abstentions == 1 and result.count.cast == 7
+
+
+async def test_proposals_chain_the_winners_of_an_earlier_ballot(app):
+    await _meeting(app)
+    view = await _open(app, kind=BallotKind.CHOOSE, codes=("CTO", "AGG", "VLG"), quota=2)
+    for handle in ("CTO", "AGG", "BLU", "BTE", "CMU", "DTP", "HGG"):
+        await _cast(app, handle, view.ballot.id, 0, 2)
+    await app.services.ballots.close(await _who(app, "CTO"), view.ballot.id)
+    proposals = await app.services.ballots.proposals(await _who(app, "CTO"), 3)
+    chained = [p for p in proposals if p.source == "winners"]
+    assert [u.code for u in chained[0].units] == ["CTO", "VLG"] and chained[0].ballot_number == 1
+
+
+# -- time and the audit -------------------------------------------------------------------------
+
+
+async def test_the_engine_closes_a_ballot_at_its_auto_close_time(app, clock):
+    await _meeting(app)
+    view = await _open(app, rules=("close",))  # 5 minutes
+    await _cast(app, "AGG", view.ballot.id, 1)
+    engine = app.services.engine
+    await engine.tick()  # deliver what is queued: the next wake-up is the close
+    assert await engine.arm() == view.ballot.closes_at
+    clock.advance(timedelta(minutes=4))
+    await engine.tick()
+    assert (
+        await app.services.ballots.view(await _who(app, "CTO"), view.ballot.id)
+    ).ballot.status == BallotStatus.OPEN
+    clock.advance(timedelta(minutes=1))
+    await engine.tick()
+    closed = await app.services.ballots.result(await _who(app, "observer"), view.ballot.id)
+    assert closed.ballot.status == BallotStatus.CLOSED and closed.count.cast == 1
+    with pytest.raises(InvalidInput, match="ballot.closed"):
+        await _cast(app, "BLU", view.ballot.id, 0)
+
+
+async def test_audit_recounts_and_catches_a_changed_ballot_or_log_entry(app):
+    await _meeting(app)
+    view = await _open(app)
+    for handle in ("CTO", "AGG", "BLU"):
+        await _cast(app, handle, view.ballot.id, 0)
+    chair = await _who(app, "CTO")
+    await app.services.ballots.close(chair, view.ballot.id)
+    observer = await _who(app, "observer")
+    report = await app.services.ballots.audit(observer)
+    assert report.ok and report.ballots == [(view.ballot.meeting_id, 1, True)]
+    with pytest.raises(Forbidden):
+        await app.services.ballots.audit(await _who(app, "AGG"))
+
+    await app.db.conn.execute("UPDATE ballot_box SET choices = '[1]'")
+    report = await app.services.ballots.audit(observer)
+    assert not report.ok and report.ballots == [(view.ballot.meeting_id, 1, False)]
+
+    await app.db.conn.execute("DROP TRIGGER audit_log_no_update")
+    await app.db.conn.execute(
+        "UPDATE audit_log SET detail = '{\"unit\": \"VLG\"}' WHERE action = 'ballot.cast'"
+    )
+    assert (await app.services.ballots.audit(observer)).broken_at is not None
+
+
+async def test_closing_empties_the_write_ahead_log(app, db_path):
+    await _meeting(app)
+    view = await _open(app)
+    await _cast(app, "AGG", view.ballot.id, 0)
+    await app.services.ballots.close(await _who(app, "CTO"), view.ballot.id)
+    wal = Path(f"{db_path}-wal")
+    assert not wal.exists() or wal.stat().st_size == 0
