@@ -96,6 +96,5 @@ async def cast_pressed(ctx: Ctx, ballot_id: str, mask: str) -> list[Reply]:
     if chosen is None or not ballot_id.isdigit():
         return ctx.say(ctx.t("error.stale_button"))
     receipt = await ctx.services.ballots.cast(ctx.member, int(ballot_id), chosen)
-    await ctx.rearm()
     # The receipt goes straight back in this reply: it is stored nowhere that names the unit.
     return ctx.say(ctx.t("vote.cast", receipt=receipt), edit=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
@@ -23,6 +23,8 @@ from .outbox import OutboxDispatcher
 
 log = logging.getLogger(__name__)
 JOB_ID = "thidua-tick"
+LIVE_JOB_ID = "thidua-live-views"
+LIVE_VIEW_DELAY = timedelta(seconds=1)  # live views are edited at most about once a second
 
 
 class ReminderEngine:
@@ -36,6 +38,8 @@ class ReminderEngine:
     ) -> None:
         self.deadlines, self.outbox, self.clock = deadlines, outbox, clock
         self.ballots = ballots  # ballots with an auto-close time are closed on time
+        if ballots is not None:
+            ballots.on_stale_views = self.live_views_behind
         # None: ticks run only when called (scripted console runs stay deterministic).
         self.scheduler = scheduler
         self._lock = asyncio.Lock()
@@ -60,6 +64,7 @@ class ReminderEngine:
                 await self.deadlines.send_due_reminders()
                 if self.ballots is not None:
                     await self.ballots.close_due()
+                    await self.ballots.refresh_live_views()
                 await self.outbox.drain()
             except Exception:
                 log.exception("reminder tick failed; retrying at the next wake-up")
@@ -92,6 +97,18 @@ class ReminderEngine:
             coalesce=True,
         )
         return wake
+
+    def live_views_behind(self) -> None:
+        """A vote came in: tick within a second to edit the live views (casts arriving in the
+        meantime share that one tick). Costs the voter nothing: no database, no waiting."""
+        if self.scheduler is None or self.scheduler.get_job(LIVE_JOB_ID):
+            return
+        self.scheduler.add_job(
+            self.tick,
+            DateTrigger(run_date=datetime.now(UTC) + LIVE_VIEW_DELAY),
+            id=LIVE_JOB_ID,
+            misfire_grace_time=None,
+        )
 
     async def poke(self) -> None:
         """Something changed (a deadline was created, the clock moved): re-arm now."""

@@ -61,12 +61,16 @@ class MeetingRepo(_Repo):
 
     async def check_in(self, meeting_id: int, unit_id: int, now: datetime) -> bool:
         """False when the unit had already checked in."""
-        async with self.conn.execute(
-            "INSERT OR IGNORE INTO attendance (meeting_id, unit_id, checked_in_at)"
-            " VALUES (?, ?, ?)",
-            (meeting_id, unit_id, _iso(now)),
-        ) as cursor:
-            return cursor.rowcount == 1
+        return (
+            await self._changed(
+                "INSERT OR IGNORE INTO attendance (meeting_id, unit_id, checked_in_at)"
+                " VALUES (?, ?, ?)",
+                meeting_id,
+                unit_id,
+                _iso(now),
+            )
+            == 1
+        )
 
     async def present(self, meeting_id: int) -> list[int]:
         rows = await self._all(
@@ -139,29 +143,32 @@ class BallotRepo(_Repo):
         )
 
     async def get(self, ballot_id: int) -> Ballot | None:
-        row = await self._one("SELECT * FROM ballots WHERE id = ?", ballot_id)
-        return await self._ballot(row) if row else None
+        row = await self._one(f"SELECT {_WITH_CANDIDATES} FROM ballots b WHERE b.id = ?", ballot_id)
+        return _ballot(row) if row else None
 
     async def of_meeting(self, meeting_id: int) -> list[Ballot]:
         rows = await self._all(
-            "SELECT * FROM ballots WHERE meeting_id = ? ORDER BY number", meeting_id
+            f"SELECT {_WITH_CANDIDATES} FROM ballots b WHERE meeting_id = ? ORDER BY number",
+            meeting_id,
         )
-        return [await self._ballot(r) for r in rows]
+        return [_ballot(r) for r in rows]
 
     async def closed(self, cluster_id: int, limit: int = 20) -> list[Ballot]:
         rows = await self._all(
-            "SELECT * FROM ballots WHERE cluster_id = ? AND status = 'closed'"
+            f"SELECT {_WITH_CANDIDATES} FROM ballots b WHERE cluster_id = ? AND status = 'closed'"
             " ORDER BY closed_at DESC, id DESC LIMIT ?",
             cluster_id,
             limit,
         )
-        return [await self._ballot(r) for r in rows]
+        return [_ballot(r) for r in rows]
 
     async def runoff_of(self, ballot_id: int) -> Ballot | None:
         row = await self._one(
-            "SELECT * FROM ballots WHERE runoff_of = ? ORDER BY id DESC LIMIT 1", ballot_id
+            f"SELECT {_WITH_CANDIDATES} FROM ballots b WHERE runoff_of = ?"
+            " ORDER BY id DESC LIMIT 1",
+            ballot_id,
         )
-        return await self._ballot(row) if row else None
+        return _ballot(row) if row else None
 
     async def open(
         self,
@@ -186,12 +193,16 @@ class BallotRepo(_Repo):
         return True
 
     async def close(self, ballot_id: int, result: dict, now: datetime) -> bool:
-        async with self.conn.execute(
-            "UPDATE ballots SET status = 'closed', closed_at = ?, result = ?"
-            " WHERE id = ? AND status = 'open'",
-            (_iso(now), json.dumps(result), ballot_id),
-        ) as cursor:
-            return cursor.rowcount == 1
+        return (
+            await self._changed(
+                "UPDATE ballots SET status = 'closed', closed_at = ?, result = ?"
+                " WHERE id = ? AND status = 'open'",
+                _iso(now),
+                json.dumps(result),
+                ballot_id,
+            )
+            == 1
+        )
 
     async def result_record(self, ballot_id: int) -> dict | None:
         """The count as recorded when the ballot closed."""
@@ -202,12 +213,15 @@ class BallotRepo(_Repo):
         await self.conn.execute("UPDATE ballots SET chain_head = ? WHERE id = ?", (head, ballot_id))
 
     async def decide(self, ballot_id: int, unit_ids: list[int]) -> bool:
-        async with self.conn.execute(
-            "UPDATE ballots SET decision = ? WHERE id = ? AND status = 'closed'"
-            " AND decision IS NULL",
-            (json.dumps(unit_ids), ballot_id),
-        ) as cursor:
-            return cursor.rowcount == 1
+        return (
+            await self._changed(
+                "UPDATE ballots SET decision = ? WHERE id = ? AND status = 'closed'"
+                " AND decision IS NULL",
+                json.dumps(unit_ids),
+                ballot_id,
+            )
+            == 1
+        )
 
     async def delete_draft(self, ballot_id: int) -> bool:
         async with self.conn.execute(
@@ -221,11 +235,11 @@ class BallotRepo(_Repo):
 
     async def due_to_close(self, now: datetime) -> list[Ballot]:
         rows = await self._all(
-            "SELECT * FROM ballots WHERE status = 'open' AND closes_at IS NOT NULL"
-            " AND closes_at <= ? ORDER BY closes_at",
+            f"SELECT {_WITH_CANDIDATES} FROM ballots b WHERE status = 'open'"
+            " AND closes_at IS NOT NULL AND closes_at <= ? ORDER BY closes_at",
             _iso(now),
         )
-        return [await self._ballot(r) for r in rows]
+        return [_ballot(r) for r in rows]
 
     async def next_close_time(self) -> datetime | None:
         row = await self._one("SELECT MIN(closes_at) FROM ballots WHERE status = 'open'")
@@ -240,21 +254,38 @@ class BallotRepo(_Repo):
         )
         return {r[0]: bool(r[1]) for r in rows}
 
+    async def has_voted(self, ballot_id: int, unit_id: int | None) -> bool | None:
+        """The unit's register entry: None when it may not vote on this ballot."""
+        row = await self._one(
+            "SELECT voted FROM voter_register WHERE ballot_id = ? AND unit_id = ?",
+            ballot_id,
+            unit_id,
+        )
+        return bool(row[0]) if row else None
+
     async def mark_voted(self, ballot_id: int, unit_id: int) -> bool:
         """Take the unit's one ballot; False when it is not on the register or already voted."""
-        async with self.conn.execute(
-            "UPDATE voter_register SET voted = 1 WHERE ballot_id = ? AND unit_id = ? AND voted = 0",
-            (ballot_id, unit_id),
-        ) as cursor:
-            return cursor.rowcount == 1
+        return (
+            await self._changed(
+                "UPDATE voter_register SET voted = 1"
+                " WHERE ballot_id = ? AND unit_id = ? AND voted = 0",
+                ballot_id,
+                unit_id,
+            )
+            == 1
+        )
 
     async def put_in_box(self, ballot_id: int, receipt: str, choices: list[int]) -> bool:
         """False when the receipt is already taken (draw another)."""
-        async with self.conn.execute(
-            "INSERT OR IGNORE INTO ballot_box (ballot_id, receipt, choices) VALUES (?, ?, ?)",
-            (ballot_id, receipt, json.dumps(sorted(choices))),
-        ) as cursor:
-            return cursor.rowcount == 1
+        return (
+            await self._changed(
+                "INSERT OR IGNORE INTO ballot_box (ballot_id, receipt, choices) VALUES (?, ?, ?)",
+                ballot_id,
+                receipt,
+                json.dumps(sorted(choices)),
+            )
+            == 1
+        )
 
     async def box(self, ballot_id: int) -> list[tuple[str, str]]:
         """(receipt, choices JSON) in receipt order, which is random."""
@@ -312,34 +343,39 @@ class BallotRepo(_Repo):
         )
         return [(r[0], r[1]) for r in rows]
 
-    async def _ballot(self, row: aiosqlite.Row) -> Ballot:
-        candidates = await self._all(
-            "SELECT unit_id FROM ballot_candidates WHERE ballot_id = ? ORDER BY position", row["id"]
-        )
-        decision = json.loads(row["decision"]) if row["decision"] else None
-        return Ballot(
-            id=row["id"],
-            cluster_id=row["cluster_id"],
-            meeting_id=row["meeting_id"],
-            number=row["number"],
-            award=row["award"],
-            rules=Rules(
-                BallotKind(row["kind"]),
-                quota=row["quota"],
-                threshold=Decimal(row["threshold"]),
-                denominator=Denominator(row["denominator"]),
-                secret=bool(row["secret"]),
-            ),
-            tie_policy=TiePolicy(row["tie_policy"]),
-            close_after=row["close_after"],
-            runoff_of=row["runoff_of"],
-            status=BallotStatus(row["status"]),
-            candidates=tuple(r[0] for r in candidates),
-            members=row["members"],
-            present=row["present"],
-            opened_at=_time(row["opened_at"]),
-            closes_at=_time(row["closes_at"]),
-            closed_at=_time(row["closed_at"]),
-            decision=tuple(decision) if decision is not None else None,
-            chain_head=row["chain_head"],
-        )
+
+# A ballot row with its candidates' unit ids in ballot order, in one query.
+_WITH_CANDIDATES = (
+    "b.*, (SELECT group_concat(unit_id) FROM (SELECT unit_id FROM ballot_candidates"
+    " WHERE ballot_id = b.id ORDER BY position)) AS candidate_ids"
+)
+
+
+def _ballot(row: aiosqlite.Row) -> Ballot:
+    decision = json.loads(row["decision"]) if row["decision"] else None
+    return Ballot(
+        id=row["id"],
+        cluster_id=row["cluster_id"],
+        meeting_id=row["meeting_id"],
+        number=row["number"],
+        award=row["award"],
+        rules=Rules(
+            BallotKind(row["kind"]),
+            quota=row["quota"],
+            threshold=Decimal(row["threshold"]),
+            denominator=Denominator(row["denominator"]),
+            secret=bool(row["secret"]),
+        ),
+        tie_policy=TiePolicy(row["tie_policy"]),
+        close_after=row["close_after"],
+        runoff_of=row["runoff_of"],
+        status=BallotStatus(row["status"]),
+        candidates=tuple(int(u) for u in (row["candidate_ids"] or "").split(",") if u),
+        members=row["members"],
+        present=row["present"],
+        opened_at=_time(row["opened_at"]),
+        closes_at=_time(row["closes_at"]),
+        closed_at=_time(row["closed_at"]),
+        decision=tuple(decision) if decision is not None else None,
+        chain_head=row["chain_head"],
+    )

@@ -67,7 +67,11 @@ class ClusterRepo(_Repo):
 
 
 def _unit(row: aiosqlite.Row) -> Unit:
-    return Unit(id=row["id"], cluster_id=row["cluster_id"], code=row["code"], name=row["name"])
+    # Rows were validated on the way in; re-validating every unit of a cluster on each read
+    # showed up in the cast-vote profile.
+    return Unit.model_construct(
+        id=row["id"], cluster_id=row["cluster_id"], code=row["code"], name=row["name"]
+    )
 
 
 class UnitRepo(_Repo):
@@ -150,6 +154,52 @@ def _member(row: aiosqlite.Row) -> Member:
 
 
 class MemberRepo(_Repo):
+    async def identity(
+        self, channel: str, external_id: str
+    ) -> tuple[Member, Cluster, Period | None, Unit | None] | None:
+        """The member with their cluster, its current period and their unit, in one query:
+        every update starts here."""
+        row = await self._one(
+            "SELECT m.*, c.key AS c_key, c.name AS c_name, c.kind AS c_kind,"
+            " c.timezone AS c_timezone, p.id AS p_id, p.name AS p_name,"
+            " p.chair_unit_id AS p_chair, p.vice_chair_unit_id AS p_vice,"
+            " u.code AS u_code, u.name AS u_name"
+            " FROM members m JOIN clusters c ON c.id = m.cluster_id"
+            " LEFT JOIN periods p ON p.id = (SELECT MAX(id) FROM periods WHERE cluster_id = c.id)"
+            " LEFT JOIN units u ON u.id = m.unit_id"
+            " WHERE m.channel = ? AND m.external_id = ?",
+            channel,
+            external_id,
+        )
+        if row is None:
+            return None
+        cluster = Cluster(
+            id=row["cluster_id"],
+            key=row["c_key"],
+            name=row["c_name"],
+            kind=row["c_kind"],
+            timezone=row["c_timezone"],
+        )
+        period = (
+            Period(
+                id=row["p_id"],
+                cluster_id=cluster.id,
+                name=row["p_name"],
+                chair_unit_id=row["p_chair"],
+                vice_chair_unit_id=row["p_vice"],
+            )
+            if row["p_id"] is not None
+            else None
+        )
+        unit = (
+            Unit.model_construct(
+                id=row["unit_id"], cluster_id=cluster.id, code=row["u_code"], name=row["u_name"]
+            )
+            if row["unit_id"] is not None
+            else None
+        )
+        return _member(row), cluster, period, unit
+
     async def by_identity(self, channel: str, external_id: str) -> Member | None:
         row = await self._one(
             "SELECT * FROM members WHERE channel = ? AND external_id = ?", channel, external_id
@@ -342,11 +392,15 @@ class AuditRepo(_Repo):
 class UpdateRepo(_Repo):
     async def claim(self, channel: str, update_id: int, now: datetime) -> bool:
         """Record the update as handled; False when it already was."""
-        async with self.conn.execute(
-            "INSERT OR IGNORE INTO processed_updates (channel, update_id, at) VALUES (?, ?, ?)",
-            (channel, update_id, _iso(now)),
-        ) as cursor:
-            return cursor.rowcount == 1
+        return (
+            await self._changed(
+                "INSERT OR IGNORE INTO processed_updates (channel, update_id, at) VALUES (?, ?, ?)",
+                channel,
+                update_id,
+                _iso(now),
+            )
+            == 1
+        )
 
     async def last(self, channel: str) -> int | None:
         row = await self._one(
@@ -457,12 +511,17 @@ class DeadlineRepo(_Repo):
         self, deadline_id: int, unit_id: int, member_id: int | None, now: datetime
     ) -> bool:
         """False when the unit was already done."""
-        async with self.conn.execute(
-            "INSERT OR IGNORE INTO deadline_completions (deadline_id, unit_id, done_at, by_member)"
-            " VALUES (?, ?, ?, ?)",
-            (deadline_id, unit_id, _iso(now), member_id),
-        ) as cursor:
-            return cursor.rowcount == 1
+        return (
+            await self._changed(
+                "INSERT OR IGNORE INTO deadline_completions"
+                " (deadline_id, unit_id, done_at, by_member) VALUES (?, ?, ?, ?)",
+                deadline_id,
+                unit_id,
+                _iso(now),
+                member_id,
+            )
+            == 1
+        )
 
     async def attach_report(
         self, deadline_id: int, unit_id: int, file_name: str, data: bytes
@@ -474,19 +533,26 @@ class DeadlineRepo(_Repo):
         )
 
     async def confirm(self, deadline_id: int, unit_id: int, now: datetime) -> bool:
-        async with self.conn.execute(
-            "UPDATE deadline_completions SET confirmed_at = ?"
-            " WHERE deadline_id = ? AND unit_id = ? AND confirmed_at IS NULL",
-            (_iso(now), deadline_id, unit_id),
-        ) as cursor:
-            return cursor.rowcount == 1
+        return (
+            await self._changed(
+                "UPDATE deadline_completions SET confirmed_at = ?"
+                " WHERE deadline_id = ? AND unit_id = ? AND confirmed_at IS NULL",
+                _iso(now),
+                deadline_id,
+                unit_id,
+            )
+            == 1
+        )
 
     async def reopen(self, deadline_id: int, unit_id: int) -> bool:
-        async with self.conn.execute(
-            "DELETE FROM deadline_completions WHERE deadline_id = ? AND unit_id = ?",
-            (deadline_id, unit_id),
-        ) as cursor:
-            return cursor.rowcount == 1
+        return (
+            await self._changed(
+                "DELETE FROM deadline_completions WHERE deadline_id = ? AND unit_id = ?",
+                deadline_id,
+                unit_id,
+            )
+            == 1
+        )
 
     async def successor_exists(self, deadline: Deadline, due_at: datetime) -> bool:
         row = await self._one(
@@ -606,10 +672,11 @@ class OutboxRepo(_Repo):
         subject: str | None = None,
     ) -> bool:
         """False when a message with this dedupe key was already queued (never send twice)."""
-        async with self.conn.execute(
-            "INSERT OR IGNORE INTO outbox (dedupe_key, cluster_id, member_id, channel, chat_id,"
-            " payload, subject, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
+        return (
+            await self._changed(
+                "INSERT OR IGNORE INTO outbox (dedupe_key, cluster_id, member_id, channel, chat_id,"
+                " payload, subject, next_attempt_at, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 dedupe_key,
                 cluster_id,
                 member_id,
@@ -619,9 +686,9 @@ class OutboxRepo(_Repo):
                 subject,
                 _iso(now),
                 _iso(now),
-            ),
-        ) as cursor:
-            return cursor.rowcount == 1
+            )
+            == 1
+        )
 
     async def ready(self, now: datetime, limit: int = 100) -> list[OutboxMessage]:
         rows = await self._all(
@@ -663,11 +730,14 @@ class OutboxRepo(_Repo):
 
     async def replace_pending(self, dedupe_key: str, payload: dict) -> bool:
         """Give a message not yet sent newer content (coalescing edits); False when none waits."""
-        async with self.conn.execute(
-            "UPDATE outbox SET payload = ? WHERE dedupe_key = ? AND state = 'pending'",
-            (json.dumps(payload, ensure_ascii=False), dedupe_key),
-        ) as cursor:
-            return cursor.rowcount == 1
+        return (
+            await self._changed(
+                "UPDATE outbox SET payload = ? WHERE dedupe_key = ? AND state = 'pending'",
+                json.dumps(payload, ensure_ascii=False),
+                dedupe_key,
+            )
+            == 1
+        )
 
     async def failed(self, message_id: int, error: str, retry_at: datetime | None) -> None:
         """Retry at `retry_at`, or give up for good when it is None."""

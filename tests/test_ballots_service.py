@@ -125,8 +125,9 @@ async def test_an_open_ballot_shows_running_counts(app):
 async def test_live_view_edits_coalesce_while_undelivered(app):
     await _meeting(app)
     view = await _open(app)
-    for handle in ("AGG", "BLU", "BTE"):
+    for handle in ("AGG", "BLU", "BTE"):  # the engine ticks between casts, nothing is sent
         await _cast(app, handle, view.ballot.id, 0)
+        await app.services.ballots.refresh_live_views()
     pending = await _rows(
         app, "SELECT payload FROM outbox WHERE dedupe_key LIKE 'live:%:e%' AND state = 'pending'"
     )

@@ -90,12 +90,10 @@ class Membership:
             return await self._caller(uow, channel, external_id)
 
     async def _caller(self, uow: UnitOfWork, channel: str, external_id: str) -> Caller | None:
-        member = await uow.members.by_identity(channel, external_id)
-        if member is None:
+        found = await uow.members.identity(channel, external_id)
+        if found is None:
             return None
-        cluster = await uow.clusters.get(member.cluster_id)
-        period = await uow.periods.current(cluster.id)
-        unit = await uow.units.get(member.unit_id) if member.unit_id else None
+        member, cluster, period, unit = found
         return Caller(member, cluster, period, unit, member.effective_roles(period))
 
     # -- clusters ---------------------------------------------------------------------------

@@ -1,0 +1,191 @@
+"""Casting a ballot, and counting one.
+
+1. N representatives press "confirm and cast" at once. The updates go through
+   python-telegram-bot, the router and the ballot service into SQLite, and the replies go back
+   over HTTP to a fake Bot API server on loopback. The same N presses then go to a bare echo
+   handler on the same transport. The figure is the ratio of the two times (target <= 1.5).
+   The rate limiter is left out of both runs, so the figure shows what the handler costs rather
+   than Telegram's pacing; the reminder engine runs as in production (it edits the chair's live
+   view while the casts come in).
+2. Counting 10 000 ballots as the close does: read them from the box, decode the marks and count
+   them (target under 50 ms).
+
+    python -m bench.ballot_cast [N]   (N voters, default 30)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from telegram import Update
+from telegram.ext import Application
+
+from bot.app import App
+from bot.channels.base import Reply
+from bot.channels.telegram import TelegramChannel
+from bot.config import Settings
+from bot.domain.cluster_file import ClusterSpec, UnitSpec
+from bot.domain.models import Role
+from bot.domain.voting import BallotKind, Rules, TiePolicy
+from bot.services.ballots import _count
+from scheduler.clock import SystemClock
+from storage.repositories import UnitOfWork
+from tests.fake_telegram import TOKEN, FakeBotApi
+
+CAST_TARGET = 1.5
+COUNT_TARGET_MS = 50.0
+BASE_USER = 50_000
+ROUNDS = 3
+
+
+async def _setup(app: App, n: int) -> None:
+    """A cluster of n units, each with one Telegram representative, all present."""
+    units = tuple(UnitSpec(code=f"U{i:03d}", name=f"Đơn vị {i}") for i in range(n))
+    spec = ClusterSpec(key="bench", name="Cụm thử tải", period="2026", chair="U000", units=units)
+    membership = app.services.membership
+    await membership.import_clusters([spec])
+    for i, unit in enumerate(units):
+        await membership.add_member(
+            "bench", "telegram", str(BASE_USER + i), unit.name, Role.UNIT_REP, unit.code
+        )
+    await membership.add_member("bench", "telegram", "1", "Thư ký", Role.SECRETARIAT)
+    secretariat = await membership.identify("telegram", "1")
+    await app.services.meetings.open(secretariat, "Hội nghị thử tải")
+    for i in range(n):
+        await app.services.meetings.check_in(
+            await membership.identify("telegram", str(BASE_USER + i))
+        )
+
+
+async def _new_ballot(app: App) -> int:
+    """A fresh approve ballot among the first five units, opened by the chair."""
+    chair = await app.services.membership.identify("telegram", str(BASE_USER))
+    codes = [f"U{i:03d}" for i in range(5)]
+    draft = await app.services.ballots.draft(chair, "Cờ thi đua", BallotKind.APPROVE, codes, 2)
+    opened = await app.services.ballots.open(chair, draft.ballot.id)
+    return opened.ballot.id
+
+
+async def _presses(channel: TelegramChannel, api: FakeBotApi, data: list[str]) -> float:
+    """Put one button press per representative into the transport at once; seconds until every
+    press has been answered and its message edited."""
+    bot = channel.bot
+
+    def answered() -> int:  # the voters' own messages; the chair's live view is edited too
+        return sum(1 for c in api.called("editMessageText") if int(c.params["message_id"]) == 7)
+
+    before = answered()
+    started = time.perf_counter()
+    for i, action in enumerate(data):
+        update = {
+            "update_id": 10_000_000 + i + before,
+            "callback_query": {
+                "id": str(i),
+                "from": api.user(BASE_USER + i),
+                "chat_instance": "1",
+                "data": action,
+                "message": {
+                    "message_id": 7,
+                    "date": int(time.time()),
+                    "chat": {"id": BASE_USER + i, "type": "private"},
+                    "text": "…",
+                },
+            },
+        }
+        await channel.application.update_queue.put(Update.de_json(update, bot))
+    target = before + len(data)
+    await api.wait_for(lambda: answered() >= target, timeout=120)
+    return time.perf_counter() - started
+
+
+async def cast_vs_echo(n: int, rounds: int = ROUNDS) -> tuple[float, float, int]:
+    """The best of a few alternating rounds of each, so a hiccup of the machine does not
+    decide the figure."""
+    api = FakeBotApi()
+    await api.start()
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(
+            _env_file=None,
+            database_path=Path(tmp) / "bench.sqlite3",
+            telegram_token=TOKEN,
+            telegram_base_url=api.base_url,
+        )
+        app = await App.open(settings, SystemClock())
+        await _setup(app, n)
+        application = Application.builder().token(TOKEN).base_url(api.base_url).build()
+        router = app.router.dispatch
+
+        async def dispatch(incoming):
+            return await handler(incoming)
+
+        async def echo(incoming):
+            return [Reply(incoming.action or "", edit=True)]
+
+        channel = TelegramChannel(application, claim=app.updates.claim, commands={})
+        await channel.start(dispatch)
+        # As in production: the engine refreshes the chair's live view and drains the outbox.
+        await app.start_engine({"telegram": channel})
+        echo_seconds = cast_seconds = float("inf")
+        cast = n
+        for _ in range(rounds):
+            ballot_id = await _new_ballot(app)
+            presses = [f"1:vcast:{ballot_id}:3"] * n
+            handler = echo
+            echo_seconds = min(echo_seconds, await _presses(channel, api, presses))
+            handler = router
+            cast_seconds = min(cast_seconds, await _presses(channel, api, presses))
+            async with UnitOfWork(app.db) as uow:
+                cast = min(cast, len(await uow.ballots.box(ballot_id)))
+            chair = await app.services.membership.identify("telegram", str(BASE_USER))
+            await app.services.ballots.close(chair, ballot_id)
+            await app.services.engine.tick()  # results go out before the next round
+        await app.services.engine.stop()
+        await channel.stop()
+        await app.close()
+    await api.stop()
+    return cast_seconds, echo_seconds, cast
+
+
+def count_10k() -> float:
+    rules = Rules(BallotKind.CHOOSE, quota=3)
+    from bot.domain.voting import Ballot, BallotStatus
+
+    ballot = Ballot(
+        1, 1, 1, 1, "Cờ", rules, TiePolicy.RANKING, None, None, BallotStatus.CLOSED,
+        candidates=tuple(range(100, 120)), members=10_000, present=10_000,
+        opened_at=datetime.now(UTC),
+    )  # fmt: skip
+    box = [(f"R{i:07d}", f"[{i % 20}, {(i * 7) % 20}, {(i * 13) % 20}]") for i in range(10_000)]
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        tally = _count(ballot, box, {})
+        best = min(best, time.perf_counter() - started)
+    assert tally.cast == 10_000
+    return best * 1000
+
+
+def main(n: int) -> bool:
+    cast_seconds, echo_seconds, cast = asyncio.run(cast_vs_echo(n))
+    ratio = cast_seconds / echo_seconds
+    count_ms = count_10k()
+    ok = ratio <= CAST_TARGET and cast == n and count_ms < COUNT_TARGET_MS
+    print(f"cast_seconds = {cast_seconds:.3f} s for {n} casts")
+    print(f"echo_seconds = {echo_seconds:.3f} s for {n} presses")
+    verdict = "PASS" if ratio <= CAST_TARGET else "FAIL"
+    print(f"cast_vs_echo_ratio = {ratio:.2f} x (target <= {CAST_TARGET}) {verdict}")
+    verdict = "PASS" if cast == n else "FAIL"
+    print(f"ballots_in_box = {cast} ballots (target == {n}) {verdict}")
+    verdict = "PASS" if count_ms < COUNT_TARGET_MS else "FAIL"
+    print(f"count_10000_ballots = {count_ms:.1f} ms (target < {COUNT_TARGET_MS:.0f}) {verdict}")
+    return ok
+
+
+if __name__ == "__main__":
+    # 30 voters: the largest clusters of DESIGN §3 (5–30 member units).
+    sys.exit(0 if main(int(sys.argv[1]) if len(sys.argv) > 1 else 30) else 1)
