@@ -112,6 +112,11 @@ class ChatNotices:
             rows([(t(locale, "button.vote"), encode("vote", str(view.ballot.id), "0"))]),
         )
 
+    def cast_by_colleague(self, locale: str, ballot, name: str) -> Reply:
+        return Reply(
+            t(locale, "vote.cast_by_colleague", number=ballot.number, award=ballot.award, name=name)
+        )
+
     def live_view(self, locale: str, view) -> Reply:
         bid = str(view.ballot.id)
         if view.ballot.status != BallotStatus.OPEN:

@@ -160,6 +160,8 @@ async def test_two_representatives_of_one_unit_casting_at_once_leave_exactly_one
     assert all(e.key == "ballot.already_cast" for e in refused)
     assert await _rows(app, "SELECT COUNT(*) FROM ballot_box") == [(1,)]
     assert await _rows(app, "SELECT voted FROM voter_register WHERE voted = 1") == [(1,)]
+    told = await _rows(app, "SELECT payload FROM outbox WHERE dedupe_key LIKE 'ballot:%:cast:%'")
+    assert len(told) == 1 and "mỗi đơn vị một phiếu" in json.loads(told[0][0])["text"]
 
 
 # -- refusals change nothing --------------------------------------------------------------------

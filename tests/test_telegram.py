@@ -17,8 +17,11 @@ from bot.app import App
 from bot.channels.base import Address, Attachment, Reply
 from bot.channels.telegram import TelegramChannel, build_application, run_telegram
 from bot.config import Settings
+from bot.domain.models import Role
+from bot.domain.voting import BallotKind
 from bot.services.demo import seed_demo
 from scheduler.clock import SystemClock
+from storage.repositories import UnitOfWork
 
 from .fake_telegram import TOKEN, FakeBotApi
 
@@ -366,3 +369,55 @@ async def test_broadcast_with_a_file_reports_delivery_and_acknowledgements(tg_se
     status = next(t for t in api.texts_to(3003) if "Chưa xác nhận" in t)
     assert "gửi được 1/2, lỗi 1, đã xác nhận nhận 1/2" in status
     assert "Không gửi được: Người dùng (BLU)" in status
+
+
+async def test_a_secret_ballot_is_cast_with_buttons_and_answered_with_a_receipt(tg_settings, api):
+    """The meeting is set up through the services; the casting goes through Telegram."""
+    app = await App.open(tg_settings, SystemClock())
+    members = app.services.membership
+    codes = ("CTO", "AGG", "BLU", "BTE", "CMU", "DTP", "HGG", "KGG", "LAN")
+    for i, code in enumerate(codes):
+        await members.add_member(
+            "mekong-health-2024", "telegram", str(3000 + i), code, Role.UNIT_REP, code
+        )
+    await members.add_member("mekong-health-2024", "telegram", "2999", "Thư ký", Role.SECRETARIAT)
+    await app.services.meetings.open(await members.identify("telegram", "2999"), "Hội nghị")
+    for i in range(len(codes)):
+        await app.services.meetings.check_in(await members.identify("telegram", str(3000 + i)))
+    chair = await members.identify("telegram", "3000")
+    draft = await app.services.ballots.draft(
+        chair, "Cờ thi đua của Chính phủ", BallotKind.ELECT, ["AGG", "VLG"]
+    )
+    ballot_id = (await app.services.ballots.open(chair, draft.ballot.id)).ballot.id
+    await app.close()
+
+    agg = 3001
+    async with running(tg_settings, api):
+        # The engine delivers the ballot to every unit present, with a "Bỏ phiếu" button.
+        await api.wait_for(lambda: any("đã mở" in t for t in api.texts_to(agg)))
+        notice = next(
+            c
+            for c in api.called("sendMessage")
+            if int(c.params["chat_id"]) == agg and "đã mở" in c.params["text"]
+        )
+        vote = notice.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+        assert vote == f"1:vote:{ballot_id}:0"
+        await api.press(agg, 900, vote)
+        await api.wait_for(lambda: "Bấm một đơn vị để bầu." in api.texts_to(agg)[-1])
+        paper = api.called("editMessageText")[-1].params["reply_markup"]["inline_keyboard"]
+        assert [b["text"] for b in paper[0]] == ["AGG", "VLG"]
+        await api.press(agg, 900, paper[0][0]["callback_data"])
+        await api.wait_for(lambda: "Xem lại phiếu" in api.texts_to(agg)[-1])
+        confirm = api.called("editMessageText")[-1].params["reply_markup"]["inline_keyboard"]
+        await api.press(agg, 900, confirm[0][0]["callback_data"])
+        await api.wait_for(lambda: "Mã biên nhận" in api.texts_to(agg)[-1])
+        receipt = api.texts_to(agg)[-1].split("Mã biên nhận của đơn vị: ")[1][:9]
+        # Pressing confirm again (a double tap) casts nothing more.
+        await api.press(agg, 900, confirm[0][0]["callback_data"])
+        await api.wait_for(lambda: "đã bỏ phiếu số 1" in api.texts_to(agg)[-1])
+    app = await App.open(tg_settings, SystemClock())
+    try:
+        async with UnitOfWork(app.db) as uow:
+            assert await uow.ballots.box(ballot_id) == [(receipt, "[0]")]
+    finally:
+        await app.close()

@@ -499,4 +499,5 @@ MESSAGES: dict[str, str] = {
     "button.change_vote": "Change",
     "button.minutes_pdf": "Minutes (PDF)",
     "button.minutes_xlsx": "Minutes (Excel)",
+    "vote.cast_by_colleague": "{name} has cast ballot {number} ({award}) for your unit: one ballot per unit, so you need not vote.",
 }

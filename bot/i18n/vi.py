@@ -508,4 +508,5 @@ MESSAGES: dict[str, str] = {
     "button.change_vote": "Sửa lại",
     "button.minutes_pdf": "Biên bản PDF",
     "button.minutes_xlsx": "Biên bản Excel",
+    "vote.cast_by_colleague": "{name} đã bỏ phiếu số {number} ({award}) cho đơn vị: mỗi đơn vị một phiếu, anh/chị không cần bỏ nữa.",
 }

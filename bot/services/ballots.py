@@ -60,6 +60,8 @@ class BallotNotices(Protocol):
 
     def vote_reminder(self, locale: str, view: BallotView) -> Reply: ...
 
+    def cast_by_colleague(self, locale: str, ballot: Ballot, name: str) -> Reply: ...
+
     def live_view(self, locale: str, view: BallotView) -> Reply: ...
 
     def ballot_result(self, locale: str, result: BallotResult) -> Reply: ...
@@ -427,6 +429,13 @@ class Ballots:
                 subject=str(ballot.id),
                 detail={"unit": by.unit.code},  # who voted, never what
             )
+            for colleague in await representatives(uow, by.member.unit_id):
+                if colleague.id != by.member.id:  # the unit's other representatives stand down
+                    reply = self.notices.cast_by_colleague(
+                        self._locale(colleague), ballot, by.member.display_name
+                    )
+                    key = f"ballot:{ballot.id}:cast:{colleague.id}"
+                    await enqueue(uow, key, colleague, reply, now, _subject(ballot))
         self.stale_views.add(ballot.id)
         if self.on_stale_views is not None:
             self.on_stale_views()
