@@ -13,6 +13,7 @@ from bot.domain.audit_chain import GENESIS, entry_hash
 from bot.domain.deadlines import Completion, Deadline, DeadlineState
 from bot.domain.models import Cluster, Invite, Member, Period, Role, Unit
 from bot.domain.reminders import PlannedReminder, ReminderKind, ReminderPolicy
+from bot.domain.voting import BallotDefaults, parse_ballot_defaults
 
 from .base import _iso, _Repo, _time
 from .db import Database
@@ -43,27 +44,43 @@ class ClusterRepo(_Repo):
         return json.loads(row["awards"]) if row else []
 
     async def upsert(
-        self, key: str, name: str, kind: str, timezone: str, awards: list[str], now: datetime
+        self,
+        key: str,
+        name: str,
+        kind: str,
+        timezone: str,
+        awards: list[str],
+        now: datetime,
+        ballot_defaults: dict | None = None,
     ) -> tuple[int, bool]:
         """(cluster id, created?)"""
         existing = await self.by_key(key)
+        awards_json = json.dumps(awards, ensure_ascii=False)
+        defaults_json = json.dumps(ballot_defaults or {})
         if existing:
             await self.conn.execute(
-                "UPDATE clusters SET name = ?, kind = ?, awards = ? WHERE id = ?",
-                (name, kind, json.dumps(awards, ensure_ascii=False), existing.id),
+                "UPDATE clusters SET name = ?, kind = ?, awards = ?, ballot_defaults = ?"
+                " WHERE id = ?",
+                (name, kind, awards_json, defaults_json, existing.id),
             )
             return existing.id, False
         cluster_id = await self._insert(
-            "INSERT INTO clusters (key, name, kind, timezone, awards, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO clusters (key, name, kind, timezone, awards, ballot_defaults, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
             key,
             name,
             kind,
             timezone,
-            json.dumps(awards, ensure_ascii=False),
+            awards_json,
+            defaults_json,
             _iso(now),
         )
         return cluster_id, True
+
+    async def ballot_defaults(self, cluster_id: int) -> BallotDefaults:
+        row = await self._one("SELECT ballot_defaults FROM clusters WHERE id = ?", cluster_id)
+        stored = json.loads(row["ballot_defaults"]) if row else {}
+        return parse_ballot_defaults(stored or None) or BallotDefaults()
 
 
 def _unit(row: aiosqlite.Row) -> Unit:

@@ -5,18 +5,20 @@ the chair, auto-close by the engine, and an audit that catches tampering."""
 import asyncio
 import json
 from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from bot.app import App
-from bot.domain.errors import Forbidden, InvalidInput, NotFound
+from bot.domain.cluster_file import parse_cluster_file
+from bot.domain.errors import FileInvalid, Forbidden, InvalidInput, NotFound
 from bot.domain.models import Role
-from bot.domain.voting import BallotKind, BallotStatus
+from bot.domain.voting import BallotKind, BallotStatus, parse_ballot_defaults
 from bot.services.demo import DEMO_CLUSTER, seed_demo
 from scheduler.clock import ManualClock
 
-from .conftest import VN
+from .conftest import DOMAIN_CLUSTERS, VN
 
 NOW = datetime(2026, 12, 15, 9, 0, tzinfo=VN)
 NINE = ("CTO", "AGG", "BLU", "BTE", "CMU", "DTP", "HGG", "KGG", "LAN")
@@ -361,3 +363,30 @@ async def test_closing_empties_the_write_ahead_log(app, db_path):
     await app.services.ballots.close(await _who(app, "CTO"), view.ballot.id)
     wal = Path(f"{db_path}-wal")
     assert not wal.exists() or wal.stat().st_size == 0
+
+
+async def test_a_cluster_file_sets_the_rules_new_ballots_start_with(app):
+    text = DOMAIN_CLUSTERS.read_text(encoding="utf-8")
+    spec = next(s for s in parse_cluster_file(text) if s.key == DEMO_CLUSTER)
+    raw = {"threshold": "70%", "counted_on": "present", "tie": "runoff", "close_after": 10}
+    spec = spec.model_copy(update={"ballot_defaults": parse_ballot_defaults(raw).to_dict()})
+    await app.services.membership.import_clusters([spec])
+    await _meeting(app)
+    chair = await _who(app, "CTO")
+    view = await app.services.ballots.draft(chair, "Cờ", BallotKind.CHOOSE, ["CTO", "AGG"], 1)
+    rules = view.ballot.rules
+    assert (rules.threshold, rules.denominator.value, rules.secret) == (
+        Decimal("0.7"),
+        "present",
+        True,
+    )
+    assert (view.ballot.tie_policy.value, view.ballot.close_after) == ("runoff", 10)
+
+
+def test_bad_ballot_defaults_in_a_cluster_file_are_reported():
+    text = DOMAIN_CLUSTERS.read_text(encoding="utf-8").replace(
+        "    chair: CTO ", "    ballot_defaults: {threshold: 60%, tie: coin}\n    chair: CTO ", 1
+    )
+    with pytest.raises(FileInvalid) as caught:
+        parse_cluster_file(text)
+    assert ("cluster_file.bad_ballot_defaults", {"cluster": DEMO_CLUSTER}) in caught.value.problems

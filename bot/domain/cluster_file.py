@@ -8,6 +8,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict
 
 from .errors import FileInvalid
+from .voting import parse_ballot_defaults
 from .yaml_text import mended_text
 
 _CODE = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
@@ -30,6 +31,7 @@ class ClusterSpec(BaseModel):
     vice_chair: str | None = None
     units: tuple[UnitSpec, ...]
     awards: tuple[str, ...] = ()
+    ballot_defaults: dict = {}  # BallotDefaults.to_dict()
 
 
 Problem = tuple[str, dict[str, object]]
@@ -118,6 +120,9 @@ def _cluster(index: int, raw: object, problems: list[Problem]) -> ClusterSpec | 
     if not isinstance(awards, list) or any(_text(a) is None for a in awards):
         problems.append(("cluster_file.bad_awards", {"cluster": label}))
         awards = []
+    defaults = parse_ballot_defaults(raw.get("ballot_defaults"))
+    if defaults is None:
+        problems.append(("cluster_file.bad_ballot_defaults", {"cluster": label}))
 
     if len(problems) > start:
         return None
@@ -131,4 +136,5 @@ def _cluster(index: int, raw: object, problems: list[Problem]) -> ClusterSpec | 
         vice_chair=vice.upper() if vice else None,
         units=tuple(units),
         awards=tuple(_text(a) for a in awards),
+        ballot_defaults=defaults.to_dict(),
     )

@@ -174,6 +174,62 @@ def _cut(passed: list[CandidateResult], quota: int, ranking: dict[int, int]):
 
 
 @dataclass(frozen=True)
+class BallotDefaults:
+    """A cluster's rules for a new ballot (the cluster file's `ballot_defaults`); each ballot may
+    still change them before it opens."""
+
+    threshold: Decimal = Decimal("0.5")
+    denominator: Denominator = Denominator.MEMBERS
+    secret: bool = True
+    tie_policy: TiePolicy = TiePolicy.RANKING
+    close_after: int | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "threshold": str(self.threshold),
+            "counted_on": self.denominator.value,
+            "secret": self.secret,
+            "tie": self.tie_policy.value,
+            "close_after": self.close_after,
+        }
+
+
+def parse_ballot_defaults(raw: object) -> BallotDefaults | None:
+    """`{threshold: 70%, counted_on: present, secret: true, tie: runoff, close_after: 10}`, every
+    key optional; None when any value is not one the ballot card offers."""
+    if raw is None:
+        return BallotDefaults()
+    if not isinstance(raw, dict) or not set(raw) <= {
+        "threshold",
+        "counted_on",
+        "secret",
+        "tie",
+        "close_after",
+    }:
+        return None
+    try:
+        threshold = Decimal(str(raw.get("threshold", "0.5")).strip().rstrip("%").replace(",", "."))
+        if threshold >= 1:
+            threshold /= 100
+        defaults = BallotDefaults(
+            threshold=threshold.normalize() if threshold else Decimal(0),
+            denominator=Denominator(raw.get("counted_on", "members")),
+            secret=raw.get("secret", True),
+            tie_policy=TiePolicy(raw.get("tie", "ranking")),
+            close_after=raw.get("close_after"),
+        )
+    except (ArithmeticError, ValueError):
+        return None
+    if (
+        defaults.threshold not in THRESHOLDS
+        or not isinstance(defaults.secret, bool)
+        or defaults.close_after not in CLOSE_AFTER
+    ):
+        return None
+    return defaults
+
+
+@dataclass(frozen=True)
 class Meeting:
     id: int
     cluster_id: int

@@ -500,4 +500,5 @@ MESSAGES: dict[str, str] = {
     "button.minutes_pdf": "Minutes (PDF)",
     "button.minutes_xlsx": "Minutes (Excel)",
     "vote.cast_by_colleague": "{name} has cast ballot {number} ({award}) for your unit: one ballot per unit, so you need not vote.",
+    "cluster_file.bad_ballot_defaults": "cluster {cluster}: ballot_defaults is not valid; use threshold 50%/70%/80%/90%, counted_on members|present, secret true|false, tie ranking|runoff|chair, close_after 5/10/15/30",
 }

@@ -509,4 +509,5 @@ MESSAGES: dict[str, str] = {
     "button.minutes_pdf": "Biên bản PDF",
     "button.minutes_xlsx": "Biên bản Excel",
     "vote.cast_by_colleague": "{name} đã bỏ phiếu số {number} ({award}) cho đơn vị: mỗi đơn vị một phiếu, anh/chị không cần bỏ nữa.",
+    "cluster_file.bad_ballot_defaults": "cụm {cluster}: quy tắc bỏ phiếu mặc định (ballot_defaults) không hợp lệ; dùng threshold 50%/70%/80%/90%, counted_on members|present, secret true|false, tie ranking|runoff|chair, close_after 5/10/15/30",
 }

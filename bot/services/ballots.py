@@ -206,7 +206,8 @@ class Ballots:
     async def draft(
         self, by: Caller, award: str, kind: BallotKind, codes: list[str], quota: int = 1
     ) -> BallotView:
-        """A draft ballot of the open meeting with the cluster's default rules."""
+        """A draft ballot of the open meeting with the cluster's default rules (the cluster
+        file's `ballot_defaults`, else DESIGN §3's)."""
         by.require(Action.MANAGE_BALLOT)
         award = award.strip()
         if not award or len(award) > MAX_AWARD:
@@ -219,17 +220,25 @@ class Ballots:
                 quota = 1
             if not 1 <= quota <= len(candidates):
                 raise InvalidInput("ballot.bad_quota", limit=len(candidates))
-            rules = Rules(kind, quota=quota)
+            defaults = await uow.clusters.ballot_defaults(by.cluster.id)
+            rules = Rules(
+                kind,
+                quota=quota,
+                threshold=defaults.threshold,
+                denominator=defaults.denominator,
+                secret=defaults.secret,
+            )
             ballot_id = await uow.ballots.add(
                 by.cluster.id,
                 view.meeting.id,
                 award,
                 rules,
-                TiePolicy.RANKING,
+                defaults.tie_policy,
                 [u.id for u in candidates],
                 by.actor,
                 now,
             )
+            await uow.ballots.set_rules(ballot_id, rules, defaults.tie_policy, defaults.close_after)
             await uow.audit.record(
                 now,
                 "ballot.drafted",

@@ -124,7 +124,13 @@ class Membership:
     ) -> ImportReport:
         now = self.clock.now()
         cluster_id, created = await uow.clusters.upsert(
-            spec.key, spec.name, spec.kind, self.settings.timezone, list(spec.awards), now
+            spec.key,
+            spec.name,
+            spec.kind,
+            self.settings.timezone,
+            list(spec.awards),
+            now,
+            spec.ballot_defaults,
         )
         added = updated = 0
         unit_ids: dict[str, int] = {}
