@@ -8,7 +8,7 @@ from bot.domain.errors import InvalidInput
 from bot.domain.policy import Action
 from bot.domain.voting import BallotKind, BallotStatus
 from bot.render import ballots as render
-from bot.services.ballots import BallotResult, BallotView, decision_pool
+from bot.services.ballots import BallotResult, BallotView
 from bot.services.conversations import Step
 
 from .actions import encode
@@ -274,7 +274,7 @@ def _tie_prompt(
     ctx: Ctx, result: BallotResult, chosen: frozenset[int], *, edit: bool = False
 ) -> list[Reply]:
     bid = str(result.ballot.id)
-    pool, placed = decision_pool(result)
+    pool, placed = result.chair_choice
     need = result.places - len(placed)
     lines = [ctx.t("ballot.tie_prompt", units=render.codes(pool), places=need)]
     buttons = []

@@ -3,6 +3,7 @@ unit under concurrency, every refusal changing nothing, ties settled by the rank
 the chair, auto-close by the engine, and an audit that catches tampering."""
 
 import asyncio
+import io
 import json
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -11,12 +12,13 @@ from pathlib import Path
 import pytest
 
 from bot.app import App
+from bot.channels.console import ConsoleChannel
 from bot.domain.cluster_file import parse_cluster_file
 from bot.domain.errors import FileInvalid, Forbidden, InvalidInput, NotFound
 from bot.domain.models import Role
 from bot.domain.voting import BallotKind, BallotStatus, parse_ballot_defaults
 from bot.services.demo import DEMO_CLUSTER, seed_demo
-from scheduler.clock import ManualClock
+from scheduler.clock import ManualClock, ShiftableClock
 
 from .conftest import DOMAIN_CLUSTERS, VN
 
@@ -390,3 +392,27 @@ def test_bad_ballot_defaults_in_a_cluster_file_are_reported():
     with pytest.raises(FileInvalid) as caught:
         parse_cluster_file(text)
     assert ("cluster_file.bad_ballot_defaults", {"cluster": DEMO_CLUSTER}) in caught.value.problems
+
+
+async def test_the_real_scheduler_edits_the_chairs_live_view_about_a_second_after_a_vote(
+    settings,
+):
+    app = await App.open(settings, ShiftableClock(NOW))
+    await seed_demo(app.services.membership)
+    out = io.StringIO()
+    channel = ConsoleChannel(out, app.services.clock, settings.timezone, settings.default_locale)
+    await channel.start(app.router.dispatch)
+    engine = await app.start_engine({channel.name: channel}, scheduled=True)
+    try:
+        await _meeting(app)
+        view = await _open(app)
+        await engine.tick()  # the ballot notices and the chair's live view go out
+        assert "Đã bỏ phiếu: 0/9" in out.getvalue()
+        ticks = engine.ticks
+        await _cast(app, "AGG", view.ballot.id, 1)
+        await _cast(app, "BLU", view.ballot.id, 0)
+        await engine.wait_ticks(ticks + 1, timeout=10)  # one APScheduler wake-up for both
+        edits = out.getvalue().split("✎ @CTO")
+        assert len(edits) == 2 and "Đã bỏ phiếu: 2/9" in edits[1]
+    finally:
+        await app.close()

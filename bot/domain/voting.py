@@ -124,8 +124,9 @@ def count(
     reported for a run-off."""
     votes = {c: 0 for c in candidates}
     invalid = abstentions = 0
+    on_ballot, limit = frozenset(candidates), rules.max_choices
     for ballot in ballots:
-        if ballot is None or not ballot <= set(candidates) or len(ballot) > rules.max_choices:
+        if ballot is None or not ballot <= on_ballot or len(ballot) > limit:
             invalid += 1
             continue
         if not ballot:
@@ -269,6 +270,15 @@ class Ballot:
 def runoff_settles(count: Count, places: int, runoff: Count | None) -> bool:
     """A run-off settles the tie when its winners fill every place left."""
     return runoff is not None and not runoff.tied and len(runoff.winners) == places
+
+
+def decision_pool(count: Count, runoff: Count | None) -> tuple[list[int], list[int]]:
+    """(whom the chair chooses among, whom a run-off already placed): without a run-off every
+    unit tied at the cut; after one, its units still tied, or the tied it did not place."""
+    if runoff is None:
+        return list(count.tied), []
+    still = runoff.tied or [u for u in count.tied if u not in runoff.winners]
+    return list(still), list(runoff.winners)
 
 
 def final_winners(

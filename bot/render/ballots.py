@@ -196,18 +196,12 @@ def result(locale: str, data: BallotResult) -> str:
             t(locale, "result.decided", units=codes(data.units[u] for u in ballot.decision))
         )
     if data.tie_open:
-        lines.append(t(locale, "result.tie", units=codes(_still_tied(data)), places=data.places))
+        lines.append(t(locale, "result.tie", units=codes(data.chair_choice[0]), places=data.places))
     if data.winners:
         lines.append(t(locale, "result.winners", units=_names(data.winners)))
     elif not data.tie_open:
         lines.append(t(locale, "result.no_winner"))
     return "\n".join(lines)
-
-
-def _still_tied(data: BallotResult):
-    if data.runoff is not None and data.runoff.count.tied:
-        return [data.units[u] for u in data.runoff.count.tied]
-    return data.tied
 
 
 def _names(units) -> str:

@@ -36,6 +36,7 @@ from bot.domain.voting import (
     TiePolicy,
     check_choice,
     count,
+    decision_pool,
     final_winners,
     places_left,
     runoff_rules,
@@ -120,6 +121,12 @@ class BallotResult:
     @property
     def tied(self) -> list[Unit]:
         return [self.units[u] for u in self.count.tied]
+
+    @property
+    def chair_choice(self) -> tuple[list[Unit], list[Unit]]:
+        """(the units the chair chooses among, the units a run-off already placed)."""
+        pool, placed = decision_pool(self.count, self.runoff and self.runoff.count)
+        return [self.units[u] for u in pool], [self.units[u] for u in placed]
 
     @property
     def runoff_allowed(self) -> bool:
@@ -363,21 +370,15 @@ class Ballots:
         now = self.clock.now()
         for member_id, view_key, edits in watchers:
             member = await uow.members.get(member_id)
-            payload = reply_to_dict(self.notices.live_view(self._locale(member), view))
-            payload["edit_of"] = view_key
-            if await uow.outbox.replace_pending(f"{view_key}:e{edits}", payload):
+            reply = self.notices.live_view(self._locale(member), view)
+            edit = {"edit_of": view_key}
+            if await uow.outbox.replace_pending(
+                f"{view_key}:e{edits}", {**reply_to_dict(reply), **edit}
+            ):
                 continue
             await uow.ballots.count_edit(ballot.id, member_id)
-            await uow.outbox.enqueue(
-                f"{view_key}:e{edits + 1}",
-                channel=member.channel,
-                chat_id=member.external_id,
-                payload=payload,
-                now=now,
-                cluster_id=member.cluster_id,
-                member_id=member.id,
-                subject=_subject(ballot),
-            )
+            key = f"{view_key}:e{edits + 1}"
+            await enqueue(uow, key, member, reply, now, _subject(ballot), edit)
 
     async def remind(self, by: Caller, ballot_id: int) -> list[Unit]:
         """Remind the units still to vote; returns them."""
@@ -493,7 +494,7 @@ class Ballots:
             else {}
         )
         box = await uow.ballots.box(ballot.id)
-        tally = _count(ballot, box, ranks)
+        tally = count_box(ballot, box, ranks)
         record = {
             "ranks": {str(u): r for u, r in ranks.items() if u in ballot.candidates},
             "votes": [c.votes for c in tally.candidates],
@@ -544,18 +545,10 @@ class Ballots:
 
         for member in await uow.members.in_cluster(ballot.cluster_id):
             locale = self._locale(member)
-            payload = reply_to_dict(self.notices.ballot_result(locale, result))
-            payload["photo_file_id"] = await chart(locale)
-            await uow.outbox.enqueue(
-                f"ballot:{ballot.id}:result:{member.id}",
-                channel=member.channel,
-                chat_id=member.external_id,
-                payload=payload,
-                now=now,
-                cluster_id=member.cluster_id,
-                member_id=member.id,
-                subject=_subject(ballot),
-            )
+            reply = self.notices.ballot_result(locale, result)
+            photo = {"photo_file_id": await chart(locale)}
+            key = f"ballot:{ballot.id}:result:{member.id}"
+            await enqueue(uow, key, member, reply, now, _subject(ballot), photo)
         for channel, chat_id in await uow.ballots.group_chats(ballot.cluster_id):
             locale = self.settings.default_locale
             payload = reply_to_dict(self.notices.ballot_result(locale, result))
@@ -602,7 +595,7 @@ class Ballots:
                 raise InvalidInput("ballot.no_tie", number=result.ballot.number)
             if result.runoff is not None and result.runoff.ballot.status != BallotStatus.CLOSED:
                 raise InvalidInput("ballot.runoff_open", number=result.runoff.ballot.number)
-            pool, settled = decision_pool(result)
+            pool, settled = result.chair_choice
             need = result.places - len(settled)
             if any(p < 0 or p >= len(pool) for p in positions) or len(positions) != need:
                 raise InvalidInput("ballot.decide_count", places=need)
@@ -652,7 +645,7 @@ class Ballots:
                 ok = recorded is not None and recorded.get("box") == box_digest(box)
                 if ok:
                     ranks = {int(u): r for u, r in recorded["ranks"].items()}
-                    tally = _count(ballot, box, ranks)
+                    tally = count_box(ballot, box, ranks)
                     ok = (
                         [c.votes for c in tally.candidates] == recorded["votes"]
                         and tally.winners == recorded["winners"]
@@ -675,7 +668,7 @@ class Ballots:
         register = await uow.ballots.register(ballot.id)
         running = None
         if ballot.status == BallotStatus.OPEN and not ballot.rules.secret:
-            tally = _count(ballot, await uow.ballots.box(ballot.id), {})
+            tally = count_box(ballot, await uow.ballots.box(ballot.id), {})
             running = {c.candidate: c.votes for c in tally.candidates}
         return BallotView(ballot, [units[u] for u in ballot.candidates], units, register, running)
 
@@ -683,7 +676,7 @@ class Ballots:
         record = await self._record(uow, ballot.id)
         ranks = {int(u): r for u, r in record.get("ranks", {}).items()}
         box = await uow.ballots.box(ballot.id)
-        tally = _count(ballot, box, ranks)
+        tally = count_box(ballot, box, ranks)
         units = {u.id: u for u in await uow.units.in_cluster(ballot.cluster_id)}
         child = await uow.ballots.runoff_of(ballot.id)
         runoff = (
@@ -711,14 +704,20 @@ class Ballots:
         return await uow.ballots.result_record(ballot_id) or {}
 
 
-def _count(ballot: Ballot, box: list[tuple[str, str]], ranks: dict[int, int]) -> Count:
+def count_box(ballot: Ballot, box: list[tuple[str, str]], ranks: dict[int, int]) -> Count:
+    """Count a ballot from its box as stored: (receipt, JSON list of candidate positions)."""
     candidates = list(ballot.candidates)
-    papers: list[frozenset[int] | None] = []
-    for _, choices in box:
-        try:
-            papers.append(frozenset(candidates[p] for p in json.loads(choices)))
-        except (ValueError, IndexError, TypeError):
-            papers.append(None)  # unreadable: counted as invalid, never guessed
+    decoded: dict[str, frozenset[int] | None] = {}  # few distinct marks, many ballots
+
+    def paper(choices: str) -> frozenset[int] | None:
+        if choices not in decoded:
+            try:
+                decoded[choices] = frozenset(candidates[p] for p in json.loads(choices))
+            except (ValueError, IndexError, TypeError):
+                decoded[choices] = None  # unreadable: counted as invalid, never guessed
+        return decoded[choices]
+
+    papers = [paper(choices) for _, choices in box]
     return count(
         ballot.rules,
         candidates,
@@ -740,18 +739,6 @@ def _check_can_vote(ballot: Ballot, voted: bool | None, now) -> None:
         raise Forbidden("ballot.not_eligible", number=ballot.number)
     if voted:
         raise InvalidInput("ballot.already_cast", number=ballot.number)
-
-
-def decision_pool(result: BallotResult) -> tuple[list[Unit], list[Unit]]:
-    """(whom the chair chooses among, who the run-off already placed): after a run-off, its
-    units still tied (or those it left out); without one, every unit tied at the cut."""
-    if result.runoff is None:
-        return result.tied, []
-    placed = [result.units[u] for u in result.runoff.count.winners]
-    still = result.runoff.count.tied or [
-        u for u in result.count.tied if u not in result.runoff.count.winners
-    ]
-    return [result.units[u] for u in still], placed
 
 
 def _candidates(units: list[Unit], codes: list[str]) -> list[Unit]:

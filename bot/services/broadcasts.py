@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from bot.channels.base import Attachment, Reply, reply_to_dict
+from bot.channels.base import Attachment, Reply
 from bot.config import Settings
 from bot.domain.errors import InvalidInput, NotFound
 from bot.domain.models import Member, Role, Unit
@@ -17,6 +17,7 @@ from storage.db import Database
 from storage.repositories import UnitOfWork
 
 from .membership import Caller
+from .recipients import enqueue
 
 AUDIENCES = ("all", "reps", "units")
 MAX_TEXT = 3500
@@ -93,23 +94,12 @@ class Broadcasts:
                 by.actor,
                 now,
             )
+            attached = {"file_id": file_id} if file_id is not None else None
             for member in recipients:
                 locale = member.locale or self.settings.default_locale
-                payload = reply_to_dict(
-                    self.notices.broadcast(locale, broadcast_id, text, by.member.display_name)
-                )
-                if file_id is not None:
-                    payload["file_id"] = file_id
-                await uow.outbox.enqueue(
-                    f"broadcast:{broadcast_id}:{member.id}",
-                    channel=member.channel,
-                    chat_id=member.external_id,
-                    payload=payload,
-                    now=now,
-                    cluster_id=by.cluster.id,
-                    member_id=member.id,
-                    subject=f"broadcast:{broadcast_id}",
-                )
+                reply = self.notices.broadcast(locale, broadcast_id, text, by.member.display_name)
+                key, subject = f"broadcast:{broadcast_id}:{member.id}", f"broadcast:{broadcast_id}"
+                await enqueue(uow, key, member, reply, now, subject, attached)
             await uow.audit.record(
                 now,
                 "broadcast.sent",

@@ -18,13 +18,20 @@ async def members_with(uow: UnitOfWork, cluster_id: int, role: Role) -> list[Mem
 
 
 async def enqueue(
-    uow: UnitOfWork, key: str, member: Member, reply: Reply, now: datetime, subject: str
+    uow: UnitOfWork,
+    key: str,
+    member: Member,
+    reply: Reply,
+    now: datetime,
+    subject: str,
+    extra: dict | None = None,
 ) -> int:
+    """`extra`: delivery fields beside the reply (`file_id`, `photo_file_id`, `edit_of`)."""
     queued = await uow.outbox.enqueue(
         key,
         channel=member.channel,
         chat_id=member.external_id,
-        payload=reply_to_dict(reply),
+        payload={**reply_to_dict(reply), **(extra or {})},
         now=now,
         cluster_id=member.cluster_id,
         member_id=member.id,
