@@ -47,11 +47,11 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(settings)
     command = args.command or "run"
     if command == "run":
-        if settings.telegram_token is None:
+        if settings.telegram_token is None and settings.zalo_token is None:
             return _console(settings, None, "demo", None)
-        from bot.channels.telegram import run_telegram
+        from bot.serve import run_live
 
-        asyncio.run(run_telegram(settings))
+        asyncio.run(run_live(settings))
         return 0
     if command == "console":
         return _console(settings, args.script, args.seed, args.now)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -9,6 +10,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LOCALES = ("vi", "en")
+_SECRET = re.compile(r"[A-Za-z0-9_-]{8,256}")
 
 
 class Settings(BaseSettings):
@@ -33,11 +35,23 @@ class Settings(BaseSettings):
     telegram_base_file_url: str | None = Field(
         None, description="file download endpoint; default: derived from the base URL"
     )
+    zalo_token: SecretStr | None = Field(
+        None, description="Zalo Bot API token from Zalo Bot Creator; unset = no Zalo"
+    )
+    zalo_base_url: str = Field(
+        "https://bot-api.zaloplatforms.com/bot",
+        description="Zalo Bot API endpoint (the platform has used more than one host)",
+    )
     webhook_url: str | None = Field(
-        None, description="public HTTPS URL Telegram posts updates to; unset = long polling"
+        None,
+        description="public HTTPS base URL of this server: Telegram and Zalo post updates "
+        "there, and Zalo users get file links there; unset = long polling",
     )
     webhook_secret: SecretStr | None = Field(
-        None, description="checked against X-Telegram-Bot-Api-Secret-Token (webhook mode)"
+        None, description="secret the platforms send with every webhook request (8-256 chars)"
+    )
+    file_link_days: int = Field(
+        7, ge=1, description="days a file link sent to Zalo users stays valid"
     )
     webhook_listen: str = Field("127.0.0.1", description="address the webhook server binds")
     webhook_port: int = Field(8080, ge=1, le=65535, description="port of the webhook server")
@@ -75,6 +89,14 @@ class Settings(BaseSettings):
     def _https_webhook(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("https://", "http://")):
             raise ValueError("must be an http(s) URL")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _usable_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        # Telegram accepts A-Z a-z 0-9 _ - only; Zalo wants 8 to 256 characters.
+        if value is not None and not _SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError("must be 8-256 characters of A-Z, a-z, 0-9, _ and -")
         return value
 
     @property

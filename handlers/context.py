@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from bot.channels.base import Button, Incoming, Reply
 from bot.config import Settings
@@ -51,6 +52,8 @@ class Ctx:
     incoming: Incoming
     caller: Caller | None
     services: Services
+    awaiting_text: bool = False  # a text step was set in this update: replies below await it
+    text_steps: ClassVar[frozenset[tuple[str, str]]] = frozenset()  # set by the router
 
     @property
     def locale(self) -> str:
@@ -67,6 +70,7 @@ class Ctx:
     async def expect(self, step: Step) -> None:
         """The sender's next typed text (or file) belongs to this conversation step."""
         await self.services.conversations.expect(self.incoming.channel, self.incoming.user_id, step)
+        self.awaiting_text = (step.flow, step.step) in self.text_steps
 
     async def step(self) -> Step | None:
         return await self.services.conversations.current(
@@ -75,6 +79,7 @@ class Ctx:
 
     async def finish(self) -> None:
         await self.services.conversations.finish(self.incoming.channel, self.incoming.user_id)
+        self.awaiting_text = False
 
     async def rearm(self) -> None:
         """Something due may have changed: let the reminder engine re-plan its wake-up."""
@@ -87,4 +92,11 @@ class Ctx:
     def say(
         self, text: str, buttons: tuple[tuple[Button, ...], ...] = (), *, edit: bool = False
     ) -> list[Reply]:
-        return [Reply(text=text, buttons=buttons, edit=edit and self.incoming.action is not None)]
+        return [
+            Reply(
+                text=text,
+                buttons=buttons,
+                edit=edit and self.incoming.action is not None,
+                awaits_text=self.awaiting_text,
+            )
+        ]

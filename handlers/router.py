@@ -185,6 +185,8 @@ STEPS: dict[tuple[str, str], Callable[[Ctx, str], Awaitable[list[Reply]]]] = {
     ("ballot_new", "candidates"): ballots.candidates_typed,
 }
 
+Ctx.text_steps = frozenset(STEPS)
+
 # Conversation steps that wait for a file: (flow, step) -> handler(ctx, step).
 FILE_STEPS = {
     ("report", "file"): deadlines.report_file_received,

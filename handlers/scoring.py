@@ -146,9 +146,7 @@ async def export_workbook(ctx: Ctx, args: list[str]) -> list[Reply]:
 
 
 async def _card(ctx: Ctx, view: SheetView, criterion: Criterion, *, edit: bool = False):
-    await ctx.services.conversations.expect(
-        ctx.incoming.channel, ctx.incoming.user_id, Step("score", "item", {"code": criterion.code})
-    )
+    await ctx.expect(Step("score", "item", {"code": criterion.code}))
     order = [c.code for c in view.scale.criteria]
     index = order.index(criterion.code)
     nav = []

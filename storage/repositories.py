@@ -794,6 +794,66 @@ class FileRepo(_Repo):
         return (row["name"], row["mime_type"], bytes(row["data"])) if row else None
 
 
+class ChatMenuRepo(_Repo):
+    async def get(self, channel: str, chat_id: str) -> tuple[str, list, bool] | None:
+        """(message_ref, [[label, action], ...], by_label) of the chat's current menu."""
+        row = await self._one(
+            "SELECT message_ref, choices, by_label FROM chat_menus"
+            " WHERE channel = ? AND chat_id = ?",
+            channel,
+            chat_id,
+        )
+        return (row[0], json.loads(row[1]), bool(row[2])) if row else None
+
+    async def put(
+        self, channel: str, chat_id: str, message_ref: str, choices: list, by_label: bool
+    ) -> None:
+        await self.conn.execute(
+            "INSERT OR REPLACE INTO chat_menus (channel, chat_id, message_ref, choices, by_label)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (channel, chat_id, message_ref, json.dumps(choices, ensure_ascii=False), by_label),
+        )
+
+    async def clear(self, channel: str, chat_id: str, message_ref: str) -> None:
+        await self.conn.execute(
+            "DELETE FROM chat_menus WHERE channel = ? AND chat_id = ? AND message_ref = ?",
+            (channel, chat_id, message_ref),
+        )
+
+
+class FileLinkRepo(_Repo):
+    async def share(
+        self,
+        token: str,
+        digest: str,
+        name: str,
+        mime_type: str | None,
+        data: bytes,
+        until: datetime,
+    ) -> str:
+        """The link token for this content: an existing one (kept valid until `until`), or
+        `token` for new content."""
+        await self.conn.execute(
+            "INSERT INTO file_links (token, digest, name, mime_type, data, expires_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (digest) DO UPDATE SET expires_at = excluded.expires_at",
+            (token, digest, name, mime_type, data, _iso(until)),
+        )
+        row = await self._one("SELECT token FROM file_links WHERE digest = ?", digest)
+        return row[0]
+
+    async def get(self, token: str, now: datetime) -> tuple[str, str | None, bytes] | None:
+        row = await self._one(
+            "SELECT name, mime_type, data FROM file_links WHERE token = ? AND expires_at > ?",
+            token,
+            _iso(now),
+        )
+        return (row["name"], row["mime_type"], bytes(row["data"])) if row else None
+
+    async def purge(self, now: datetime) -> int:
+        return await self._changed("DELETE FROM file_links WHERE expires_at <= ?", _iso(now))
+
+
 class BroadcastRepo(_Repo):
     async def add(
         self,
@@ -1066,6 +1126,8 @@ class UnitOfWork:
         self.reminders = ReminderRepo(conn)
         self.outbox = OutboxRepo(conn)
         self.files = FileRepo(conn)
+        self.chat_menus = ChatMenuRepo(conn)
+        self.file_links = FileLinkRepo(conn)
         self.broadcasts = BroadcastRepo(conn)
         self.scoring = ScoringRepo(conn)
         self.meetings = MeetingRepo(conn)

@@ -15,10 +15,11 @@ from pydantic import SecretStr
 
 from bot.app import App
 from bot.channels.base import Address, Attachment, Reply
-from bot.channels.telegram import TelegramChannel, build_application, run_telegram
+from bot.channels.telegram import TelegramChannel, build_application
 from bot.config import Settings
 from bot.domain.models import Role
 from bot.domain.voting import BallotKind
+from bot.serve import run_live
 from bot.services.demo import seed_demo
 from scheduler.clock import SystemClock
 from storage.repositories import UnitOfWork
@@ -51,7 +52,7 @@ async def tg_settings(db_path, api) -> Settings:
 @asynccontextmanager
 async def running(settings: Settings, api: FakeBotApi):
     stop = asyncio.Event()
-    task = asyncio.create_task(run_telegram(settings, stop, poll_timeout=0.5))
+    task = asyncio.create_task(run_live(settings, stop, poll_timeout=0.5))
     await api.wait_for(lambda: api.called("getMe") and len(api.called("setMyCommands")) == 2)
     try:
         yield

@@ -63,6 +63,9 @@ class Reply:
     photo: Attachment | None = None
     document: Attachment | None = None
     to: Address | None = None  # None: the chat the incoming message came from
+    # The conversation also waits for typed text (e.g. a score): on a channel without buttons
+    # a typed number then answers that question rather than picking a choice.
+    awaits_text: bool = False
 
 
 class Undeliverable(Exception):

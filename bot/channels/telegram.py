@@ -7,11 +7,9 @@ webhook server when THIDUA_WEBHOOK_URL is set.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import secrets
-import signal
 from collections.abc import Callable
 
 from telegram import (
@@ -43,26 +41,6 @@ MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_DOWNLOAD = 1024 * 1024  # files we accept in chat (cluster files, evidence) are small
 log = logging.getLogger(__name__)
-
-
-class RedactToken(logging.Filter):
-    """Remove the bot token from every log record (URLs of the Bot API contain it)."""
-
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self.token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if self.token in message:
-            record.msg, record.args = message.replace(self.token, "<token>"), None
-        return True
-
-
-def install_token_filter(token: str) -> None:
-    redact = RedactToken(token)
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(redact)
 
 
 def build_application(settings: Settings, *, poll_timeout: float = 10) -> Application:
@@ -113,6 +91,37 @@ class TelegramChannel:
         self.username = self.bot.username
         await self._register_commands()
         await self.application.start()
+
+    async def start_polling(self, timeout: float) -> None:
+        await self.bot.delete_webhook()
+        await self.application.updater.start_polling(
+            timeout=timeout, allowed_updates=Update.ALL_TYPES
+        )
+        log.info("Telegram: polling as @%s", self.username)
+
+    async def set_webhook(self, public_url: str, secret: str) -> None:
+        url = public_url.rstrip("/") + "/telegram"
+        await self.bot.set_webhook(url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
+
+    def webhook_route(self, secret: str):
+        """The Starlette route Telegram posts to: checks the secret, queues the update, answers
+        fast."""
+        from starlette.requests import Request
+        from starlette.responses import Response
+        from starlette.routing import Route
+
+        async def telegram(request: Request) -> Response:
+            given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+            if not secrets.compare_digest(given.encode(), secret.encode()):
+                return Response(status_code=403)
+            try:
+                update = Update.de_json(await request.json(), self.bot)
+            except ValueError:
+                return Response(status_code=400)
+            await self.application.update_queue.put(update)
+            return Response(status_code=200)
+
+        return Route("/telegram", telegram, methods=["POST"])
 
     async def stop(self) -> None:
         if self.application.updater and self.application.updater.running:
@@ -245,96 +254,3 @@ async def bot_username(settings: Settings) -> str:
     application = build_application(settings)
     async with application:
         return application.bot.username
-
-
-async def run_telegram(
-    settings: Settings, stop: asyncio.Event | None = None, *, poll_timeout: float = 10
-) -> None:
-    """Run until SIGTERM/SIGINT (or `stop` is set): polling, or a webhook server."""
-    from bot.app import App, telegram_commands  # wiring lives in bot.app
-    from scheduler.clock import SystemClock
-
-    install_token_filter(settings.telegram_token.get_secret_value())
-    stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
-    app = await App.open(settings, SystemClock())
-    channel = TelegramChannel(
-        build_application(settings, poll_timeout=poll_timeout),
-        claim=app.updates.claim,
-        commands=telegram_commands(),
-    )
-    try:
-        await channel.start(app.router.dispatch)
-        app.services.join_links[NAME] = channel.join_link
-        app.services.private_links[NAME] = channel.private_link
-        await app.start_engine({NAME: channel})
-        if settings.webhook_url:
-            await serve_webhook(channel, settings, stop)
-        else:
-            await channel.bot.delete_webhook()
-            await channel.application.updater.start_polling(
-                timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
-            )
-            log.info("polling as @%s", channel.username)
-            await stop.wait()
-    finally:
-        await channel.stop()
-        await app.close()
-
-
-def webhook_app(channel: TelegramChannel, secret: str):
-    """The Starlette app Telegram posts to: checks the secret, queues the update, answers fast."""
-    from starlette.applications import Starlette
-    from starlette.requests import Request
-    from starlette.responses import PlainTextResponse, Response
-    from starlette.routing import Route
-
-    async def telegram(request: Request) -> Response:
-        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
-        if not secrets.compare_digest(given, secret):
-            return Response(status_code=403)
-        try:
-            update = Update.de_json(await request.json(), channel.bot)
-        except ValueError:
-            return Response(status_code=400)
-        await channel.application.update_queue.put(update)
-        return Response(status_code=200)
-
-    async def healthz(request: Request) -> Response:
-        return PlainTextResponse("ok")
-
-    return Starlette(
-        routes=[
-            Route("/telegram", telegram, methods=["POST"]),
-            Route("/healthz", healthz, methods=["GET"]),
-        ]
-    )
-
-
-async def serve_webhook(channel: TelegramChannel, settings: Settings, stop: asyncio.Event) -> None:
-    import uvicorn
-
-    secret = (
-        settings.webhook_secret.get_secret_value()
-        if settings.webhook_secret
-        else secrets.token_urlsafe(32)
-    )
-    url = settings.webhook_url.rstrip("/") + "/telegram"
-    await channel.bot.set_webhook(url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
-    config = uvicorn.Config(
-        webhook_app(channel, secret),
-        host=settings.webhook_listen,
-        port=settings.webhook_port,
-        log_level="warning",
-        lifespan="off",
-    )
-    server = uvicorn.Server(config)
-    server.install_signal_handlers = lambda: None  # we own SIGTERM handling
-    task = asyncio.create_task(server.serve())
-    log.info("webhook server on %s:%s", settings.webhook_listen, settings.webhook_port)
-    await stop.wait()
-    server.should_exit = True
-    await task

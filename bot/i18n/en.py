@@ -501,4 +501,10 @@ MESSAGES: dict[str, str] = {
     "button.minutes_xlsx": "Minutes (Excel)",
     "vote.cast_by_colleague": "{name} has cast ballot {number} ({award}) for your unit: one ballot per unit, so you need not vote.",
     "cluster_file.bad_ballot_defaults": "cluster {cluster}: ballot_defaults is not valid; use threshold 50%/70%/80%/90%, counted_on members|present, secret true|false, tie ranking|runoff|chair, close_after 5/10/15/30",
+    "menu.answer_by_number": "↩ Answer with a number (1–{last}) or type the choice.",
+    "menu.answer_by_label": "↩ Type your answer, or type one of the choices above.",
+    "menu.out_of_range": "There are only choices 1 to {last}. Please type the number again.",
+    "file.link": "📎 {name}: {url}\n(the link works for {days} days)",
+    "file.no_link": "📎 {name}: this channel cannot send files yet because the server has no public address (THIDUA_WEBHOOK_URL). Please get the file on Telegram or ask the cluster secretariat.",
+    "file.unsupported": "The bot reads text and photos only. Send /help to see the commands.",
 }

@@ -510,4 +510,10 @@ MESSAGES: dict[str, str] = {
     "button.minutes_xlsx": "Biên bản Excel",
     "vote.cast_by_colleague": "{name} đã bỏ phiếu số {number} ({award}) cho đơn vị: mỗi đơn vị một phiếu, anh/chị không cần bỏ nữa.",
     "cluster_file.bad_ballot_defaults": "cụm {cluster}: quy tắc bỏ phiếu mặc định (ballot_defaults) không hợp lệ; dùng threshold 50%/70%/80%/90%, counted_on members|present, secret true|false, tie ranking|runoff|chair, close_after 5/10/15/30",
+    "menu.answer_by_number": "↩ Trả lời bằng số (1–{last}) hoặc gõ tên lựa chọn.",
+    "menu.answer_by_label": "↩ Gõ câu trả lời, hoặc gõ tên một lựa chọn ở trên.",
+    "menu.out_of_range": "Chỉ có các lựa chọn từ 1 đến {last}. Vui lòng gõ lại số.",
+    "file.link": "📎 {name}: {url}\n(đường dẫn dùng được trong {days} ngày)",
+    "file.no_link": "📎 {name}: kênh này chưa gửi được tệp vì máy chủ chưa có địa chỉ công khai (THIDUA_WEBHOOK_URL). Vui lòng nhận tệp qua Telegram hoặc nhờ thư ký cụm gửi.",
+    "file.unsupported": "Bot chỉ đọc được tin nhắn chữ và ảnh. Gửi /help để xem các lệnh.",
 }

@@ -1,0 +1,178 @@
+"""Running live: Telegram, Zalo or both on one core, one database and one reminder engine.
+
+Without THIDUA_WEBHOOK_URL every channel long-polls. With it, one web server takes both
+platforms' webhooks (`/telegram`, `/zalo`), serves the file links Zalo users get (`/files/…`)
+and answers `/healthz`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import signal
+from urllib.parse import quote
+
+from bot.app import App, telegram_commands
+from bot.config import Settings
+from bot.services.chat_menus import ChatMenus
+from bot.services.file_links import ROUTE as FILES_ROUTE
+from bot.services.file_links import FileLinks
+from scheduler.clock import SystemClock
+
+log = logging.getLogger("thidua")
+ZALO_POLL_SECONDS = 30
+
+
+class RedactTokens(logging.Filter):
+    """Remove bot tokens from every log record (the platforms' API URLs contain them)."""
+
+    def __init__(self, tokens: list[str]) -> None:
+        super().__init__()
+        self.tokens = [token for token in tokens if token]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if any(token in message for token in self.tokens):
+            for token in self.tokens:
+                message = message.replace(token, "<token>")
+            record.msg, record.args = message, None
+        return True
+
+
+def install_token_filter(settings: Settings) -> None:
+    secrets_ = (settings.telegram_token, settings.zalo_token)
+    redact = RedactTokens([s.get_secret_value() for s in secrets_ if s is not None])
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(redact)
+
+
+def build_channels(
+    settings: Settings, app: App, links: FileLinks | None, poll_timeout: float
+) -> dict:
+    channels = {}
+    if settings.telegram_token is not None:
+        from bot.channels.telegram import TelegramChannel, build_application
+
+        channels["telegram"] = TelegramChannel(
+            build_application(settings, poll_timeout=poll_timeout),
+            claim=app.updates.claim,
+            commands=telegram_commands(),
+        )
+    if settings.zalo_token is not None:
+        from bot.channels.zalo import ZaloChannel
+        from bot.channels.zalo_api import ZaloApi
+
+        channels["zalo"] = ZaloChannel(
+            ZaloApi(settings.zalo_token.get_secret_value(), settings.zalo_base_url),
+            claim=app.updates.claim,
+            menus=ChatMenus(app.db),
+            files=links,
+            locale=settings.default_locale,
+        )
+    return channels
+
+
+async def run_live(
+    settings: Settings, stop: asyncio.Event | None = None, *, poll_timeout: float = 10
+) -> None:
+    """Run every channel with a token until SIGTERM/SIGINT (or `stop` is set)."""
+    install_token_filter(settings)
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    app = await App.open(settings, SystemClock())
+    links = None
+    if settings.webhook_url:
+        links = FileLinks(app.db, app.services.clock, settings.webhook_url, settings.file_link_days)
+    channels = build_channels(settings, app, links, poll_timeout)
+    started = []
+    try:
+        for name, channel in channels.items():
+            await channel.start(app.router.dispatch)
+            started.append(channel)
+            if name == "telegram":
+                app.services.join_links[name] = channel.join_link
+                app.services.private_links[name] = channel.private_link
+        await app.start_engine(channels)
+        if settings.webhook_url:
+            await _serve_web(channels, links, settings, stop)
+        else:
+            for name, channel in channels.items():
+                zalo = name == "zalo"
+                await channel.start_polling(ZALO_POLL_SECONDS if zalo else poll_timeout)
+            await stop.wait()
+    finally:
+        for channel in reversed(started):
+            await channel.stop()
+        await app.close()
+
+
+def web_app(channels: dict, links: FileLinks | None, secret: str):
+    """The webhook endpoints of every channel, the file links and a health check."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import PlainTextResponse, Response
+    from starlette.routing import Route
+
+    async def healthz(request: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    async def file(request: Request) -> Response:
+        found = await links.fetch(request.path_params["token"]) if links else None
+        if found is None:
+            return PlainTextResponse("not found", status_code=404)
+        return Response(
+            found.data,
+            media_type=found.mime_type or "application/octet-stream",
+            headers={
+                "Content-Disposition": f"inline; filename*=UTF-8''{quote(found.file_name)}",
+                "Cache-Control": "private, max-age=3600",
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
+
+    routes = [channel.webhook_route(secret) for channel in channels.values()]
+    routes += [
+        Route(FILES_ROUTE + "/{token}/{name}", file, methods=["GET"]),
+        Route("/healthz", healthz, methods=["GET"]),
+    ]
+    return Starlette(routes=routes)
+
+
+async def _serve_web(
+    channels: dict, links: FileLinks | None, settings: Settings, stop: asyncio.Event
+) -> None:
+    import uvicorn
+
+    secret = (
+        settings.webhook_secret.get_secret_value()
+        if settings.webhook_secret
+        else secrets.token_urlsafe(32)
+    )
+    config = uvicorn.Config(
+        web_app(channels, links, secret),
+        host=settings.webhook_listen,
+        port=settings.webhook_port,
+        log_level="warning",
+        lifespan="off",
+    )
+    server = uvicorn.Server(config)
+    server.install_signal_handlers = lambda: None  # we own SIGTERM handling
+    task = asyncio.create_task(server.serve())
+    while not server.started and not task.done():
+        await asyncio.sleep(0.02)
+    if task.done():
+        await task  # the port was taken: fail loudly
+        raise RuntimeError(f"web server did not start on port {settings.webhook_port}")
+    log.info("web server on %s:%s", settings.webhook_listen, settings.webhook_port)
+    try:
+        for channel in channels.values():  # once we can take the first update
+            await channel.set_webhook(settings.webhook_url, secret)
+        await stop.wait()
+    finally:
+        server.should_exit = True
+        await task
