@@ -8,16 +8,16 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import socket
 import time
 from dataclasses import dataclass, field
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from .loopback import LoopbackServer
 
 TOKEN = "123456:TEST-token-never-logged"
 BOT = {
@@ -53,37 +53,28 @@ class FakeBotApi:
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(100)
         self._changed = asyncio.Condition()
-        self._server: uvicorn.Server | None = None
-        self._task: asyncio.Task | None = None
-        self.port = 0
+        self._loopback = LoopbackServer()
 
     # -- server -------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        # Accepted connections inherit this: without it a reply written in two parts waits
-        # ~40 ms for a delayed ACK, which no real Bot API does.
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
         app = Starlette(
             routes=[
                 Route("/bot{token}/{method}", self._api, methods=["GET", "POST"]),
                 Route("/file/bot{token}/{path:path}", self._file, methods=["GET"]),
             ]
         )
-        config = uvicorn.Config(app, log_level="warning", lifespan="off")
-        self._server = uvicorn.Server(config)
-        self._server.install_signal_handlers = lambda: None
-        self._task = asyncio.create_task(self._server.serve(sockets=[sock]))
-        while not self._server.started:
-            await asyncio.sleep(0.01)
+        await self._loopback.serve(app)
 
     async def stop(self) -> None:
-        self._server.should_exit = True
+        self._loopback.exit_soon()
         async with self._changed:
             self._changed.notify_all()
-        await self._task
+        await self._loopback.shutdown()
+
+    @property
+    def port(self) -> int:
+        return self._loopback.port
 
     @property
     def base_url(self) -> str:
@@ -299,7 +290,7 @@ class FakeBotApi:
             if not self.pending and timeout:
                 try:
                     await asyncio.wait_for(
-                        self._changed.wait_for(lambda: self.pending or self._server.should_exit),
+                        self._changed.wait_for(lambda: self.pending or self._loopback.stopping),
                         timeout,
                     )
                 except TimeoutError:

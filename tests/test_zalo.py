@@ -1,0 +1,320 @@
+"""End to end on Zalo: our own client and adapter, long polling or webhook, against a fake Zalo Bot
+API server on loopback, with a real SQLite file. Everything is done by typing text."""
+
+import asyncio
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from bot.app import App
+from bot.channels.base import Address, Attachment, Button, Reply
+from bot.channels.zalo import ZaloChannel
+from bot.channels.zalo_api import ZaloApi
+from bot.config import Settings
+from bot.domain.models import Role
+from bot.domain.voting import BallotKind
+from bot.serve import run_live
+from bot.services.chat_menus import ChatMenus
+from bot.services.demo import DEMO_CLUSTER, seed_demo
+from scheduler.clock import SystemClock
+from storage.repositories import UnitOfWork
+
+from .fake_zalo import TOKEN, FakeZaloApi
+
+AGG = "8d2f0c1e5a7b3d9f4e61"  # Zalo user ids are opaque strings
+SECRETARY = "b1c2d3e4f5a6b7c8d9e0"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+async def zalo():
+    server = FakeZaloApi()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def zalo_settings(db_path, zalo) -> Settings:
+    settings = Settings(
+        _env_file=None, database_path=db_path, zalo_token=TOKEN, zalo_base_url=zalo.base_url
+    )
+    app = await App.open(settings, SystemClock())
+    await seed_demo(app.services.membership, with_members=False)
+    await app.close()
+    return settings
+
+
+@asynccontextmanager
+async def running(settings: Settings, zalo: FakeZaloApi):
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_live(settings, stop, poll_timeout=0.5))
+    ready = "setWebhook" if settings.webhook_url else "deleteWebhook"
+    await zalo.wait_for(lambda: zalo.called("getMe") and zalo.called(ready))
+    try:
+        yield
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 15)
+
+
+async def ask(zalo: FakeZaloApi, user: str, text: str, expect: str, **kwargs) -> str:
+    """Type `text` as `user`; the first new message to them that contains `expect`."""
+    seen = len(zalo.texts_to(user))
+    await zalo.send_text(user, text, **kwargs)
+    await zalo.wait_for(lambda: any(expect in t for t in zalo.texts_to(user)[seen:]))
+    return next(t for t in zalo.texts_to(user)[seen:] if expect in t)
+
+
+async def test_joining_by_invite_and_answering_choices_by_number_or_label(zalo_settings, zalo):
+    async with running(zalo_settings, zalo):
+        welcome = await ask(zalo, AGG, "/start DEMO-AGG", "Chào mừng", name="Lan")
+        assert "Chào mừng Lan! Anh/chị đã tham gia" in welcome
+        menu = await ask(zalo, AGG, "/start", "Anh/chị cần làm gì?")
+        assert "1. Thành viên\n2. Trợ giúp\n3. Ngôn ngữ" in menu
+        assert menu.endswith("↩ Trả lời bằng số (1–3) hoặc gõ tên lựa chọn.")
+        assert "1 đến 3" in await ask(zalo, AGG, "7", "Chỉ có các lựa chọn")
+        assert "Chọn ngôn ngữ" in await ask(zalo, AGG, "3", "Chọn ngôn ngữ")
+        assert await ask(zalo, AGG, "english", "Switched") == "Switched to English."
+        await zalo.send_sticker(AGG)  # a thank-you sticker gets no answer
+        await zalo.wait_for(lambda: zalo.idle_answers >= 2)  # idle polls answered 408 …
+        await ask(zalo, AGG, "/lang", "Choose")  # … and polling went on
+    app = await App.open(zalo_settings, SystemClock())
+    try:
+        caller = await app.services.membership.identify("zalo", AGG)
+        assert caller.unit.code == "AGG" and caller.member.locale == "en"
+    finally:
+        await app.close()
+    assert not any("sticker" in t for t in zalo.texts_to(AGG))
+
+
+async def test_a_full_score_sheet_is_typed_and_submitted(zalo_settings, zalo):
+    app = await App.open(zalo_settings, SystemClock())
+    members = app.services.membership
+    await members.add_member(DEMO_CLUSTER, "console", "secretariat", "Thư ký", Role.SECRETARIAT)
+    scale = (ROOT / "bot" / "data" / "scale-example.yaml").read_text(encoding="utf-8")
+    await app.services.scoring.import_scale(await members.identify("console", "secretariat"), scale)
+    await app.close()
+
+    async with running(zalo_settings, zalo):
+        await ask(zalo, AGG, "/start DEMO-AGG", "Chào mừng")
+        card = await ask(zalo, AGG, "/score", "1.1")
+        # The card waits for a typed score: its choices are listed by label, not by number.
+        assert "• Tiếp ▶" in card and "↩ Gõ câu trả lời" in card and "\n1. " not in card
+        for code, score in [("1.2", "25"), ("1.3", "10"), ("1.4", "9,5"), ("2.1", "10")]:
+            await ask(zalo, AGG, score, code)
+        for code, score in [("2.2", "10"), ("3.1", "5"), ("3.2", "10"), ("3.3", "10")]:
+            await ask(zalo, AGG, score, code)
+        await ask(zalo, AGG, "5", "3.4")
+        await ask(zalo, AGG, "4", "B.1")  # every item scored: the bonus items follow
+        back = await ask(zalo, AGG, "truoc", "3.4")  # "◀ Trước" typed without diacritics
+        assert "4" in back
+        summary = await ask(zalo, AGG, "tong hop", "1. Nộp bảng điểm")
+        assert "2. Sửa tiếp" in summary
+        confirm = await ask(zalo, AGG, "1", "1. Xác nhận nộp")
+        assert "98,5" in confirm
+        submitted = await ask(zalo, AGG, "1", "Đã nộp bảng")
+        assert "98,5" in submitted
+    app = await App.open(zalo_settings, SystemClock())
+    try:
+        view = await app.services.scoring.sheet(await app.services.membership.identify("zalo", AGG))
+        assert not view.editable and float(view.totals.total) == 98.5
+    finally:
+        await app.close()
+
+
+async def test_a_secret_ballot_is_cast_by_text_only(zalo_settings, zalo):
+    app = await App.open(zalo_settings, SystemClock())
+    members = app.services.membership
+    codes = ("CTO", "AGG", "BLU", "BTE", "CMU", "DTP", "HGG", "KGG", "LAN")
+    ids = {code: f"{i:04x}zalo{code.lower()}" for i, code in enumerate(codes)}
+    for code in codes:
+        await members.add_member(DEMO_CLUSTER, "zalo", ids[code], code, Role.UNIT_REP, code)
+    await members.add_member(DEMO_CLUSTER, "zalo", SECRETARY, "Thư ký", Role.SECRETARIAT)
+    await app.services.meetings.open(await members.identify("zalo", SECRETARY), "Hội nghị")
+    for code in codes:
+        await app.services.meetings.check_in(await members.identify("zalo", ids[code]))
+    chair = await members.identify("zalo", ids["CTO"])
+    draft = await app.services.ballots.draft(
+        chair, "Bằng khen của Bộ trưởng", BallotKind.CHOOSE, ["AGG", "VLG", "CTO"], quota=2
+    )
+    ballot_id = (await app.services.ballots.open(chair, draft.ballot.id)).ballot.id
+    await app.close()
+
+    agg = ids["AGG"]
+    async with running(zalo_settings, zalo):
+        await zalo.wait_for(lambda: any("đã mở" in t for t in zalo.texts_to(agg)))
+        notice = next(t for t in zalo.texts_to(agg) if "đã mở" in t)
+        assert "1. 🗳 Bỏ phiếu" in notice
+        paper = await ask(zalo, agg, "1", "1. ☐ AGG")
+        assert "2. ☐ VLG\n3. ☐ CTO\n4. Xem lại và bỏ phiếu" in paper
+        assert "1. ☑ AGG" in await ask(zalo, agg, "1", "☑ AGG")
+        paper = await ask(zalo, agg, "3", "☑ CTO")
+        assert "☑ AGG" in paper and "☐ VLG" in paper
+        review = await ask(zalo, agg, "xem lai va bo phieu", "1. ✔ Xác nhận bỏ phiếu")
+        assert "2. Sửa lại" in review
+        receipt_text = await ask(zalo, agg, "1", "Mã biên nhận")
+        receipt = receipt_text.split("Mã biên nhận của đơn vị: ")[1][:9]
+        # The paper is gone with the receipt: "1" now chooses nothing and casts nothing.
+        assert "Chưa rõ yêu cầu" in await ask(zalo, agg, "1", "Chưa rõ")
+    app = await App.open(zalo_settings, SystemClock())
+    try:
+        async with UnitOfWork(app.db) as uow:
+            assert await uow.ballots.box(ballot_id) == [(receipt, "[0, 2]")]
+            assert await uow.chat_menus.get("zalo", agg) is None
+    finally:
+        await app.close()
+
+
+async def test_telegram_and_zalo_run_together_on_one_core(zalo_settings, zalo):
+    from .fake_telegram import TOKEN as TG_TOKEN
+    from .fake_telegram import FakeBotApi
+
+    telegram = FakeBotApi()
+    await telegram.start()
+    settings = zalo_settings.model_copy(
+        update={"telegram_token": SecretStr(TG_TOKEN), "telegram_base_url": telegram.base_url}
+    )
+    try:
+        async with running(settings, zalo):
+            await telegram.wait_for(lambda: len(telegram.called("setMyCommands")) == 2)
+            await telegram.send_text(3003, "/start DEMO-SECRETARIAT", name="Thư ký")
+            await zalo.send_text(AGG, "/start DEMO-AGG", name="Lan")
+            await telegram.send_text(1002, "/start DEMO-AGG", name="Hùng")  # a second AGG rep
+            await telegram.wait_for(lambda: len(telegram.texts_to(1002)) == 1)
+            await ask(zalo, AGG, "/members", "Lan")
+            await telegram.send_text(3003, "/broadcast")
+            await telegram.send_text(3003, "Mời họp tổng kết ngày 20/12.")
+            await telegram.wait_for(lambda: len(telegram.texts_to(3003)) == 3)
+            await telegram.press(3003, 700, "1:bcto:reps")
+            await telegram.wait_for(lambda: len(telegram.texts_to(3003)) == 4)
+            await telegram.press(3003, 701, "1:bcgo:send")
+            await zalo.wait_for(lambda: any("Mời họp" in t for t in zalo.texts_to(AGG)))
+            await telegram.wait_for(lambda: any("Mời họp" in t for t in telegram.texts_to(1002)))
+        roster = next(t for t in zalo.texts_to(AGG) if "Hùng" in t)
+        assert "Lan" in roster  # one unit, a representative on each channel
+    finally:
+        await telegram.stop()
+
+
+async def test_webhook_mode_checks_the_secret_and_serves_file_links(
+    zalo_settings, zalo, unused_tcp_port
+):
+    settings = zalo_settings.model_copy(
+        update={
+            "webhook_url": f"http://127.0.0.1:{unused_tcp_port}",
+            "webhook_secret": SecretStr("s3cret-value"),
+            "webhook_port": unused_tcp_port,
+        }
+    )
+    base = f"http://127.0.0.1:{unused_tcp_port}"
+    async with running(settings, zalo):
+        assert zalo.webhook == {"url": f"{base}/zalo", "secret_token": "s3cret-value"}
+        update = {
+            "event_name": "message.text.received",
+            "message": zalo.message(AGG, "Lan", "PRIVATE", text="/start DEMO-AGG"),
+        }
+        async with httpx.AsyncClient() as client:
+            assert (await client.get(f"{base}/healthz")).text == "ok"
+            wrong = await client.post(
+                f"{base}/zalo", json=update, headers={"X-Bot-Api-Secret-Token": "guess"}
+            )
+            assert wrong.status_code == 403
+            right = await client.post(
+                f"{base}/zalo",
+                json={"ok": True, "result": update},  # wrapped like a getUpdates answer
+                headers={"X-Bot-Api-Secret-Token": "s3cret-value"},
+            )
+            assert right.status_code == 200
+            again = await client.post(
+                f"{base}/zalo", json=update, headers={"X-Bot-Api-Secret-Token": "s3cret-value"}
+            )
+            assert again.status_code == 200  # a redelivery: accepted, handled once
+            await zalo.wait_for(lambda: zalo.texts_to(AGG))
+            # A chart goes as a photo by URL, a document as a link; both served by us.
+            sender = DirectSender(settings)
+            to = Address("zalo", AGG)
+            await sender.start_sending()
+            await sender.channel.send(
+                to, Reply("Biểu đồ", photo=Attachment("xep-hang.png", b"\x89PNG", "image/png"))
+            )
+            await sender.channel.send(
+                to, Reply("Biên bản", document=Attachment("bien-ban.pdf", b"%PDF", None))
+            )
+            await sender.close()
+            photo = zalo.called("sendPhoto")[-1].params
+            assert photo["caption"] == "Biểu đồ" and photo["photo"].startswith(f"{base}/files/")
+            served = await client.get(photo["photo"])
+            assert served.content == b"\x89PNG" and served.headers["content-type"] == "image/png"
+            link = zalo.texts_to(AGG)[-1].split("📎 bien-ban.pdf: ")[1].split()[0]
+            assert (await client.get(link)).content == b"%PDF"
+            assert (await client.get(link[:-20] + "x" * 20)).status_code == 404
+    assert len(zalo.texts_to(AGG)) == 3  # welcome once, the photo, the link
+
+
+class DirectSender:
+    """A second adapter on the same database, to send replies directly."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    async def start_sending(self) -> None:
+        from bot.services.file_links import FileLinks
+
+        self.app = await App.open(self.settings, SystemClock())
+        url = self.settings.webhook_url
+        self.channel = ZaloChannel(
+            ZaloApi(TOKEN, self.settings.zalo_base_url),
+            claim=self.app.updates.claim,
+            menus=ChatMenus(self.app.db),
+            files=FileLinks(self.app.db, SystemClock(), url, 7) if url else None,
+            locale="vi",
+        )
+
+    async def close(self) -> None:
+        await self.channel.api.close()
+        await self.app.close()
+
+
+async def test_long_texts_are_split_and_files_without_a_public_address_are_explained(
+    zalo_settings, zalo
+):
+    sender = DirectSender(zalo_settings)
+    await sender.start_sending()
+    try:
+        to = Address("zalo", AGG)
+        lines = "\n".join(f"Dòng {i:04d} " + "x" * 40 for i in range(100))
+        buttons = ((Button("Đồng ý", "1:menu:help"), Button("Mở", url="https://t.me/x")),)
+        await sender.channel.send(to, Reply(lines, buttons=buttons))
+        await sender.channel.send(to, Reply("Biểu đồ", photo=Attachment("a.png", b"png")))
+    finally:
+        await sender.close()
+    parts = zalo.texts_to(AGG)
+    assert all(len(p) <= 2000 for p in parts) and len(parts) == 4
+    assert "".join(parts[:3]).count("Dòng") == 100  # split at line breaks, nothing lost
+    assert parts[2].endswith("1. Đồng ý\n↩ Trả lời bằng số (1–1) hoặc gõ tên lựa chọn.")
+    assert "🔗 Mở: https://t.me/x" in parts[2]
+    assert "THIDUA_WEBHOOK_URL" in parts[3] and not zalo.called("sendPhoto")
+
+
+async def test_server_errors_are_retried_and_a_blocked_member_is_reported_once(
+    zalo_settings, zalo, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    zalo.fail["sendMessage"] = [429, 502]
+    async with running(zalo_settings, zalo):
+        await ask(zalo, SECRETARY, "/start DEMO-SECRETARIAT", "Chào mừng")
+        await ask(zalo, AGG, "/start DEMO-AGG", "Chào mừng")
+        zalo.blocked.add(AGG)
+        await ask(zalo, SECRETARY, "/deadline", "Nhập tên hạn")
+        await ask(zalo, SECRETARY, "Báo cáo tháng 12", "Nhập thời hạn")
+        await ask(zalo, SECRETARY, "20/12/2030 17:00", "• Tất cả đơn vị")
+        await ask(zalo, SECRETARY, "AGG", "1. Tạo hạn")
+        await ask(zalo, SECRETARY, "1", "Không gửi được tin nhắn tới")
+    assert sum("Không gửi được tin nhắn tới" in t for t in zalo.texts_to(SECRETARY)) == 1
+    assert "retrying" in caplog.text
+    assert TOKEN not in caplog.text and TOKEN.split(":")[1] not in caplog.text
