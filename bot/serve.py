@@ -97,6 +97,9 @@ async def run_live(
             if name == "telegram":
                 app.services.join_links[name] = channel.join_link
                 app.services.private_links[name] = channel.private_link
+                app.services.accounts[name] = f"@{channel.username}"
+            else:
+                app.services.accounts[name] = channel.account
         await app.start_engine(channels)
         if settings.webhook_url:
             await _serve_web(channels, links, settings, stop)

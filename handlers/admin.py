@@ -24,9 +24,17 @@ async def invites(ctx: Ctx, args: list[str]) -> list[Reply]:
         return private_only(ctx)  # codes shown in a group would let anyone join as any unit
     views = await ctx.services.membership.invites(by=caller)
     link = lambda code: ctx.services.join_link(ctx.incoming.channel, code)  # noqa: E731
-    return ctx.say(
-        render.invites(ctx.locale, caller.cluster.name, caller.cluster.timezone, views, link)
-    )
+    text = render.invites(ctx.locale, caller.cluster.name, caller.cluster.timezone, views, link)
+    # Representatives on the other platform join by typing the code to the bot there.
+    for channel, account in ctx.services.accounts.items():
+        if channel != ctx.incoming.channel and views:
+            text += "\n" + ctx.t(
+                "invites.other_channel",
+                channel=channel.capitalize(),
+                bot=account,
+                code=views[0].invite.code,
+            )
+    return ctx.say(text)
 
 
 async def revoke(ctx: Ctx, args: list[str]) -> list[Reply]:

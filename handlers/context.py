@@ -35,6 +35,8 @@ class Services:
     engine: ReminderEngine | None = None  # set once channels run; re-armed after changes
     # channel name -> how an invite code becomes a join link there (Telegram: a deep link)
     join_links: dict[str, Callable[[str], str]] = field(default_factory=dict)
+    # channel name -> the bot's account there, as people search for it (Telegram: @username)
+    accounts: dict[str, str] = field(default_factory=dict)
     # channel name -> link that opens the private chat with the bot (for steps kept private)
     private_links: dict[str, Callable[[], str]] = field(default_factory=dict)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bot.channels.base import Button, Reply, rows
 from bot.config import LOCALES
-from bot.domain.errors import InviteUnusable
+from bot.domain.errors import InviteUnusable, NotAMember
+from bot.domain.invites import looks_like_invite
 from bot.domain.policy import Action
 from bot.render import text as render
 from bot.services.conversations import Step
@@ -42,6 +43,14 @@ def private_only(ctx: Ctx) -> list[Reply]:
     link = ctx.services.private_link(ctx.incoming.channel)
     buttons = ((Button(ctx.t("button.private_chat"), url=link),),) if link else ()
     return ctx.say(ctx.t("error.private_only"), buttons)
+
+
+async def stranger_typed(ctx: Ctx, text: str) -> list[Reply]:
+    """Someone not yet a member: a code typed on its own joins (Zalo has no deep links),
+    anything else gets the 'how to join' answer."""
+    if not looks_like_invite(text):
+        raise NotAMember()
+    return await join_code_typed(ctx, text)
 
 
 async def join_code_typed(ctx: Ctx, text: str) -> list[Reply]:

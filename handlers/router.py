@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.channels.base import Incoming, Reply
-from bot.domain.errors import DomainError, FileInvalid, NotAMember
+from bot.domain.errors import DomainError, FileInvalid
 from bot.domain.policy import Action, may
 from bot.i18n import t
 from bot.render import text as render
@@ -246,7 +246,7 @@ class Router:
             handler = STEPS.get((step.flow, step.step)) if step else None
             if handler is not None:
                 return await handler(ctx, incoming.text)
-            if ctx.caller is None:
-                raise NotAMember()  # a stranger's chatter gets the 'how to join' answer
+            if ctx.caller is None:  # a code on its own joins; other chatter: how to join
+                return await onboarding.stranger_typed(ctx, incoming.text)
             return ctx.say(ctx.t("error.not_understood"))
         return []

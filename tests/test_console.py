@@ -124,8 +124,8 @@ async def test_language_choice_survives_a_restart(settings):
 
 
 async def test_cancel_leaves_the_join_step(settings):
-    out = await _console(settings, ["@lan /start", "@lan /cancel", "@lan DEMO-AGG"])
-    assert "Đã hủy thao tác đang dở." in out
+    out = await _console(settings, ["@lan /start", "@lan /cancel", "@lan Xin chào"])
+    assert "Đã hủy thao tác đang dở." in out and "chưa tham gia cụm thi đua" in out
     assert await _member(settings, "lan") is None
 
 

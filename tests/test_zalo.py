@@ -183,15 +183,21 @@ async def test_telegram_and_zalo_run_together_on_one_core(zalo_settings, zalo):
         async with running(settings, zalo):
             await telegram.wait_for(lambda: len(telegram.called("setMyCommands")) == 2)
             await telegram.send_text(3003, "/start DEMO-SECRETARIAT", name="Thư ký")
-            await zalo.send_text(AGG, "/start DEMO-AGG", name="Lan")
+            await telegram.send_text(3003, "/invites")
+            await telegram.wait_for(lambda: len(telegram.texts_to(3003)) == 2)
+            invites = telegram.texts_to(3003)[1]
+            assert "https://t.me/thidua_test_bot?start=DEMO-AGG" in invites
+            assert "Người dùng Zalo: tìm tài khoản bot “bot.thidua” trên Zalo" in invites
+            # No deep links on Zalo: the code typed on its own joins.
+            assert "Chào mừng Lan" in await ask(zalo, AGG, "demo-agg", "Chào mừng", name="Lan")
             await telegram.send_text(1002, "/start DEMO-AGG", name="Hùng")  # a second AGG rep
             await telegram.wait_for(lambda: len(telegram.texts_to(1002)) == 1)
             await ask(zalo, AGG, "/members", "Lan")
             await telegram.send_text(3003, "/broadcast")
             await telegram.send_text(3003, "Mời họp tổng kết ngày 20/12.")
-            await telegram.wait_for(lambda: len(telegram.texts_to(3003)) == 3)
-            await telegram.press(3003, 700, "1:bcto:reps")
             await telegram.wait_for(lambda: len(telegram.texts_to(3003)) == 4)
+            await telegram.press(3003, 700, "1:bcto:reps")
+            await telegram.wait_for(lambda: len(telegram.texts_to(3003)) == 5)
             await telegram.press(3003, 701, "1:bcgo:send")
             await zalo.wait_for(lambda: any("Mời họp" in t for t in zalo.texts_to(AGG)))
             await telegram.wait_for(lambda: any("Mời họp" in t for t in telegram.texts_to(1002)))

@@ -73,7 +73,7 @@ class ZaloChannel:
     async def start(self, dispatch: Dispatch) -> None:
         """Check the token (getMe) and start handling updates as they are queued."""
         me = await self.api.get_me()
-        self.account = me.account_name or me.id
+        self.account = me.display_name or me.account_name or me.id
         self._dispatch = dispatch
         self._worker = asyncio.create_task(self._work())
 

@@ -15,6 +15,12 @@ def new_code() -> str:
     return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
 
 
+def looks_like_invite(text: str) -> bool:
+    """A stranger's message that is probably a code typed on its own (no deep link: Zalo)."""
+    code = normalize_code(text)
+    return code is not None and (len(code) == CODE_LENGTH or "-" in code)
+
+
 def normalize_code(text: str) -> str | None:
     """The code as stored, or None when the text cannot be an invite code at all."""
     code = text.strip().upper()

@@ -507,4 +507,5 @@ MESSAGES: dict[str, str] = {
     "file.link": "📎 {name}: {url}\n(the link works for {days} days)",
     "file.no_link": "📎 {name}: this channel cannot send files yet because the server has no public address (THIDUA_WEBHOOK_URL). Please get the file on Telegram or ask the cluster secretariat.",
     "file.unsupported": "The bot reads text and photos only. Send /help to see the commands.",
+    "invites.other_channel": "On {channel}: find the bot account “{bot}” there and send the unit's invite code, e.g. {code}",
 }

@@ -516,4 +516,5 @@ MESSAGES: dict[str, str] = {
     "file.link": "📎 {name}: {url}\n(đường dẫn dùng được trong {days} ngày)",
     "file.no_link": "📎 {name}: kênh này chưa gửi được tệp vì máy chủ chưa có địa chỉ công khai (THIDUA_WEBHOOK_URL). Vui lòng nhận tệp qua Telegram hoặc nhờ thư ký cụm gửi.",
     "file.unsupported": "Bot chỉ đọc được tin nhắn chữ và ảnh. Gửi /help để xem các lệnh.",
+    "invites.other_channel": "Người dùng {channel}: tìm tài khoản bot “{bot}” trên {channel} rồi gửi mã mời của đơn vị, ví dụ: {code}",
 }
