@@ -72,6 +72,9 @@ class App:
             channels,
             on_undeliverable=services.deadlines.report_undeliverable,
         )
+        services.ballots.batched_views = {
+            name for name, channel in channels.items() if not channel.edits_in_place
+        }
         scheduler = AsyncIOScheduler(timezone="UTC") if scheduled else None
         services.engine = ReminderEngine(
             services.deadlines, outbox, services.clock, scheduler, ballots=services.ballots

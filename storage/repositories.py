@@ -687,6 +687,7 @@ class OutboxRepo(_Repo):
         cluster_id: int | None = None,
         member_id: int | None = None,
         subject: str | None = None,
+        not_before: datetime | None = None,
     ) -> bool:
         """False when a message with this dedupe key was already queued (never send twice)."""
         return (
@@ -701,7 +702,7 @@ class OutboxRepo(_Repo):
                 chat_id,
                 json.dumps(payload, ensure_ascii=False),
                 subject,
-                _iso(now),
+                _iso(max(now, not_before or now)),
                 _iso(now),
             )
             == 1

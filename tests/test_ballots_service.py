@@ -139,6 +139,22 @@ async def test_live_view_edits_coalesce_while_undelivered(app):
     assert "3/9" in json.loads(pending[0][0])["text"]
 
 
+async def test_where_views_cannot_be_edited_a_burst_of_votes_is_one_later_message(app, clock):
+    app.services.ballots.batched_views = {"console"}  # as for Zalo: an edit is a new message
+    await _meeting(app)
+    view = await _open(app)
+    for handle in ("AGG", "BLU"):
+        await _cast(app, handle, view.ballot.id, 0)
+        await app.services.ballots.refresh_live_views()
+    pending = await _rows(
+        app,
+        "SELECT payload, next_attempt_at FROM outbox"
+        " WHERE dedupe_key LIKE 'live:%:e%' AND state = 'pending'",
+    )
+    assert len(pending) == 1 and "2/9" in json.loads(pending[0][0])["text"]
+    assert datetime.fromisoformat(pending[0][1]) == NOW + timedelta(seconds=20)
+
+
 async def test_two_representatives_of_one_unit_casting_at_once_leave_exactly_one_ballot(
     app, settings, clock
 ):

@@ -108,6 +108,7 @@ Dispatch = Callable[[Incoming], Awaitable[list[Reply]]]
 
 class Channel(Protocol):
     name: str
+    edits_in_place: bool  # False: an edit is sent as a new message
 
     async def start(self, dispatch: Dispatch) -> None:
         """Begin delivering incoming messages to `dispatch` and sending its replies."""

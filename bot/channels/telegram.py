@@ -64,6 +64,7 @@ def build_application(settings: Settings, *, poll_timeout: float = 10) -> Applic
 
 class TelegramChannel:
     name = NAME
+    edits_in_place = True
 
     def __init__(self, application: Application, *, claim: Callable, commands: dict) -> None:
         """`claim(channel, update_id)` says whether an update is new; `commands` maps a

@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 
 class ZaloChannel:
     name = NAME
+    edits_in_place = False
 
     def __init__(
         self,

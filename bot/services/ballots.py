@@ -53,6 +53,7 @@ from .scoring import Scoring
 
 MAX_CANDIDATES = 40  # a choice travels as a bit mask in button data (≤ 64 bytes)
 MAX_AWARD = 200
+LIVE_BATCH = timedelta(seconds=20)
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
 
@@ -179,6 +180,7 @@ class Ballots:
         # of casts costs one edit per viewer and the voter never waits for it.
         self.stale_views: set[int] = set()
         self.on_stale_views: Callable[[], None] | None = None  # the engine's debounced wake-up
+        self.batched_views: set[str] = set()  # channels that cannot edit a message in place
 
     def _locale(self, member: Member) -> str:
         return member.locale or self.settings.default_locale
@@ -378,7 +380,10 @@ class Ballots:
                 continue
             await uow.ballots.count_edit(ballot.id, member_id)
             key = f"{view_key}:e{edits + 1}"
-            await enqueue(uow, key, member, reply, now, _subject(ballot), edit)
+            # Where an update is a new message rather than an edit (Zalo), the updates of a
+            # burst of votes wait and go as one: at most one message per LIVE_BATCH.
+            later = now + LIVE_BATCH if member.channel in self.batched_views else None
+            await enqueue(uow, key, member, reply, now, _subject(ballot), edit, later)
 
     async def remind(self, by: Caller, ballot_id: int) -> list[Unit]:
         """Remind the units still to vote; returns them."""

@@ -25,8 +25,10 @@ async def enqueue(
     now: datetime,
     subject: str,
     extra: dict | None = None,
+    not_before: datetime | None = None,
 ) -> int:
-    """`extra`: delivery fields beside the reply (`file_id`, `photo_file_id`, `edit_of`)."""
+    """`extra`: delivery fields beside the reply (`file_id`, `photo_file_id`, `edit_of`);
+    `not_before`: hold the message until then."""
     queued = await uow.outbox.enqueue(
         key,
         channel=member.channel,
@@ -36,5 +38,6 @@ async def enqueue(
         cluster_id=member.cluster_id,
         member_id=member.id,
         subject=subject,
+        not_before=not_before,
     )
     return int(queued)
