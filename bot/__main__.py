@@ -49,9 +49,14 @@ def main(argv: list[str] | None = None) -> int:
     if command == "run":
         if settings.telegram_token is None and settings.zalo_token is None:
             return _console(settings, None, "demo", None)
+        from bot.channels.base import ChannelRefused
         from bot.serve import run_live
 
-        asyncio.run(run_live(settings))
+        try:
+            asyncio.run(run_live(settings))
+        except ChannelRefused as error:
+            print(error, file=sys.stderr)
+            return 2
         return 0
     if command == "console":
         return _console(settings, args.script, args.seed, args.now)

@@ -3,6 +3,8 @@ API server on loopback, with a real SQLite file. Everything is done by typing te
 
 import asyncio
 import logging
+import os
+import sys
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -324,3 +326,21 @@ async def test_server_errors_are_retried_and_a_blocked_member_is_reported_once(
     assert sum("Không gửi được tin nhắn tới" in t for t in zalo.texts_to(SECRETARY)) == 1
     assert "retrying" in caplog.text
     assert TOKEN not in caplog.text and TOKEN.split(":")[1] not in caplog.text
+
+
+async def test_a_refused_token_stops_the_bot_with_one_line(zalo_settings, zalo):
+    wrong = "1:wrong-zalo-token"
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "THIDUA_ZALO_TOKEN": wrong,
+        "THIDUA_ZALO_BASE_URL": zalo.base_url,
+        "THIDUA_DATABASE_PATH": str(zalo_settings.database_path),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", env=env, cwd=ROOT, stderr=asyncio.subprocess.PIPE
+    )
+    _, stderr = await asyncio.wait_for(process.communicate(), 30)
+    text = stderr.decode()
+    assert process.returncode == 2 and "Traceback" not in text and wrong not in text
+    assert "Zalo refused the token (Zalo Bot API error 401: Unauthorized)" in text

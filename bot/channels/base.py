@@ -72,6 +72,10 @@ class Undeliverable(Exception):
     """The platform refuses this recipient for good (e.g. the person blocked the bot)."""
 
 
+class ChannelRefused(Exception):
+    """The platform will not let the bot start (a wrong or revoked token): a one-line reason."""
+
+
 class DeliveryFailed(Exception):
     """A passing failure (network, server error): worth retrying later."""
 

@@ -19,7 +19,7 @@ from telegram import (
     InputFile,
     Update,
 )
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
 from bot.config import LOCALES, Settings
@@ -27,6 +27,7 @@ from bot.config import LOCALES, Settings
 from .base import (
     Address,
     Attachment,
+    ChannelRefused,
     DeliveryFailed,
     Dispatch,
     Incoming,
@@ -88,7 +89,12 @@ class TelegramChannel:
 
     async def start(self, dispatch: Dispatch) -> None:
         self._dispatch = dispatch
-        await self.application.initialize()
+        try:
+            await self.application.initialize()
+        except InvalidToken as error:
+            raise ChannelRefused(
+                f"Telegram refused the token ({error}): check THIDUA_TELEGRAM_TOKEN"
+            ) from None
         self.username = self.bot.username
         await self._register_commands()
         await self.application.start()

@@ -24,6 +24,7 @@ from bot.services.file_links import FileLinks
 from .base import (
     Address,
     Attachment,
+    ChannelRefused,
     DeliveryFailed,
     Dispatch,
     Incoming,
@@ -73,7 +74,14 @@ class ZaloChannel:
 
     async def start(self, dispatch: Dispatch) -> None:
         """Check the token (getMe) and start handling updates as they are queued."""
-        me = await self.api.get_me()
+        try:
+            me = await self.api.get_me()
+        except ZaloApiError as error:
+            if error.transient:
+                raise
+            raise ChannelRefused(
+                f"Zalo refused the token ({error}): check THIDUA_ZALO_TOKEN"
+            ) from None
         self.account = me.display_name or me.account_name or me.id
         self._dispatch = dispatch
         self._worker = asyncio.create_task(self._work())
@@ -93,17 +101,13 @@ class ZaloChannel:
             self._poller.cancel()
         if self._worker is not None:
             with contextlib.suppress(TimeoutError):  # let updates already accepted be handled
-                await asyncio.wait_for(self._drained(), 5)
+                await asyncio.wait_for(self._updates.join(), 5)
             self._worker.cancel()
         await asyncio.gather(
             *(task for task in (self._poller, self._worker) if task), return_exceptions=True
         )
         self._poller = self._worker = None
         await self.api.close()
-
-    async def _drained(self) -> None:
-        while not self._updates.empty():
-            await asyncio.sleep(0.05)
 
     # -- incoming -----------------------------------------------------------------------------
 
@@ -128,6 +132,8 @@ class ZaloChannel:
                 await self.handle(update)
             except Exception:
                 log.exception("Zalo update not handled")
+            finally:
+                self._updates.task_done()
 
     def accept(self, data: object) -> bool:
         """Queue an update posted to the webhook; False when it is not one."""
