@@ -5,19 +5,16 @@ setWebhook, deleteWebhook; and 429 with retry_after on demand."""
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 import time
-from dataclasses import dataclass, field
 
-from starlette.applications import Starlette
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .loopback import LoopbackServer
+from .loopback import Call, FakePlatform
 
 TOKEN = "123456:TEST-token-never-logged"
 BOT = {
@@ -31,50 +28,25 @@ BOT = {
 }
 
 
-@dataclass
-class Call:
-    method: str
-    params: dict
-    files: dict = field(default_factory=dict)
-
-
-class FakeBotApi:
+class FakeBotApi(FakePlatform):
     def __init__(self, rate_limit: int | None = None) -> None:
         """`rate_limit`: like Telegram, answer 429 (retry after 1 s) to any message beyond that
         many in the last second."""
+        super().__init__()
         self.rate_limit = rate_limit
         self._recent_sends: list[float] = []
         self.rejected_for_rate = 0
-        self.calls: list[Call] = []
-        self.pending: list[dict] = []  # updates not yet confirmed by an offset
         self.fail: dict[str, list[int]] = {}  # method -> retry_after values to answer with 429
         self.files: dict[str, bytes] = {}
         self.blocked: set[int] = set()  # chats whose user blocked the bot: 403 on every send
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(100)
-        self._changed = asyncio.Condition()
-        self._loopback = LoopbackServer()
 
-    # -- server -------------------------------------------------------------------------------
-
-    async def start(self) -> None:
-        app = Starlette(
-            routes=[
-                Route("/bot{token}/{method}", self._api, methods=["GET", "POST"]),
-                Route("/file/bot{token}/{path:path}", self._file, methods=["GET"]),
-            ]
-        )
-        await self._loopback.serve(app)
-
-    async def stop(self) -> None:
-        self._loopback.exit_soon()
-        async with self._changed:
-            self._changed.notify_all()
-        await self._loopback.shutdown()
-
-    @property
-    def port(self) -> int:
-        return self._loopback.port
+    def routes(self) -> list:
+        return [
+            Route("/bot{token}/{method}", self._api, methods=["GET", "POST"]),
+            Route("/file/bot{token}/{path:path}", self._file, methods=["GET"]),
+        ]
 
     @property
     def base_url(self) -> str:
@@ -167,21 +139,7 @@ class FakeBotApi:
         return await self.push({"callback_query": query})
 
     async def push(self, body: dict, update_id: int | None = None) -> dict:
-        update = {"update_id": update_id or next(self._update_ids), **body}
-        async with self._changed:
-            self.pending.append(update)
-            self._changed.notify_all()
-        return update
-
-    async def wait_for(self, predicate, timeout: float = 15.0) -> None:
-        async def _wait():
-            async with self._changed:
-                await self._changed.wait_for(predicate)
-
-        await asyncio.wait_for(_wait(), timeout)
-
-    def called(self, method: str) -> list[Call]:
-        return [c for c in self.calls if c.method == method]
+        return await self.queue({"update_id": update_id or next(self._update_ids), **body})
 
     def texts_to(self, chat_id: int) -> list[str]:
         return [
@@ -234,9 +192,8 @@ class FakeBotApi:
         if method == "getUpdates":
             return JSONResponse({"ok": True, "result": await self._get_updates(params)})
         async with self._changed:
-            self.calls.append(Call(method, params, files))
             result = self._answer(method, params, files)
-            self._changed.notify_all()
+            self.record(Call(method, params, files))
         return JSONResponse({"ok": True, "result": result})
 
     def _over_rate(self) -> bool:
@@ -287,14 +244,7 @@ class FakeBotApi:
         async with self._changed:
             if offset:
                 self.pending = [u for u in self.pending if u["update_id"] >= offset]
-            if not self.pending and timeout:
-                try:
-                    await asyncio.wait_for(
-                        self._changed.wait_for(lambda: self.pending or self._loopback.stopping),
-                        timeout,
-                    )
-                except TimeoutError:
-                    pass
+            await self.wait_for_update(timeout)
             return list(self.pending)
 
     async def _file(self, request: Request) -> Response:

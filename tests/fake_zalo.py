@@ -6,18 +6,15 @@ Failures on demand: a list of status codes per method, and users who blocked the
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import secrets
 import time
-from dataclasses import dataclass
 
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .loopback import LoopbackServer
+from .loopback import Call, FakePlatform
 
 TOKEN = "2147483647:zalo-TEST-token-never-logged"
 BOT = {
@@ -37,51 +34,32 @@ DESCRIPTIONS = {
 }
 
 
-@dataclass
-class Call:
-    method: str
-    params: dict
-
-
 def zalo_id() -> str:
     return secrets.token_hex(10)  # ids look like "e4ea2cd5189df1c3a88c"
 
 
-class FakeZaloApi:
+class FakeZaloApi(FakePlatform):
     def __init__(self, idle_wait: float = 0.3) -> None:
         """`idle_wait`: how long an idle getUpdates waits before answering 408 (Zalo: up to
         the `timeout` asked for; shorter here so idle polls happen often in a test)."""
+        super().__init__()
         self.idle_wait = idle_wait
-        self.calls: list[Call] = []
-        self.pending: list[dict] = []
         self.fail: dict[str, list[int]] = {}  # method -> status codes to answer with, in order
         self.blocked: set[str] = set()
         self.media: dict[str, bytes] = {}  # photos users sent, served at /media/<name>
         self.webhook: dict | None = None
         self.idle_answers = 0
-        self._changed = asyncio.Condition()
-        self._loopback = LoopbackServer()
         self._media_names = itertools.count(1)
 
-    async def start(self) -> None:
-        await self._loopback.serve(
-            Starlette(
-                routes=[
-                    Route("/bot{token}/{method}", self._api, methods=["POST"]),
-                    Route("/media/{name}", self._media, methods=["GET"]),
-                ]
-            )
-        )
-
-    async def stop(self) -> None:
-        self._loopback.exit_soon()
-        async with self._changed:
-            self._changed.notify_all()
-        await self._loopback.shutdown()
+    def routes(self) -> list:
+        return [
+            Route("/bot{token}/{method}", self._api, methods=["POST"]),
+            Route("/media/{name}", self._media, methods=["GET"]),
+        ]
 
     @property
     def origin(self) -> str:
-        return f"http://127.0.0.1:{self._loopback.port}"
+        return f"http://127.0.0.1:{self.port}"
 
     @property
     def base_url(self) -> str:
@@ -102,7 +80,7 @@ class FakeZaloApi:
         self, user_id: str, text: str, *, name: str = "Người dùng", chat_type: str = "PRIVATE"
     ) -> dict:
         message = self.message(user_id, name, chat_type, text=text)
-        return await self.push({"event_name": "message.text.received", "message": message})
+        return await self.queue({"event_name": "message.text.received", "message": message})
 
     async def send_image(self, user_id: str, data: bytes, caption: str | None = None) -> dict:
         name = f"photo{next(self._media_names)}.jpg"
@@ -111,27 +89,11 @@ class FakeZaloApi:
         if caption:
             content["caption"] = caption
         message = self.message(user_id, "Người dùng", "PRIVATE", **content)
-        return await self.push({"event_name": "message.image.received", "message": message})
+        return await self.queue({"event_name": "message.image.received", "message": message})
 
     async def send_sticker(self, user_id: str) -> dict:
         message = self.message(user_id, "Người dùng", "PRIVATE", sticker="0e078a2fb66a5f34067b")
-        return await self.push({"event_name": "message.sticker.received", "message": message})
-
-    async def push(self, update: dict) -> dict:
-        async with self._changed:
-            self.pending.append(update)
-            self._changed.notify_all()
-        return update
-
-    async def wait_for(self, predicate, timeout: float = 15.0) -> None:
-        async def _wait():
-            async with self._changed:
-                await self._changed.wait_for(predicate)
-
-        await asyncio.wait_for(_wait(), timeout)
-
-    def called(self, method: str) -> list[Call]:
-        return [c for c in self.calls if c.method == method]
+        return await self.queue({"event_name": "message.sticker.received", "message": message})
 
     def texts_to(self, chat_id: str) -> list[str]:
         """Every text the user saw: messages, and photo captions."""
@@ -161,9 +123,8 @@ class FakeZaloApi:
             if not _fits(params.get("text", "x")) or not _fits(params.get("caption", "x")):
                 return _error(400)
         async with self._changed:
-            self.calls.append(Call(method, params))
             result = self._answer(method, params)
-            self._changed.notify_all()
+            self.record(Call(method, params))
         return JSONResponse({"ok": True, "result": result})
 
     def _answer(self, method: str, params: dict):
@@ -187,14 +148,7 @@ class FakeZaloApi:
             return _error(400)  # getUpdates does not work while a webhook is set
         wait = min(float(params.get("timeout") or 30), self.idle_wait)
         async with self._changed:
-            if not self.pending:
-                try:
-                    await asyncio.wait_for(
-                        self._changed.wait_for(lambda: self.pending or self._loopback.stopping),
-                        wait,
-                    )
-                except TimeoutError:
-                    pass
+            await self.wait_for_update(wait)
             if not self.pending:
                 self.idle_answers += 1
                 self._changed.notify_all()
