@@ -28,14 +28,14 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.app import App
-from bot.channels.base import Reply
 from bot.channels.telegram import TelegramChannel
+from bot.clock import SystemClock
 from bot.config import Settings
 from bot.domain.cluster_file import ClusterSpec, UnitSpec
 from bot.domain.models import Role
 from bot.domain.voting import BallotKind, Rules, TiePolicy
+from bot.messages import Reply
 from bot.services.ballots import count_box
-from scheduler.clock import SystemClock
 from storage.repositories import UnitOfWork
 from tests.fake_telegram import TOKEN, FakeBotApi
 

@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.channels.telegram import TelegramChannel, build_application
+from bot.clock import SystemClock
 from bot.config import Settings
-from scheduler.clock import SystemClock
 from scheduler.outbox import OutboxDispatcher
 from storage.db import Database
 from storage.repositories import UnitOfWork

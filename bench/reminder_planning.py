@@ -15,10 +15,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.app import App
+from bot.clock import ManualClock
 from bot.config import Settings
 from bot.domain.models import Role
 from bot.services.demo import seed_demo
-from scheduler.clock import ManualClock
 from tests.conftest import VN
 
 DEADLINES = 1_250

@@ -14,6 +14,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.channels.base import Channel
 from bot.channels.console import ConsoleChannel
+from bot.clock import Clock, ShiftableClock
 from bot.config import LOCALES, Settings
 from bot.i18n import t
 from bot.services.ballots import Ballots
@@ -28,7 +29,6 @@ from bot.services.updates import UpdateLog
 from handlers.context import Services
 from handlers.notices import ChatNotices
 from handlers.router import Router, command_menu
-from scheduler.clock import Clock, ShiftableClock
 from scheduler.engine import ReminderEngine
 from scheduler.outbox import OutboxDispatcher
 from storage.db import Database

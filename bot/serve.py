@@ -15,11 +15,11 @@ import signal
 from urllib.parse import quote
 
 from bot.app import App, telegram_commands
+from bot.channels.chat_menus import ChatMenus
+from bot.channels.file_links import ROUTE as FILES_ROUTE
+from bot.channels.file_links import FileLinks
+from bot.clock import SystemClock
 from bot.config import Settings
-from bot.services.chat_menus import ChatMenus
-from bot.services.file_links import ROUTE as FILES_ROUTE
-from bot.services.file_links import FileLinks
-from scheduler.clock import SystemClock
 
 log = logging.getLogger("thidua")
 ZALO_POLL_SECONDS = 30

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.channels.base import Reply
 from bot.domain.errors import Forbidden, InvalidInput
 from bot.domain.policy import Action, may
 from bot.domain.scale_sheet import scale_yaml_from_rows
 from bot.domain.scoring import fmt
+from bot.messages import Reply
 from bot.render import text as render
 from bot.render.xlsx_reader import first_sheet_rows
 

@@ -3,10 +3,10 @@ it, watches the turnout, reminds the units still to vote, closes it, and settles
 
 from __future__ import annotations
 
-from bot.channels.base import Reply, rows
 from bot.domain.errors import InvalidInput
 from bot.domain.policy import Action
 from bot.domain.voting import BallotKind, BallotStatus
+from bot.messages import Reply, rows
 from bot.render import ballots as render
 from bot.services.ballots import BallotResult, BallotView
 from bot.services.conversations import Step

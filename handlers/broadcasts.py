@@ -3,9 +3,9 @@ file, confirms; recipients press "Đã nhận"; the secretariat sees delivery an
 
 from __future__ import annotations
 
-from bot.channels.base import Reply, rows
 from bot.domain.errors import InvalidInput
 from bot.domain.policy import Action
+from bot.messages import Reply, rows
 from bot.services.broadcasts import MAX_TEXT, BroadcastStatus
 from bot.services.conversations import Step
 

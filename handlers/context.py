@@ -6,10 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from bot.channels.base import Button, Incoming, Reply
+from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.errors import NotAMember
 from bot.i18n import t
+from bot.messages import Button, Incoming, Reply
 from bot.services.ballots import Ballots
 from bot.services.broadcasts import Broadcasts
 from bot.services.conversations import Conversations, Step
@@ -17,7 +18,6 @@ from bot.services.deadlines import Deadlines
 from bot.services.meetings import Meetings
 from bot.services.membership import Caller, Membership
 from bot.services.scoring import Scoring
-from scheduler.clock import Clock
 from scheduler.engine import ReminderEngine
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.channels.base import Button, Reply, rows
 from bot.domain.deadlines import parse_due
 from bot.domain.errors import InvalidInput
 from bot.domain.models import Role
 from bot.domain.policy import Action, may
+from bot.messages import Button, Reply, rows
 from bot.render import deadlines as render
 from bot.render.text import local_time
 from bot.services.conversations import Step

@@ -3,8 +3,8 @@ present; a representative checks their unit in with one tap. /group marks the cl
 
 from __future__ import annotations
 
-from bot.channels.base import Reply, rows
 from bot.domain.policy import Action, may
+from bot.messages import Reply, rows
 from bot.render import ballots as render
 from bot.services.meetings import MeetingView
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.channels.base import Attachment, Reply, rows
 from bot.domain.models import Member, Unit
 from bot.domain.reminders import ReminderKind
 from bot.domain.voting import BallotStatus
 from bot.i18n import t
+from bot.messages import Attachment, Reply, rows
 from bot.render import ballots as ballot_render
 from bot.render import deadlines as render
 from bot.render import scoring as scoring_render

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.channels.base import Button, Reply, rows
 from bot.config import LOCALES
 from bot.domain.errors import InviteUnusable, NotAMember
 from bot.domain.invites import looks_like_invite
 from bot.domain.policy import Action
+from bot.messages import Button, Reply, rows
 from bot.render import text as render
 from bot.services.conversations import Step
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.channels.base import Attachment, Reply, rows
 from bot.domain.errors import InvalidInput
+from bot.messages import Attachment, Reply, rows
 from bot.render import ballots as render
 from bot.render.minutes import minutes_pdf, minutes_xlsx
 from bot.services.ballots import BallotResult

@@ -7,10 +7,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.channels.base import Incoming, Reply
 from bot.domain.errors import DomainError, FileInvalid
 from bot.domain.policy import Action, may
 from bot.i18n import t
+from bot.messages import Incoming, Reply
 from bot.render import text as render
 
 from . import (

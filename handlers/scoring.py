@@ -3,10 +3,10 @@ typed numbers) or pastes all lines at once, reviews the summary, and submits wit
 
 from __future__ import annotations
 
-from bot.channels.base import Attachment, Reply, rows
 from bot.domain.errors import InvalidInput
 from bot.domain.scale_sheet import is_score_template, scores_from_template_rows
 from bot.domain.scoring import Criterion, fmt, parse_bulk
+from bot.messages import Attachment, Reply, rows
 from bot.render import scoring as render
 from bot.render.charts import ranking_chart
 from bot.render.xlsx import score_template, score_workbook

@@ -3,10 +3,10 @@ secretariat follows submissions and returns a sheet for correction."""
 
 from __future__ import annotations
 
-from bot.channels.base import Button, Reply, rows
 from bot.domain.errors import InvalidInput
 from bot.domain.policy import Action, may
 from bot.domain.scoring import fmt, parse_verification
+from bot.messages import Button, Reply, rows
 from bot.render import scoring as render
 from bot.services.conversations import Step
 

@@ -3,9 +3,9 @@ half-filled), reviews it, confirms, and gets a private receipt code."""
 
 from __future__ import annotations
 
-from bot.channels.base import Reply, rows
 from bot.domain.errors import InvalidInput
 from bot.domain.voting import BallotKind
+from bot.messages import Reply, rows
 from bot.render import ballots as render
 from bot.services.ballots import BallotView
 

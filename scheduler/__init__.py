@@ -1,1 +1,1 @@
-"""Time: the injected clock now; reminder planning and the outbox dispatcher build on it."""
+"""The engine that wakes on queued work and on time, and the outbox it drains."""

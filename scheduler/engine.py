@@ -15,10 +15,10 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
+from bot.clock import Clock
 from bot.services.ballots import Ballots
 from bot.services.deadlines import Deadlines
 
-from .clock import Clock
 from .outbox import OutboxDispatcher
 
 log = logging.getLogger(__name__)

@@ -12,19 +12,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
 
-from bot.channels.base import (
-    Address,
-    Attachment,
-    Channel,
-    DeliveryFailed,
-    Reply,
-    Undeliverable,
-    reply_from_dict,
-)
+from bot.channels.base import Channel, DeliveryFailed, Undeliverable
+from bot.clock import Clock
+from bot.messages import Address, Attachment, Reply, reply_from_dict
 from storage.db import Database
 from storage.repositories import UnitOfWork
-
-from .clock import Clock
 
 log = logging.getLogger(__name__)
 CONCURRENT_CHATS = 8

@@ -6,10 +6,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.clock import ManualClock
 from bot.config import Settings
 from bot.services.conversations import Conversations
 from bot.services.membership import Membership
-from scheduler.clock import ManualClock
 from storage.db import Database
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")

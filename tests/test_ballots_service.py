@@ -13,12 +13,12 @@ import pytest
 
 from bot.app import App
 from bot.channels.console import ConsoleChannel
+from bot.clock import ManualClock, ShiftableClock
 from bot.domain.cluster_file import parse_cluster_file
 from bot.domain.errors import FileInvalid, Forbidden, InvalidInput, NotFound
 from bot.domain.models import Role
 from bot.domain.voting import BallotKind, BallotStatus, parse_ballot_defaults
 from bot.services.demo import DEMO_CLUSTER, seed_demo
-from scheduler.clock import ManualClock, ShiftableClock
 
 from .conftest import DOMAIN_CLUSTERS, VN
 

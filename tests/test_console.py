@@ -9,8 +9,8 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.app import run_console
+from bot.clock import ManualClock
 from bot.services.membership import Membership
-from scheduler.clock import ManualClock
 from storage.db import Database
 
 from .conftest import VN

@@ -7,6 +7,7 @@ import pytest
 
 from bot.app import App
 from bot.channels.console import ConsoleChannel
+from bot.clock import ManualClock
 from bot.domain.deadlines import (
     Completion,
     Deadline,
@@ -18,7 +19,6 @@ from bot.domain.deadlines import (
 )
 from bot.domain.errors import FileInvalid, InvalidInput
 from bot.services.demo import seed_demo
-from scheduler.clock import ManualClock
 
 from .conftest import VN
 

@@ -9,6 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.app import run_console
+from bot.clock import ManualClock
 from bot.domain.errors import FileInvalid
 from bot.domain.scale_sheet import scale_yaml_from_rows
 from bot.domain.scoring import parse_scale
@@ -16,7 +17,6 @@ from bot.render.xlsx_writer import NUMBER, TEXT, XlsxBook
 from bot.services.membership import Membership
 from bot.services.scoring import Scoring
 from handlers.notices import ChatNotices
-from scheduler.clock import ManualClock
 from storage.db import Database
 
 from .conftest import VN

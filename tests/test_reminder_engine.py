@@ -12,9 +12,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.app import App
 from bot.channels.console import ConsoleChannel
+from bot.clock import ManualClock, ShiftableClock
 from bot.domain.errors import Forbidden, InvalidInput
 from bot.services.demo import seed_demo
-from scheduler.clock import ManualClock, ShiftableClock
 
 from .conftest import VN
 

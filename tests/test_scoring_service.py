@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from bot.app import App
+from bot.clock import ManualClock
 from bot.domain.errors import FileInvalid, Forbidden, InvalidInput
 from bot.services.demo import seed_demo
-from scheduler.clock import ManualClock
 
 from .conftest import VN
 
@@ -160,7 +160,7 @@ async def test_the_exported_workbook_reopens_with_the_right_numbers(app):
 
     scoring, secretariat = app.services.scoring, await _who(app, "secretariat")
     await scoring.import_scale(secretariat, SCALE_TEXT)
-    from bot.channels.base import Attachment
+    from bot.messages import Attachment
 
     for handle, extra in (("AGG", {"1.1": "9,5", "B.1": "10", "T.1": "0,25"}), ("BLU", {})):
         rep = await _who(app, handle)

@@ -14,14 +14,14 @@ import pytest
 from pydantic import SecretStr
 
 from bot.app import App
-from bot.channels.base import Address, Attachment, Reply
 from bot.channels.telegram import TelegramChannel, build_application
+from bot.clock import SystemClock
 from bot.config import Settings
 from bot.domain.models import Role
 from bot.domain.voting import BallotKind
+from bot.messages import Address, Attachment, Reply
 from bot.serve import run_live
 from bot.services.demo import seed_demo
-from scheduler.clock import SystemClock
 from storage.repositories import UnitOfWork
 
 from .fake_telegram import TOKEN, FakeBotApi

@@ -1,7 +1,7 @@
 """Choices as text (channels without buttons): how they are written and how answers are read."""
 
-from bot.channels.base import Button, Reply
 from bot.channels.text_menus import Menu, OutOfRange, as_text, menu_of, normalized, pick
+from bot.messages import Button, Reply
 
 MENU = Menu("m1", (("◀ Trước", "1:sc:1.1"), ("Tiếp ▶", "1:sc:1.3"), ("Tổng hợp", "1:scsum:0")))
 

@@ -13,16 +13,16 @@ import pytest
 from pydantic import SecretStr
 
 from bot.app import App
-from bot.channels.base import Address, Attachment, Button, Reply
+from bot.channels.chat_menus import ChatMenus
 from bot.channels.zalo import ZaloChannel
 from bot.channels.zalo_api import ZaloApi
+from bot.clock import SystemClock
 from bot.config import Settings
 from bot.domain.models import Role
 from bot.domain.voting import BallotKind
+from bot.messages import Address, Attachment, Button, Reply
 from bot.serve import run_live
-from bot.services.chat_menus import ChatMenus
 from bot.services.demo import DEMO_CLUSTER, seed_demo
-from scheduler.clock import SystemClock
 from storage.repositories import UnitOfWork
 
 from .fake_zalo import TOKEN, FakeZaloApi
@@ -271,7 +271,7 @@ class DirectSender:
         self.settings = settings
 
     async def start_sending(self) -> None:
-        from bot.services.file_links import FileLinks
+        from bot.channels.file_links import FileLinks
 
         self.app = await App.open(self.settings, SystemClock())
         url = self.settings.webhook_url

@@ -22,8 +22,9 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from bot.i18n import t
+from bot.messages import Address, Attachment, Button, Incoming, Reply
 
-from .base import Address, Attachment, Button, Dispatch, Incoming, Reply, Sent
+from .base import Dispatch, Sent
 
 NAME = "console"
 _LINE = re.compile(r"^@(\w[\w.-]*)\s+(.*)$")

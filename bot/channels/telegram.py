@@ -23,19 +23,9 @@ from telegram.error import BadRequest, Forbidden, InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
 from bot.config import LOCALES, Settings
+from bot.messages import Address, Attachment, Incoming, Reply
 
-from .base import (
-    Address,
-    Attachment,
-    ChannelRefused,
-    DeliveryFailed,
-    Dispatch,
-    Incoming,
-    Reply,
-    Sent,
-    Undeliverable,
-    split_text,
-)
+from .base import ChannelRefused, DeliveryFailed, Dispatch, Sent, Undeliverable, split_text
 
 NAME = "telegram"
 MAX_TEXT = 4096

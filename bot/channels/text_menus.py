@@ -14,8 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from bot.i18n import t
-
-from .base import Reply
+from bot.messages import Reply
 
 _NUMBER = re.compile(r"^[#(]?\s*(\d{1,3})\s*[.)]?$")
 

@@ -18,21 +18,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from bot.i18n import t
-from bot.services.chat_menus import ChatMenus
-from bot.services.file_links import FileLinks
+from bot.messages import Address, Attachment, Incoming, Reply
 
-from .base import (
-    Address,
-    Attachment,
-    ChannelRefused,
-    DeliveryFailed,
-    Dispatch,
-    Incoming,
-    Reply,
-    Sent,
-    Undeliverable,
-    split_text,
-)
+from .base import ChannelRefused, DeliveryFailed, Dispatch, Sent, Undeliverable, split_text
+from .chat_menus import ChatMenus
+from .file_links import FileLinks
 from .text_menus import OutOfRange, as_text, menu_of, pick
 from .zalo_api import MAX_TEXT, ZaloApi, ZaloApiError, ZaloUpdate, parse_update
 

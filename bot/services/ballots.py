@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Protocol
 
-from bot.channels.base import Attachment, Reply, reply_to_dict
+from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.audit_chain import box_digest, check_chain
 from bot.domain.errors import Forbidden, InvalidInput, NotFound
@@ -42,7 +42,7 @@ from bot.domain.voting import (
     runoff_rules,
     runoff_settles,
 )
-from scheduler.clock import Clock
+from bot.messages import Attachment, Reply, reply_to_dict
 from storage.db import Database
 from storage.repositories import UnitOfWork
 

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from bot.channels.base import Attachment, Reply
+from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.errors import InvalidInput, NotFound
 from bot.domain.models import Member, Role, Unit
 from bot.domain.policy import Action
-from scheduler.clock import Clock
+from bot.messages import Attachment, Reply
 from storage.db import Database
 from storage.repositories import UnitOfWork
 

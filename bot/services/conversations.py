@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from scheduler.clock import Clock
+from bot.clock import Clock
 from storage.db import Database
 from storage.repositories import UnitOfWork
 

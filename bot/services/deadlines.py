@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from bot.channels.base import Reply
+from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.deadlines import (
     CalendarEntry,
@@ -24,7 +24,7 @@ from bot.domain.errors import InvalidInput, NotFound
 from bot.domain.models import Member, Role, Unit
 from bot.domain.policy import Action
 from bot.domain.reminders import ReminderKind, ReminderPolicy, catch_up, plan_reminders
-from scheduler.clock import Clock
+from bot.messages import Reply
 from storage.db import Database
 from storage.repositories import UnitOfWork
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.channels.base import Reply
+from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.errors import InvalidInput, NotFound
 from bot.domain.models import Unit
 from bot.domain.policy import Action, may
 from bot.domain.voting import Ballot, BallotStatus, Meeting, has_quorum
-from scheduler.clock import Clock
+from bot.messages import Reply
 from storage.db import Database
 from storage.repositories import UnitOfWork
 

@@ -6,13 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.clock import Clock
 from bot.config import LOCALES, Settings
 from bot.domain.cluster_file import ClusterSpec, parse_cluster_file
 from bot.domain.errors import AlreadyMember, InvalidInput, InviteUnusable, NotAMember, NotFound
 from bot.domain.invites import new_code, normalize_code
 from bot.domain.models import INVITABLE_ROLES, Cluster, Invite, Member, Period, Role, Unit
 from bot.domain.policy import Action, require
-from scheduler.clock import Clock
 from storage.db import Database
 from storage.repositories import UnitOfWork
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.channels.base import Reply, reply_to_dict
 from bot.domain.models import Member, Role
+from bot.messages import Reply, reply_to_dict
 from storage.repositories import UnitOfWork
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
-from bot.channels.base import Attachment, Reply
+from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.errors import Forbidden, InvalidInput, NotFound
 from bot.domain.models import Period, Role, Unit
@@ -24,7 +24,7 @@ from bot.domain.scoring import (
     rank,
     totals,
 )
-from scheduler.clock import Clock
+from bot.messages import Attachment, Reply
 from storage.db import Database
 from storage.repositories import ScoringRound, UnitOfWork
 

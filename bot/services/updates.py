@@ -6,7 +6,7 @@ sends it again) but can never apply a vote or a score twice.
 
 from __future__ import annotations
 
-from scheduler.clock import Clock
+from bot.clock import Clock
 from storage.db import Database
 from storage.repositories import UnitOfWork
 

@@ -11,8 +11,8 @@ import secrets
 from datetime import timedelta
 from urllib.parse import quote
 
-from bot.channels.base import Attachment
-from scheduler.clock import Clock
+from bot.clock import Clock
+from bot.messages import Attachment
 from storage.db import Database
 from storage.repositories import UnitOfWork
 

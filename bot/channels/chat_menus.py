@@ -3,9 +3,10 @@ answer typed after a restart still picks the right choice."""
 
 from __future__ import annotations
 
-from bot.channels.text_menus import Menu
 from storage.db import Database
 from storage.repositories import UnitOfWork
+
+from .text_menus import Menu
 
 
 class ChatMenus:
