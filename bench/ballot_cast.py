@@ -117,9 +117,13 @@ async def cast_vs_echo(n: int, rounds: int = ROUNDS) -> tuple[float, float, int]
             telegram_token=TOKEN,
             telegram_base_url=api.base_url,
         )
-        app = await App.open(settings, SystemClock())
-        await _setup(app, n)
         application = Application.builder().token(TOKEN).base_url(api.base_url).build()
+
+        def telegram(db, updates):
+            return {"telegram": TelegramChannel(application, claim=updates.claim, commands={})}
+
+        app = await App.open(settings, SystemClock(), telegram)
+        await _setup(app, n)
         router = app.router.dispatch
 
         async def dispatch(incoming):
@@ -128,10 +132,10 @@ async def cast_vs_echo(n: int, rounds: int = ROUNDS) -> tuple[float, float, int]
         async def echo(incoming):
             return [Reply(incoming.action or "", edit=True)]
 
-        channel = TelegramChannel(application, claim=app.updates.claim, commands={})
+        channel = app.channels["telegram"]
         await channel.start(dispatch)
         # As in production: the engine refreshes the chair's live view and drains the outbox.
-        await app.start_engine({"telegram": channel})
+        await app.start_engine()
         echo_seconds = cast_seconds = float("inf")
         cast = n
         for _ in range(rounds):

@@ -32,7 +32,7 @@ async def main() -> bool:
         clock = ManualClock(datetime(2026, 1, 1, 9, 0, tzinfo=VN))
         app = await App.open(settings, clock)
         await seed_demo(app.services.membership, with_members=False)
-        await app.start_engine({}, scheduled=True)
+        await app.start_engine()
         secretariat = await app.services.membership.add_member(
             "mekong-health-2024", "console", "secretariat", "Thư ký", role=Role.SECRETARIAT
         )
@@ -46,7 +46,7 @@ async def main() -> bool:
         ) as c:
             pending = (await c.fetchone())[0]
         started = time.perf_counter()
-        await app.services.engine.arm()
+        await app.engine.arm()
         armed_ms = (time.perf_counter() - started) * 1000
         await app.close()
     checks = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TextIO
@@ -36,18 +36,36 @@ from storage.db import Database
 log = logging.getLogger("thidua")
 
 
+ChannelFactory = Callable[[Database, UpdateLog], dict[str, Channel]]
+
+
 @dataclass
 class App:
     db: Database
     services: Services
     router: Router
     updates: UpdateLog
+    channels: dict[str, Channel]
+    engine: ReminderEngine
 
     @classmethod
-    async def open(cls, settings: Settings, clock: Clock) -> App:
+    async def open(
+        cls,
+        settings: Settings,
+        clock: Clock,
+        channels: ChannelFactory | dict[str, Channel] | None = None,
+        *,
+        scheduled: bool = True,
+    ) -> App:
+        """Everything wired once, nothing written in afterwards. `channels` are built from the
+        database and the update log (or given whole); `scheduled` False: the engine ticks only
+        when called (scripted console runs stay deterministic)."""
         db = await Database.open(settings.database_path)
+        updates = UpdateLog(db, clock)
+        live = channels(db, updates) if callable(channels) else dict(channels or {})
         notices = ChatNotices()
         scoring = Scoring(db, clock, settings, notices)
+        batched = frozenset(name for name, ch in live.items() if not ch.edits_in_place)
         services = Services(
             settings=settings,
             clock=clock,
@@ -57,34 +75,29 @@ class App:
             broadcasts=Broadcasts(db, clock, settings, notices),
             scoring=scoring,
             meetings=Meetings(db, clock, settings, notices),
-            ballots=Ballots(db, clock, settings, notices, scoring),
+            ballots=Ballots(db, clock, settings, notices, scoring, batched),
+            channels=live,
         )
-        return cls(db, services, Router(services), UpdateLog(db, clock))
-
-    async def start_engine(
-        self, channels: dict[str, Channel], *, scheduled: bool = True
-    ) -> ReminderEngine:
-        """Start the reminder engine: catch up on what is due, then arm the next wake-up."""
-        services = self.services
         outbox = OutboxDispatcher(
-            self.db,
-            services.clock,
-            channels,
-            on_undeliverable=services.deadlines.report_undeliverable,
+            db, clock, live, on_undeliverable=services.deadlines.report_undeliverable
         )
-        services.ballots.batched_views = {
-            name for name, channel in channels.items() if not channel.edits_in_place
-        }
-        scheduler = AsyncIOScheduler(timezone="UTC") if scheduled else None
-        services.engine = ReminderEngine(
-            services.deadlines, outbox, services.clock, scheduler, ballots=services.ballots
+        engine = ReminderEngine(
+            db,
+            services.deadlines,
+            outbox,
+            clock,
+            AsyncIOScheduler(timezone="UTC") if scheduled else None,
+            ballots=services.ballots,
         )
-        await services.engine.start()
-        return services.engine
+        return cls(db, services, Router(services), updates, live, engine)
+
+    async def start_engine(self) -> ReminderEngine:
+        """Catch up on what is due, then wake on queued work and on time."""
+        await self.engine.start()
+        return self.engine
 
     async def close(self) -> None:
-        if self.services.engine is not None:
-            await self.services.engine.stop()
+        await self.engine.stop()
         await self.db.close()
 
 
@@ -115,15 +128,15 @@ async def run_console(
 ) -> None:
     """Run the bot in a terminal; `lines` None reads stdin interactively until EOF."""
     clock = ShiftableClock(now)
-    app = await App.open(settings, clock)
+    channel = ConsoleChannel(out, clock, settings.timezone, settings.default_locale)
+    # A script is replayed in a fixed order: the engine runs when the clock moves and after each
+    # message, never in the background; an interactive session also gets real timers.
+    app = await App.open(settings, clock, {channel.name: channel}, scheduled=lines is None)
     try:
         if seed == "demo":
             await seed_demo(app.services.membership)
-        channel = ConsoleChannel(out, clock, settings.timezone, settings.default_locale)
         await channel.start(app.router.dispatch)
-        # A script is replayed in a fixed order: the engine runs when the clock moves and after
-        # each message, never in the background; an interactive session also gets real timers.
-        engine = await app.start_engine({channel.name: channel}, scheduled=lines is None)
+        engine = await app.start_engine()
         channel.on_time_moved.append(engine.tick)
         channel.after_delivery.append(engine.tick)
         if lines is not None:

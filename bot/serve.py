@@ -14,12 +14,15 @@ import secrets
 import signal
 from urllib.parse import quote
 
-from bot.app import App, telegram_commands
+from bot.app import App, ChannelFactory, telegram_commands
+from bot.channels.base import Channel
 from bot.channels.chat_menus import ChatMenus
 from bot.channels.file_links import ROUTE as FILES_ROUTE
 from bot.channels.file_links import FileLinks
-from bot.clock import SystemClock
+from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.services.updates import UpdateLog
+from storage.db import Database
 
 log = logging.getLogger("thidua")
 ZALO_POLL_SECONDS = 30
@@ -48,30 +51,42 @@ def install_token_filter(settings: Settings) -> None:
         handler.addFilter(redact)
 
 
-def build_channels(
-    settings: Settings, app: App, links: FileLinks | None, poll_timeout: float
-) -> dict:
-    channels = {}
-    if settings.telegram_token is not None:
-        from bot.channels.telegram import TelegramChannel, build_application
+def channel_factory(settings: Settings, clock: Clock, poll_timeout: float) -> ChannelFactory:
+    """The channels that have a token, built from the database once it is open."""
 
-        channels["telegram"] = TelegramChannel(
-            build_application(settings, poll_timeout=poll_timeout),
-            claim=app.updates.claim,
-            commands=telegram_commands(),
-        )
-    if settings.zalo_token is not None:
-        from bot.channels.zalo import ZaloChannel
-        from bot.channels.zalo_api import ZaloApi
+    def build(db: Database, updates: UpdateLog) -> dict[str, Channel]:
+        channels: dict[str, Channel] = {}
+        if settings.telegram_token is not None:
+            from bot.channels.telegram import TelegramChannel, build_application
 
-        channels["zalo"] = ZaloChannel(
-            ZaloApi(settings.zalo_token.get_secret_value(), settings.zalo_base_url),
-            claim=app.updates.claim,
-            menus=ChatMenus(app.db),
-            files=links,
-            locale=settings.default_locale,
-        )
-    return channels
+            channels["telegram"] = TelegramChannel(
+                build_application(settings, poll_timeout=poll_timeout),
+                claim=updates.claim,
+                commands=telegram_commands(),
+                poll_timeout=poll_timeout,
+            )
+        if settings.zalo_token is not None:
+            from bot.channels.zalo import ZaloChannel
+            from bot.channels.zalo_api import ZaloApi
+
+            channels["zalo"] = ZaloChannel(
+                ZaloApi(settings.zalo_token.get_secret_value(), settings.zalo_base_url),
+                claim=updates.claim,
+                menus=ChatMenus(db),
+                files=file_links(settings, db, clock),
+                locale=settings.default_locale,
+                poll_seconds=ZALO_POLL_SECONDS,
+            )
+        return channels
+
+    return build
+
+
+def file_links(settings: Settings, db: Database, clock: Clock) -> FileLinks | None:
+    """Files handed out as links need a public address (the webhook's)."""
+    if not settings.webhook_url:
+        return None
+    return FileLinks(db, clock, settings.webhook_url, settings.file_link_days)
 
 
 async def run_live(
@@ -84,29 +99,20 @@ async def run_live(
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    app = await App.open(settings, SystemClock())
-    links = None
-    if settings.webhook_url:
-        links = FileLinks(app.db, app.services.clock, settings.webhook_url, settings.file_link_days)
-    channels = build_channels(settings, app, links, poll_timeout)
-    started = []
+    clock = SystemClock()
+    app = await App.open(settings, clock, channel_factory(settings, clock, poll_timeout))
+    started: list[Channel] = []
     try:
-        for name, channel in channels.items():
+        for channel in app.channels.values():
             await channel.start(app.router.dispatch)
             started.append(channel)
-            if name == "telegram":
-                app.services.join_links[name] = channel.join_link
-                app.services.private_links[name] = channel.private_link
-                app.services.accounts[name] = f"@{channel.username}"
-            else:
-                app.services.accounts[name] = channel.account
-        await app.start_engine(channels)
+        await app.start_engine()
         if settings.webhook_url:
-            await _serve_web(channels, links, settings, stop)
+            links = file_links(settings, app.db, clock)
+            await _serve_web(app.channels, links, settings, stop)
         else:
-            for name, channel in channels.items():
-                zalo = name == "zalo"
-                await channel.start_polling(ZALO_POLL_SECONDS if zalo else poll_timeout)
+            for channel in app.channels.values():
+                await channel.start_polling()
             await stop.wait()
     finally:
         for channel in reversed(started):

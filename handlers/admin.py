@@ -26,7 +26,7 @@ async def invites(ctx: Ctx, args: list[str]) -> list[Reply]:
     link = lambda code: ctx.services.join_link(ctx.incoming.channel, code)  # noqa: E731
     text = render.invites(ctx.locale, caller.cluster.name, caller.cluster.timezone, views, link)
     # Representatives on the other platform join by typing the code to the bot there.
-    for channel, account in ctx.services.accounts.items():
+    for channel, account in ctx.services.accounts().items():
         if channel != ctx.incoming.channel and views:
             text += "\n" + ctx.t(
                 "invites.other_channel",

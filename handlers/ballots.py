@@ -223,7 +223,6 @@ async def rule_pressed(ctx: Ctx, ballot_id: str, rule: str) -> list[Reply]:
 
 async def open_pressed(ctx: Ctx, ballot_id: str) -> list[Reply]:
     view = await ctx.services.ballots.open(ctx.member, parse_id(ballot_id))
-    await ctx.rearm()
     return ctx.say(ctx.t("ballot.opened", number=view.ballot.number, issued=view.issued), edit=True)
 
 
@@ -234,7 +233,6 @@ async def discard_pressed(ctx: Ctx, ballot_id: str) -> list[Reply]:
 
 async def remind_pressed(ctx: Ctx, ballot_id: str) -> list[Reply]:
     missing = await ctx.services.ballots.remind(ctx.member, parse_id(ballot_id))
-    await ctx.rearm()
     if not missing:
         return ctx.say(ctx.t("ballot.nobody_to_remind"))
     return ctx.say(ctx.t("ballot.reminded", units=render.codes(missing)))
@@ -259,7 +257,6 @@ async def close_pressed(ctx: Ctx, ballot_id: str, answer: str) -> list[Reply]:
             edit=True,
         )
     result = await ctx.services.ballots.close(ctx.member, bid)
-    await ctx.rearm()
     return await _result(ctx, result)
 
 
@@ -297,7 +294,6 @@ def _tie_prompt(
 
 async def runoff_pressed(ctx: Ctx, ballot_id: str) -> list[Reply]:
     view = await ctx.services.ballots.runoff(ctx.member, parse_id(ballot_id))
-    await ctx.rearm()
     return ctx.say(
         ctx.t(
             "ballot.runoff_opened",
@@ -323,5 +319,4 @@ async def decide_pressed(ctx: Ctx, ballot_id: str, mask: str) -> list[Reply]:
     if chosen is None:
         return ctx.say(ctx.t("error.stale_button"))
     result = await ctx.services.ballots.decide(ctx.member, parse_id(ballot_id), chosen)
-    await ctx.rearm()
     return ctx.say(ctx.t("ballot.decided", units=render.codes(result.winners)), edit=True)

@@ -125,7 +125,6 @@ async def confirm_pressed(ctx: Ctx, choice: str) -> list[Reply]:
     status = await ctx.services.broadcasts.send(
         ctx.member, data["text"], data["audience"], data.get("units"), data.get("file_id")
     )
-    await ctx.rearm()
     return ctx.say(
         ctx.t("broadcast.sent", count=len(status.recipients)),
         rows([(ctx.t("button.status"), encode("bcst", str(status.id)))]),

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Protocol
 
 from bot.clock import Clock
 from bot.config import Settings
@@ -18,7 +18,17 @@ from bot.services.deadlines import Deadlines
 from bot.services.meetings import Meetings
 from bot.services.membership import Caller, Membership
 from bot.services.scoring import Scoring
-from scheduler.engine import ReminderEngine
+
+
+class ChannelFacts(Protocol):
+    """What a handler may ask of a channel: how people reach the bot there."""
+
+    @property
+    def account(self) -> str | None: ...
+
+    def join_link(self, code: str) -> str: ...
+
+    def private_link(self) -> str | None: ...
 
 
 @dataclass
@@ -32,21 +42,20 @@ class Services:
     scoring: Scoring
     meetings: Meetings
     ballots: Ballots
-    engine: ReminderEngine | None = None  # set once channels run; re-armed after changes
-    # channel name -> how an invite code becomes a join link there (Telegram: a deep link)
-    join_links: dict[str, Callable[[str], str]] = field(default_factory=dict)
-    # channel name -> the bot's account there, as people search for it (Telegram: @username)
-    accounts: dict[str, str] = field(default_factory=dict)
-    # channel name -> link that opens the private chat with the bot (for steps kept private)
-    private_links: dict[str, Callable[[], str]] = field(default_factory=dict)
+    # The running channels, read for what they tell people (links, accounts), never sent on.
+    channels: Mapping[str, ChannelFacts] = field(default_factory=dict)
 
     def join_link(self, channel: str, code: str) -> str:
-        make = self.join_links.get(channel)
-        return make(code) if make else f"/start {code}"
+        found = self.channels.get(channel)
+        return found.join_link(code) if found else f"/start {code}"
 
     def private_link(self, channel: str) -> str | None:
-        make = self.private_links.get(channel)
-        return make() if make else None
+        found = self.channels.get(channel)
+        return found.private_link() if found else None
+
+    def accounts(self) -> dict[str, str]:
+        """Channel name -> the bot's account there, as people search for it."""
+        return {name: ch.account for name, ch in self.channels.items() if ch.account}
 
 
 @dataclass
@@ -54,8 +63,9 @@ class Ctx:
     incoming: Incoming
     caller: Caller | None
     services: Services
+    # Conversation steps that wait for typed text (the router's table).
+    text_steps: frozenset[tuple[str, str]] = frozenset()
     awaiting_text: bool = False  # a text step was set in this update: replies below await it
-    text_steps: ClassVar[frozenset[tuple[str, str]]] = frozenset()  # set by the router
 
     @property
     def locale(self) -> str:
@@ -82,11 +92,6 @@ class Ctx:
     async def finish(self) -> None:
         await self.services.conversations.finish(self.incoming.channel, self.incoming.user_id)
         self.awaiting_text = False
-
-    async def rearm(self) -> None:
-        """Something due may have changed: let the reminder engine re-plan its wake-up."""
-        if self.services.engine is not None:
-            await self.services.engine.poke()
 
     def t(self, key: str, /, **params: object) -> str:
         return t(self.locale, key, **params)

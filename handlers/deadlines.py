@@ -207,7 +207,6 @@ async def new_deadline_choice(ctx: Ctx, choice: str) -> list[Reply]:
             recurrence="monthly" if choice == "monthly" else None,
         )
         await ctx.finish()
-        await ctx.rearm()
         return ctx.say(
             ctx.t(
                 "deadline.created",
@@ -234,7 +233,6 @@ async def new_due_typed(ctx: Ctx, text: str) -> list[Reply]:
     due = parse_due(text, caller.cluster.timezone, ctx.services.clock.now())
     board = await ctx.services.deadlines.move(caller, step.data["deadline"], due)
     await ctx.finish()
-    await ctx.rearm()
     return ctx.say(ctx.t("deadline.moved", title=board.deadline.title, due=render.due(board)))
 
 
@@ -243,7 +241,6 @@ async def cancel_pressed(ctx: Ctx, deadline_id: str, stage: str) -> list[Reply]:
     caller.require(Action.MANAGE_DEADLINES)
     if stage == "yes":
         board = await ctx.services.deadlines.cancel(caller, _id(deadline_id))
-        await ctx.rearm()
         return ctx.say(ctx.t("deadline.cancelled_ok", title=board.deadline.title), edit=True)
     board = await ctx.services.deadlines.board(caller, _id(deadline_id))
     return ctx.say(
@@ -269,7 +266,6 @@ async def confirm_pressed(ctx: Ctx, deadline_id: str, unit_id: str) -> list[Repl
 async def reopen_pressed(ctx: Ctx, deadline_id: str, unit_id: str) -> list[Reply]:
     board = await ctx.services.deadlines.reopen(ctx.member, _id(deadline_id), _id(unit_id))
     unit = next(r.unit for r in board.rows if r.unit.id == int(unit_id))
-    await ctx.rearm()
     return [
         *ctx.say(ctx.t("deadline.reopen_ok", unit=unit.code, title=board.deadline.title)),
         *_detail(ctx, board),
@@ -278,7 +274,6 @@ async def reopen_pressed(ctx: Ctx, deadline_id: str, unit_id: str) -> list[Reply
 
 async def calendar_received(ctx: Ctx, text: str) -> list[Reply]:
     boards, skipped = await ctx.services.deadlines.import_calendar(ctx.member, text)
-    await ctx.rearm()
     lines = [ctx.t("calendar.done", count=len(boards))]
     lines += [
         f"• {ctx.t('deadline.announce.new', title=b.deadline.title, due=render.due(b))}"

@@ -46,7 +46,6 @@ async def pressed(ctx: Ctx, choice: str) -> list[Reply]:
     if choice == "open":
         period = ctx.member.period.name if ctx.member.period else ""
         view = await meetings.open(ctx.member, ctx.t("meeting.default_title", period=period))
-        await ctx.rearm()
         return ctx.say(ctx.t("meeting.opened"), edit=True) + _card(ctx, view)
     if choice == "in":
         return await check_in(ctx, [])

@@ -185,7 +185,7 @@ STEPS: dict[tuple[str, str], Callable[[Ctx, str], Awaitable[list[Reply]]]] = {
     ("ballot_new", "candidates"): ballots.candidates_typed,
 }
 
-Ctx.text_steps = frozenset(STEPS)
+_TEXT_STEPS = frozenset(STEPS)
 
 # Conversation steps that wait for a file: (flow, step) -> handler(ctx, step).
 FILE_STEPS = {
@@ -210,7 +210,7 @@ class Router:
 
     async def dispatch(self, incoming: Incoming) -> list[Reply]:
         caller = await self.services.membership.identify(incoming.channel, incoming.user_id)
-        ctx = Ctx(incoming, caller, self.services)
+        ctx = Ctx(incoming, caller, self.services, _TEXT_STEPS)
         try:
             try:
                 return await self._route(ctx)

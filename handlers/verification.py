@@ -64,7 +64,6 @@ async def verified_typed(ctx: Ctx, text: str) -> list[Reply]:
 async def finish(ctx: Ctx, unit_id: str) -> list[Reply]:
     review = await ctx.services.scoring.finish_verification(ctx.member, _unit_id(unit_id))
     await ctx.finish()
-    await ctx.rearm()
     return ctx.say(
         ctx.t(
             "verify.finished",
@@ -79,7 +78,6 @@ async def finish(ctx: Ctx, unit_id: str) -> list[Reply]:
 async def answer(ctx: Ctx, round_id: str, choice: str) -> list[Reply]:
     if choice == "yes":
         await ctx.services.scoring.answer_verification(ctx.member, accepted=True)
-        await ctx.rearm()
         return ctx.say(ctx.t("verify.answer_sent"), edit=True)
     sheet = await ctx.services.scoring.sheet(ctx.member)
     if sheet.status != "verified" or str(sheet.round.id) != round_id:
@@ -91,7 +89,6 @@ async def answer(ctx: Ctx, round_id: str, choice: str) -> list[Reply]:
 async def comment_typed(ctx: Ctx, text: str) -> list[Reply]:
     await ctx.services.scoring.answer_verification(ctx.member, accepted=False, comment=text)
     await ctx.finish()
-    await ctx.rearm()
     return ctx.say(ctx.t("verify.answer_sent"))
 
 
@@ -120,7 +117,6 @@ async def reopen_round_pressed(ctx: Ctx, _: str) -> list[Reply]:
 async def reopen_reason_typed(ctx: Ctx, text: str) -> list[Reply]:
     returned = await ctx.services.scoring.reopen_round(ctx.member, text)
     await ctx.finish()
-    await ctx.rearm()
     return ctx.say(ctx.t("round.reopened", count=returned))
 
 
@@ -138,7 +134,6 @@ async def return_reason_typed(ctx: Ctx, text: str) -> list[Reply]:
     step = await ctx.step()
     line = await ctx.services.scoring.return_sheet(ctx.member, step.data["unit"], text)
     await ctx.finish()
-    await ctx.rearm()
     return ctx.say(ctx.t("sheet.returned_ok", unit=line.unit.name))
 
 
@@ -158,7 +153,6 @@ async def cross_scoring(ctx: Ctx, args: list[str]) -> list[Reply]:
                 raise InvalidInput("cross.usage")
             pairs[unit.strip().upper()] = verifier.strip().upper()
         assignments = await scoring.assign_cross_scoring(ctx.member, pairs)
-        await ctx.rearm()
     else:
         assignments = await scoring.cross_scoring(ctx.member)
     return ctx.say(
@@ -168,7 +162,6 @@ async def cross_scoring(ctx: Ctx, args: list[str]) -> list[Reply]:
 
 async def rotate_pressed(ctx: Ctx, _: str) -> list[Reply]:
     assignments = await ctx.services.scoring.assign_cross_scoring(ctx.member, None)
-    await ctx.rearm()
     return ctx.say(_assignments_text(ctx, assignments), edit=True)
 
 

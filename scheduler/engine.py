@@ -1,16 +1,18 @@
 """The reminder engine: APScheduler only wakes it up; the database says what is due.
 
 Each tick rolls recurring deadlines over, turns due reminders into outbox messages, closes the
-ballots whose time is up, drains the outbox, then arms one APScheduler job for the next moment
-anything is due. On start a tick runs at once, so reminders missed while the bot was down are
-caught up (once).
+ballots whose time is up, refreshes live views, drains the outbox, then arms one APScheduler job
+for the next moment anything is due. On start a tick runs at once, so reminders missed while the
+bot was down are caught up (once). Every commit that writes wakes the engine to re-plan (the
+database's `changed` event): queued work is never left waiting for the next scheduled wake-up.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
@@ -18,6 +20,7 @@ from apscheduler.triggers.date import DateTrigger
 from bot.clock import Clock
 from bot.services.ballots import Ballots
 from bot.services.deadlines import Deadlines
+from storage.db import Database
 
 from .outbox import OutboxDispatcher
 
@@ -30,32 +33,49 @@ LIVE_VIEW_DELAY = timedelta(seconds=1)  # live views are edited at most about on
 class ReminderEngine:
     def __init__(
         self,
+        db: Database,
         deadlines: Deadlines,
         outbox: OutboxDispatcher,
         clock: Clock,
         scheduler: AsyncIOScheduler | None = None,
         ballots: Ballots | None = None,
     ) -> None:
-        self.deadlines, self.outbox, self.clock = deadlines, outbox, clock
-        self.ballots = ballots  # ballots with an auto-close time are closed on time
-        if ballots is not None:
-            ballots.on_stale_views = self.live_views_behind
+        self.db, self.deadlines, self.outbox, self.clock = db, deadlines, outbox, clock
+        self.ballots = ballots  # closed on time, live views refreshed
         # None: ticks run only when called (scripted console runs stay deterministic).
         self.scheduler = scheduler
         self._lock = asyncio.Lock()
+        self._arming = asyncio.Lock()  # one plan at a time, so an older plan never wins
+        self._watcher: asyncio.Task[None] | None = None
         self.ticks = 0
         self._ticked = asyncio.Condition()
 
     async def start(self) -> None:
-        if self.scheduler is not None and not self.scheduler.running:
-            self.scheduler.start()
+        if self.scheduler is not None:
+            if not self.scheduler.running:
+                self.scheduler.start()
+            self._watcher = asyncio.create_task(self._replan_on_change())
         await self.tick()
 
     async def stop(self) -> None:
         self.outbox.request_stop()
+        if self._watcher is not None:
+            self._watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watcher
         async with self._lock:  # let a tick in flight finish the messages it is sending
             if self.scheduler is not None and self.scheduler.running:
                 self.scheduler.shutdown(wait=False)
+
+    async def _replan_on_change(self) -> None:
+        """Re-plan after every write: a burst of commits costs one plan."""
+        while True:
+            await self.db.changed.wait()
+            self.db.changed.clear()
+            try:
+                await self.arm()
+            except Exception:
+                log.exception("re-planning the next wake-up failed")
 
     async def tick(self) -> None:
         async with self._lock:
@@ -75,9 +95,13 @@ class ReminderEngine:
 
     async def arm(self) -> datetime | None:
         """Schedule the next wake-up (in real time: the clock may have been moved)."""
+        async with self._arming:
+            return await self._arm()
+
+    async def _arm(self) -> datetime | None:
         candidates = [await self.deadlines.next_wake(), await self.outbox.next_time()]
         if self.ballots is not None:
-            candidates.append(await self.ballots.next_close_time())
+            candidates += [await self.ballots.next_close_time(), self.ballots.live_views_due()]
         moments = [m for m in candidates if m]
         if self.scheduler is None:
             return min(moments) if moments else None
@@ -97,22 +121,6 @@ class ReminderEngine:
             coalesce=True,
         )
         return wake
-
-    def live_views_behind(self) -> None:
-        """A vote came in: tick within a second to edit the live views (casts arriving in the
-        meantime share that one tick). Costs the voter nothing: no database, no waiting."""
-        if self.scheduler is None or self.scheduler.get_job(LIVE_JOB_ID):
-            return
-        self.scheduler.add_job(
-            self.tick,
-            DateTrigger(run_date=datetime.now(UTC) + LIVE_VIEW_DELAY),
-            id=LIVE_JOB_ID,
-            misfire_grace_time=None,
-        )
-
-    async def poke(self) -> None:
-        """Something changed (a deadline was created, the clock moved): re-arm now."""
-        await self.arm()
 
     async def wait_ticks(self, count: int, timeout: float = 10) -> None:
         async def _wait():

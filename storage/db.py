@@ -28,6 +28,10 @@ class Database:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self.conn = conn
         self.lock = asyncio.Lock()
+        # Set by every commit that wrote something: whatever is due may have changed (a message
+        # queued, a deadline moved, a ballot opened). The engine waits on it and re-plans, so no
+        # caller has to remember to wake it.
+        self.changed = asyncio.Event()
 
     @classmethod
     async def open(cls, path: Path | str) -> Database:

@@ -1141,10 +1141,13 @@ class UnitOfWork:
         except BaseException:
             self._db.lock.release()
             raise
+        self._changes = self._db.conn.total_changes
         return self
 
     async def __aexit__(self, exc_type, exc, tb) -> None:
         try:
             await self._db.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+            if exc_type is None and self._db.conn.total_changes != self._changes:
+                self._db.changed.set()
         finally:
             self._db.lock.release()

@@ -36,9 +36,9 @@ def clock():
 
 @pytest.fixture
 async def app(settings, clock):
-    application = await App.open(settings, clock)
+    application = await App.open(settings, clock, scheduled=False)
     await seed_demo(application.services.membership)
-    await application.start_engine({}, scheduled=False)
+    await application.start_engine()
     yield application
     await application.close()
 
@@ -139,8 +139,14 @@ async def test_live_view_edits_coalesce_while_undelivered(app):
     assert "3/9" in json.loads(pending[0][0])["text"]
 
 
-async def test_where_views_cannot_be_edited_a_burst_of_votes_is_one_later_message(app, clock):
-    app.services.ballots.batched_views = {"console"}  # as for Zalo: an edit is a new message
+class ConsoleWithoutEdits(ConsoleChannel):
+    edits_in_place = False  # as on Zalo: an edit is a new message
+
+
+async def test_where_views_cannot_be_edited_a_burst_of_votes_is_one_later_message(settings, clock):
+    channel = ConsoleWithoutEdits(io.StringIO(), clock, settings.timezone)
+    app = await App.open(settings, clock, {"console": channel}, scheduled=False)
+    await seed_demo(app.services.membership)
     await _meeting(app)
     view = await _open(app)
     for handle in ("AGG", "BLU"):
@@ -153,6 +159,7 @@ async def test_where_views_cannot_be_edited_a_burst_of_votes_is_one_later_messag
     )
     assert len(pending) == 1 and "2/9" in json.loads(pending[0][0])["text"]
     assert datetime.fromisoformat(pending[0][1]) == NOW + timedelta(seconds=20)
+    await app.close()
 
 
 async def test_two_representatives_of_one_unit_casting_at_once_leave_exactly_one_ballot(
@@ -164,7 +171,7 @@ async def test_two_representatives_of_one_unit_casting_at_once_leave_exactly_one
     await _meeting(app)
     view = await _open(app)
     # A second process on the same file: two connections racing for the unit's one ballot.
-    other = await App.open(settings, clock)
+    other = await App.open(settings, clock, scheduled=False)
     try:
         results = await asyncio.gather(
             _cast(app, "AGG", view.ballot.id, 0),
@@ -334,7 +341,7 @@ async def test_the_engine_closes_a_ballot_at_its_auto_close_time(app, clock):
     await _meeting(app)
     view = await _open(app, rules=("close",))  # 5 minutes
     await _cast(app, "AGG", view.ballot.id, 1)
-    engine = app.services.engine
+    engine = app.engine
     await engine.tick()  # deliver what is queued: the next wake-up is the close
     assert await engine.arm() == view.ballot.closes_at
     clock.advance(timedelta(minutes=4))
@@ -413,12 +420,13 @@ def test_bad_ballot_defaults_in_a_cluster_file_are_reported():
 async def test_the_real_scheduler_edits_the_chairs_live_view_about_a_second_after_a_vote(
     settings,
 ):
-    app = await App.open(settings, ShiftableClock(NOW))
-    await seed_demo(app.services.membership)
+    clock = ShiftableClock(NOW)
     out = io.StringIO()
-    channel = ConsoleChannel(out, app.services.clock, settings.timezone, settings.default_locale)
+    channel = ConsoleChannel(out, clock, settings.timezone, settings.default_locale)
+    app = await App.open(settings, clock, {channel.name: channel})
+    await seed_demo(app.services.membership)
     await channel.start(app.router.dispatch)
-    engine = await app.start_engine({channel.name: channel}, scheduled=True)
+    engine = await app.start_engine()
     try:
         await _meeting(app)
         view = await _open(app)

@@ -114,12 +114,12 @@ calendar:
 
 
 async def _app(settings, clock):
-    app = await App.open(settings, clock)
-    await seed_demo(app.services.membership)
     out = io.StringIO()
     channel = ConsoleChannel(out, clock, TZ)
+    app = await App.open(settings, clock, {"console": channel}, scheduled=False)
+    await seed_demo(app.services.membership)
     await channel.start(app.router.dispatch)
-    await app.start_engine({"console": channel}, scheduled=False)
+    await app.start_engine()
     return app, out
 
 
@@ -158,12 +158,12 @@ async def test_a_monthly_deadline_rolls_over_when_due(settings):
         recurrence="monthly",
     )
     clock.move_to(datetime(2026, 11, 25, 17, 1, tzinfo=VN))
-    await app.services.engine.tick()
+    await app.engine.tick()
     boards = await app.services.deadlines.boards(secretariat)
     assert [b.deadline.due_at.astimezone(VN).strftime("%d/%m") for b in boards] == [
         "25/11",
         "25/12",
     ]
-    await app.services.engine.tick()
+    await app.engine.tick()
     assert len(await app.services.deadlines.boards(secretariat)) == 2  # rolled over once
     await app.close()

@@ -37,8 +37,21 @@ class Channel(Protocol):
     name: str
     edits_in_place: bool  # False: an edit is sent as a new message
 
+    @property
+    def account(self) -> str | None:
+        """How people find the bot on this platform (Telegram: @username); None: not shown."""
+
+    def join_link(self, code: str) -> str:
+        """What joins with an invite code here: a deep link, or the text to type."""
+
+    def private_link(self) -> str | None:
+        """A link that opens the private chat with the bot, where the platform has one."""
+
     async def start(self, dispatch: Dispatch) -> None:
         """Begin delivering incoming messages to `dispatch` and sending its replies."""
+
+    async def start_polling(self) -> None:
+        """Fetch updates by long polling (when no webhook serves them)."""
 
     async def stop(self) -> None: ...
 

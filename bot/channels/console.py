@@ -43,8 +43,19 @@ class ConsoleChannel:
         self.on_time_moved: list[Callable[[], Awaitable[object]]] = []
         self.after_delivery: list[Callable[[], Awaitable[object]]] = []  # e.g. drain the outbox
 
+    account = None  # the console has no account to find
+
+    def join_link(self, code: str) -> str:
+        return f"/start {code}"
+
+    def private_link(self) -> str | None:
+        return None
+
     async def start(self, dispatch: Dispatch) -> None:
         self._dispatch = dispatch
+
+    async def start_polling(self) -> None:
+        """Lines are fed in by `run` or `feed`; there is nothing to poll."""
 
     async def stop(self) -> None:
         self._dispatch = None

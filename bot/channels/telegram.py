@@ -57,12 +57,20 @@ class TelegramChannel:
     name = NAME
     edits_in_place = True
 
-    def __init__(self, application: Application, *, claim: Callable, commands: dict) -> None:
+    def __init__(
+        self,
+        application: Application,
+        *,
+        claim: Callable,
+        commands: dict,
+        poll_timeout: float = 10,
+    ) -> None:
         """`claim(channel, update_id)` says whether an update is new; `commands` maps a
         language code to (command, description) pairs for setMyCommands."""
         self.application = application
         self._claim = claim
         self._commands = commands
+        self._poll_timeout = poll_timeout
         self._dispatch: Dispatch | None = None
         self.username: str | None = None
         application.add_handler(TypeHandler(Update, self._on_update))
@@ -70,6 +78,10 @@ class TelegramChannel:
     @property
     def bot(self):
         return self.application.bot
+
+    @property
+    def account(self) -> str | None:
+        return f"@{self.username}" if self.username else None
 
     def join_link(self, code: str) -> str:
         return f"https://t.me/{self.username}?start={code}"
@@ -89,10 +101,10 @@ class TelegramChannel:
         await self._register_commands()
         await self.application.start()
 
-    async def start_polling(self, timeout: float) -> None:
+    async def start_polling(self) -> None:
         await self.bot.delete_webhook()
         await self.application.updater.start_polling(
-            timeout=timeout, allowed_updates=Update.ALL_TYPES
+            timeout=self._poll_timeout, allowed_updates=Update.ALL_TYPES
         )
         log.info("Telegram: polling as @%s", self.username)
 

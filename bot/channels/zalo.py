@@ -44,6 +44,7 @@ class ZaloChannel:
         menus: ChatMenus,
         files: FileLinks | None,
         locale: str,
+        poll_seconds: int = 30,
     ) -> None:
         """`claim(channel, key)` says whether an update is new; `files` None: no public address,
         so files cannot be offered; `locale` is the language of the answer hints."""
@@ -59,6 +60,13 @@ class ZaloChannel:
         self._worker: asyncio.Task | None = None
         self._poller: asyncio.Task | None = None
         self.account: str | None = None
+        self._poll_seconds = poll_seconds
+
+    def join_link(self, code: str) -> str:
+        return f"/start {code}"  # no deep links: the code is typed
+
+    def private_link(self) -> str | None:
+        return None
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -76,9 +84,9 @@ class ZaloChannel:
         self._dispatch = dispatch
         self._worker = asyncio.create_task(self._work())
 
-    async def start_polling(self, timeout: int = 30) -> None:
+    async def start_polling(self) -> None:
         await self.api.delete_webhook()  # getUpdates answers nothing while a webhook is set
-        self._poller = asyncio.create_task(self._poll(timeout))
+        self._poller = asyncio.create_task(self._poll(self._poll_seconds))
         log.info("Zalo: polling as %s", self.account)
 
     async def set_webhook(self, public_url: str, secret: str) -> None:

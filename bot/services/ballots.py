@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.clock import Clock
@@ -54,6 +53,7 @@ from .scoring import Scoring
 MAX_CANDIDATES = 40  # a choice travels as a bit mask in button data (≤ 64 bytes)
 MAX_AWARD = 200
 LIVE_BATCH = timedelta(seconds=20)
+LIVE_VIEW_DELAY = timedelta(seconds=1)  # live views are edited at most about once a second
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
 
@@ -173,14 +173,17 @@ class Ballots:
         settings: Settings,
         notices: BallotNotices,
         scoring: Scoring,
+        batched_channels: frozenset[str] = frozenset(),
     ) -> None:
         self.db, self.clock, self.settings, self.notices = db, clock, settings, notices
         self.scoring = scoring
-        # Ballots whose live views are behind: refreshed by the engine's next tick, so a burst
-        # of casts costs one edit per viewer and the voter never waits for it.
+        # Channels that cannot edit a message in place: their live views go out in batches.
+        self.batched_channels = batched_channels
+        # Ballots whose live views are behind, and since when: the engine refreshes them about a
+        # second after the first cast of a burst, so a burst costs one edit per viewer and the
+        # voter never waits for it.
         self.stale_views: set[int] = set()
-        self.on_stale_views: Callable[[], None] | None = None  # the engine's debounced wake-up
-        self.batched_views: set[str] = set()  # channels that cannot edit a message in place
+        self._views_behind_since: datetime | None = None
 
     def _locale(self, member: Member) -> str:
         return member.locale or self.settings.default_locale
@@ -382,7 +385,7 @@ class Ballots:
             key = f"{view_key}:e{edits + 1}"
             # Where an update is a new message rather than an edit (Zalo), the updates of a
             # burst of votes wait and go as one: at most one message per LIVE_BATCH.
-            later = now + LIVE_BATCH if member.channel in self.batched_views else None
+            later = now + LIVE_BATCH if member.channel in self.batched_channels else None
             await enqueue(uow, key, member, reply, now, _subject(ballot), edit, later)
 
     async def remind(self, by: Caller, ballot_id: int) -> list[Unit]:
@@ -452,12 +455,17 @@ class Ballots:
                     key = f"ballot:{ballot.id}:cast:{colleague.id}"
                     await enqueue(uow, key, colleague, reply, now, _subject(ballot))
         self.stale_views.add(ballot.id)
-        if self.on_stale_views is not None:
-            self.on_stale_views()
+        self._views_behind_since = self._views_behind_since or now
         return receipt
+
+    def live_views_due(self) -> datetime | None:
+        """When the engine should refresh the live views (None: none is behind)."""
+        since = self._views_behind_since
+        return since + LIVE_VIEW_DELAY if since is not None else None
 
     async def refresh_live_views(self) -> None:
         """Bring every live view behind the ballot box up to date (the engine calls this)."""
+        self._views_behind_since = None
         while self.stale_views:
             ballot_id = self.stale_views.pop()
             async with UnitOfWork(self.db) as uow:
