@@ -1,7 +1,6 @@
 """Deadlines, reminders and the outbox with a real SQLite file, a controllable clock, real
 APScheduler, and the console channel (or PTB against the fake Bot API) as the transport."""
 
-import asyncio
 import io
 import os
 import time as time_module
