@@ -157,10 +157,11 @@ async def candidates_typed(ctx: Ctx, text: str) -> list[Reply]:
 
 async def _draft(ctx: Ctx, step: Step, codes: list[str]) -> list[Reply]:
     data = step.data
-    view = await ctx.services.ballots.draft(
-        ctx.member, data["award"], BallotKind(data["kind"]), codes, data["quota"]
-    )
-    await ctx.finish()
+    async with ctx.atomic():
+        view = await ctx.services.ballots.draft(
+            ctx.member, data["award"], BallotKind(data["kind"]), codes, data["quota"]
+        )
+        await ctx.finish()
     return _card(ctx, view, edit=ctx.incoming.action is not None)
 
 

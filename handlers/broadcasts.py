@@ -118,13 +118,15 @@ async def confirm_pressed(ctx: Ctx, choice: str) -> list[Reply]:
     step = await _step(ctx)
     if step is None or step.step != "confirm":
         return ctx.say(ctx.t("error.stale_button"))
-    await ctx.finish()
     if choice != "send":
+        await ctx.finish()
         return ctx.say(ctx.t("cancel.done"), edit=True)
     data = step.data
-    status = await ctx.services.broadcasts.send(
-        ctx.member, data["text"], data["audience"], data.get("units"), data.get("file_id")
-    )
+    async with ctx.atomic():
+        status = await ctx.services.broadcasts.send(
+            ctx.member, data["text"], data["audience"], data.get("units"), data.get("file_id")
+        )
+        await ctx.finish()
     return ctx.say(
         ctx.t("broadcast.sent", count=len(status.recipients)),
         rows([(ctx.t("button.status"), encode("bcst", str(status.id)))]),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -83,6 +84,10 @@ class Ctx:
         """The sender's next typed text (or file) belongs to this conversation step."""
         await self.services.conversations.expect(self.incoming.channel, self.incoming.user_id, step)
         self.awaiting_text = (step.flow, step.step) in self.text_steps
+
+    def atomic(self) -> AbstractAsyncContextManager[object]:
+        """`async with ctx.atomic():` the action and the conversation step commit together."""
+        return self.services.conversations.together()
 
     async def step(self) -> Step | None:
         return await self.services.conversations.current(

@@ -94,8 +94,9 @@ def _detail(ctx: Ctx, board: Board, *, edit: bool = False) -> list[Reply]:
 
 
 async def mark_done(ctx: Ctx, deadline_id: str) -> list[Reply]:
-    board = await ctx.services.deadlines.mark_done(ctx.member, _id(deadline_id))
-    await ctx.expect(Step("report", "file", {"deadline": board.deadline.id}))
+    async with ctx.atomic():
+        board = await ctx.services.deadlines.mark_done(ctx.member, _id(deadline_id))
+        await ctx.expect(Step("report", "file", {"deadline": board.deadline.id}))
     return ctx.say(ctx.t("deadline.done_ok", unit=ctx.member.unit.name, title=board.deadline.title))
 
 
@@ -104,10 +105,11 @@ async def report_file_received(ctx: Ctx, step: Step) -> list[Reply]:
     if attachment.byte_size > MAX_REPORT_MB * 1024 * 1024 or not attachment.data:
         raise InvalidInput("import.too_large", limit=MAX_REPORT_MB * 1024)
     deadline_id = step.data["deadline"]
-    await ctx.services.deadlines.attach_report(
-        ctx.member, deadline_id, attachment.file_name, attachment.data
-    )
-    await ctx.finish()
+    async with ctx.atomic():
+        await ctx.services.deadlines.attach_report(
+            ctx.member, deadline_id, attachment.file_name, attachment.data
+        )
+        await ctx.finish()
     board = await ctx.services.deadlines.board(ctx.member, deadline_id)
     return ctx.say(
         ctx.t("deadline.report_ok", file=attachment.file_name, title=board.deadline.title)
@@ -199,14 +201,15 @@ async def new_deadline_choice(ctx: Ctx, choice: str) -> list[Reply]:
     if choice == "all" and step.step == "units":
         return await _ask_confirm(ctx, None)
     if choice in ("create", "monthly") and step.step == "confirm":
-        board = await ctx.services.deadlines.create(
-            ctx.member,
-            step.data["title"],
-            datetime.fromisoformat(step.data["due"]),
-            step.data["units"],
-            recurrence="monthly" if choice == "monthly" else None,
-        )
-        await ctx.finish()
+        async with ctx.atomic():
+            board = await ctx.services.deadlines.create(
+                ctx.member,
+                step.data["title"],
+                datetime.fromisoformat(step.data["due"]),
+                step.data["units"],
+                recurrence="monthly" if choice == "monthly" else None,
+            )
+            await ctx.finish()
         return ctx.say(
             ctx.t(
                 "deadline.created",
@@ -231,8 +234,9 @@ async def new_due_typed(ctx: Ctx, text: str) -> list[Reply]:
     caller.require(Action.MANAGE_DEADLINES)
     step = await ctx.step()
     due = parse_due(text, caller.cluster.timezone, ctx.services.clock.now())
-    board = await ctx.services.deadlines.move(caller, step.data["deadline"], due)
-    await ctx.finish()
+    async with ctx.atomic():
+        board = await ctx.services.deadlines.move(caller, step.data["deadline"], due)
+        await ctx.finish()
     return ctx.say(ctx.t("deadline.moved", title=board.deadline.title, due=render.due(board)))
 
 

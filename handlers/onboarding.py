@@ -67,10 +67,11 @@ async def _join(ctx: Ctx, code: str) -> list[Reply]:
         # An invite code posted in a group would let anyone there join as that unit.
         return private_only(ctx)
     # The platform's UI language is not adopted: Vietnamese stays the default until /lang.
-    caller = await ctx.services.membership.join(
-        incoming.channel, incoming.user_id, incoming.display_name, code
-    )
-    await ctx.finish()
+    async with ctx.atomic():
+        caller = await ctx.services.membership.join(
+            incoming.channel, incoming.user_id, incoming.display_name, code
+        )
+        await ctx.finish()
     ctx.caller = caller
     return ctx.say(render.welcome(ctx.locale, caller))
 

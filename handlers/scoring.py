@@ -115,8 +115,9 @@ async def submit_pressed(ctx: Ctx, stage: str) -> list[Reply]:
             ),
             edit=True,
         )
-    submitted = await ctx.services.scoring.submit(ctx.member)
-    await ctx.finish()
+    async with ctx.atomic():
+        submitted = await ctx.services.scoring.submit(ctx.member)
+        await ctx.finish()
     return ctx.say(render.submitted(ctx.locale, submitted, ctx.member.cluster.timezone), edit=True)
 
 

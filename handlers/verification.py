@@ -62,8 +62,9 @@ async def verified_typed(ctx: Ctx, text: str) -> list[Reply]:
 
 
 async def finish(ctx: Ctx, unit_id: str) -> list[Reply]:
-    review = await ctx.services.scoring.finish_verification(ctx.member, _unit_id(unit_id))
-    await ctx.finish()
+    async with ctx.atomic():
+        review = await ctx.services.scoring.finish_verification(ctx.member, _unit_id(unit_id))
+        await ctx.finish()
     return ctx.say(
         ctx.t(
             "verify.finished",
@@ -87,8 +88,9 @@ async def answer(ctx: Ctx, round_id: str, choice: str) -> list[Reply]:
 
 
 async def comment_typed(ctx: Ctx, text: str) -> list[Reply]:
-    await ctx.services.scoring.answer_verification(ctx.member, accepted=False, comment=text)
-    await ctx.finish()
+    async with ctx.atomic():
+        await ctx.services.scoring.answer_verification(ctx.member, accepted=False, comment=text)
+        await ctx.finish()
     return ctx.say(ctx.t("verify.answer_sent"))
 
 
@@ -115,8 +117,9 @@ async def reopen_round_pressed(ctx: Ctx, _: str) -> list[Reply]:
 
 
 async def reopen_reason_typed(ctx: Ctx, text: str) -> list[Reply]:
-    returned = await ctx.services.scoring.reopen_round(ctx.member, text)
-    await ctx.finish()
+    async with ctx.atomic():
+        returned = await ctx.services.scoring.reopen_round(ctx.member, text)
+        await ctx.finish()
     return ctx.say(ctx.t("round.reopened", count=returned))
 
 
@@ -132,8 +135,9 @@ async def return_pressed(ctx: Ctx, unit_id: str) -> list[Reply]:
 
 async def return_reason_typed(ctx: Ctx, text: str) -> list[Reply]:
     step = await ctx.step()
-    line = await ctx.services.scoring.return_sheet(ctx.member, step.data["unit"], text)
-    await ctx.finish()
+    async with ctx.atomic():
+        line = await ctx.services.scoring.return_sheet(ctx.member, step.data["unit"], text)
+        await ctx.finish()
     return ctx.say(ctx.t("sheet.returned_ok", unit=line.unit.name))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sqlite3
 from importlib import resources
 from pathlib import Path
 
@@ -51,8 +52,9 @@ class Database:
         await db.migrate()
         return db
 
-    async def migrate(self) -> list[int]:
-        """Apply the migrations not yet applied; returns their versions (empty when up to date)."""
+    async def migrate(self, available: list[tuple[int, str, str]] | None = None) -> list[int]:
+        """Apply the migrations not yet applied (`available`: those of storage/migrations);
+        returns their versions (empty when up to date)."""
         await self.conn.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations"
             " (version INTEGER PRIMARY KEY, name TEXT NOT NULL)"
@@ -60,7 +62,7 @@ class Database:
         async with self.conn.execute("SELECT version FROM schema_migrations") as cursor:
             done = {row[0] for row in await cursor.fetchall()}
         applied = []
-        for version, name, sql in migrations():
+        for version, name, sql in available if available is not None else migrations():
             if version in done:
                 continue
             async with self.lock:
@@ -90,18 +92,16 @@ class Database:
 
 
 def _statements(sql: str) -> list[str]:
-    """Split a migration into statements, keeping CREATE TRIGGER ... END blocks whole."""
-    statements, current = [], []
-    for line in sql.splitlines():
-        if line.strip().startswith("--") and not current:
+    """Split a migration into statements the way SQLite itself reads them, so a trigger body
+    (`BEGIN … CASE … END; … END;`) stays whole."""
+    statements, current = [], ""
+    for line in sql.splitlines(keepends=True):
+        if not current and (not line.strip() or line.strip().startswith("--")):
             continue
-        current.append(line)
-        joined = "\n".join(current).strip()
-        if joined.endswith(";") and (
-            not joined.upper().startswith("CREATE TRIGGER") or joined.upper().endswith("END;")
-        ):
-            statements.append(joined)
-            current = []
-    if "\n".join(current).strip():
-        statements.append("\n".join(current).strip())
+        current += line
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    if current.strip():
+        statements.append(current.strip())
     return statements

@@ -98,3 +98,47 @@ async def test_times_are_stored_in_utc_so_text_comparison_orders_them(db):
         "SELECT created_at FROM clusters WHERE id = ?", (cluster_id,)
     ) as cur:
         assert (await cur.fetchone())[0] == "2026-11-25T10:00:00+00:00"
+
+
+async def test_a_migration_with_a_case_end_trigger_is_applied_whole(db):
+    trigger = """-- a trigger whose body holds CASE … END; inside BEGIN … END;
+CREATE TABLE grades (unit TEXT, score INTEGER, band TEXT);
+CREATE TRIGGER grade_band AFTER INSERT ON grades
+BEGIN
+    UPDATE grades SET band = CASE
+        WHEN NEW.score >= 90 THEN 'Xuất sắc'
+        WHEN NEW.score >= 80 THEN 'Tốt'
+        ELSE 'Khá'
+    END
+    WHERE rowid = NEW.rowid;
+END;
+INSERT INTO grades (unit, score) VALUES ('AGG', 92), ('BLU', 81);
+"""
+    assert await db.migrate([(9001, "9001_grade_bands.sql", trigger)]) == [9001]
+    async with db.conn.execute("SELECT unit, band FROM grades ORDER BY unit") as cur:
+        assert [tuple(r) for r in await cur.fetchall()] == [("AGG", "Xuất sắc"), ("BLU", "Tốt")]
+    assert await db.migrate([(9001, "9001_grade_bands.sql", trigger)]) == []
+
+
+async def test_a_unit_of_work_inside_another_joins_its_transaction(db):
+    async with UnitOfWork(db) as outer:
+        await outer.clusters.upsert("c1", "Cụm 1", "cụm", "Asia/Ho_Chi_Minh", [], NOW)
+        with pytest.raises(RuntimeError):
+            async with UnitOfWork(db) as inner:  # fails: only its own writes are undone
+                await inner.clusters.upsert("c2", "Cụm 2", "cụm", "Asia/Ho_Chi_Minh", [], NOW)
+                raise RuntimeError("boom")
+        async with UnitOfWork(db) as inner:
+            await inner.conversations.put("console", "x", "join", "code", {}, NOW)
+    async with UnitOfWork(db) as uow:
+        assert [c.key for c in await uow.clusters.all()] == ["c1"]
+        assert await uow.conversations.get("console", "x") == ("join", "code", {})
+
+
+async def test_a_failure_at_the_outer_level_undoes_the_inner_units_of_work_too(db):
+    with pytest.raises(RuntimeError):
+        async with UnitOfWork(db):
+            async with UnitOfWork(db) as inner:
+                await inner.clusters.upsert("c1", "Cụm 1", "cụm", "Asia/Ho_Chi_Minh", [], NOW)
+            raise RuntimeError("crash between the action and the conversation step")
+    async with UnitOfWork(db) as uow:
+        assert await uow.clusters.all() == []

@@ -31,6 +31,11 @@ class Conversations:
                 channel, external_id, step.flow, step.step, step.data, self.clock.now()
             )
 
+    def together(self) -> UnitOfWork:
+        """One transaction for a step change and the action beside it: entered around both,
+        the service's own transaction joins it, so a crash leaves neither half."""
+        return UnitOfWork(self.db)
+
     async def finish(self, channel: str, external_id: str) -> None:
         async with UnitOfWork(self.db) as uow:
             await uow.conversations.clear(channel, external_id)
