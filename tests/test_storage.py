@@ -105,12 +105,12 @@ async def test_a_migration_with_a_case_end_trigger_is_applied_whole(db):
 CREATE TABLE grades (unit TEXT, score INTEGER, band TEXT);
 CREATE TRIGGER grade_band AFTER INSERT ON grades
 BEGIN
+    SELECT CASE WHEN NEW.score > 100 THEN RAISE(ABORT, 'over the maximum') END;
     UPDATE grades SET band = CASE
         WHEN NEW.score >= 90 THEN 'Xuất sắc'
         WHEN NEW.score >= 80 THEN 'Tốt'
         ELSE 'Khá'
-    END
-    WHERE rowid = NEW.rowid;
+    END WHERE rowid = NEW.rowid;
 END;
 INSERT INTO grades (unit, score) VALUES ('AGG', 92), ('BLU', 81);
 """
@@ -118,6 +118,8 @@ INSERT INTO grades (unit, score) VALUES ('AGG', 92), ('BLU', 81);
     async with db.conn.execute("SELECT unit, band FROM grades ORDER BY unit") as cur:
         assert [tuple(r) for r in await cur.fetchall()] == [("AGG", "Xuất sắc"), ("BLU", "Tốt")]
     assert await db.migrate([(9001, "9001_grade_bands.sql", trigger)]) == []
+    with pytest.raises(sqlite3.IntegrityError, match="over the maximum"):
+        await db.conn.execute("INSERT INTO grades (unit, score) VALUES ('CTO', 101)")
 
 
 async def test_a_unit_of_work_inside_another_joins_its_transaction(db):
