@@ -36,7 +36,7 @@ from bot.domain.models import Role
 from bot.domain.voting import BallotKind, Rules, TiePolicy
 from bot.messages import Reply
 from bot.services.ballots import count_box
-from storage.repositories import UnitOfWork
+from storage.uow import UnitOfWork
 from tests.fake_telegram import TOKEN, FakeBotApi
 
 CAST_TARGET = 1.5

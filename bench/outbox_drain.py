@@ -19,7 +19,7 @@ from bot.clock import SystemClock
 from bot.config import Settings
 from scheduler.outbox import OutboxDispatcher
 from storage.db import Database
-from storage.repositories import UnitOfWork
+from storage.uow import UnitOfWork
 from tests.fake_telegram import TOKEN, FakeBotApi
 
 FLOOR_RATE = 30.0

@@ -16,7 +16,7 @@ from bot.domain.models import Unit
 from bot.domain.scoring import Criterion, Group, RankEntry, Scale, band, rank, totals
 from bot.render.xlsx import score_workbook
 from bot.services.scoring import Export, Ranked, Ranking, SheetExport
-from storage.repositories import ScoringRound
+from storage.scoring import ScoringRound
 
 UNITS, GROUPS, PER_GROUP = 1_000, 10, 10
 TARGET_RANK_MS, TARGET_EXPORT_S = 50.0, 5.0

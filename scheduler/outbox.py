@@ -16,7 +16,7 @@ from bot.channels.base import Channel, DeliveryFailed, Undeliverable
 from bot.clock import Clock
 from bot.messages import Address, Attachment, Reply, reply_from_dict
 from storage.db import Database
-from storage.repositories import UnitOfWork
+from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 CONCURRENT_CHATS = 8

@@ -9,7 +9,7 @@ from bot.domain.models import Role
 from bot.services.demo import DEMO_CLUSTER, seed_demo
 from bot.services.membership import Membership
 from storage.db import Database
-from storage.repositories import UnitOfWork
+from storage.uow import UnitOfWork
 
 from .conftest import DOMAIN_CLUSTERS
 

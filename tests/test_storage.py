@@ -7,7 +7,7 @@ import pytest
 
 from bot.domain.models import Role
 from storage.db import Database, migrations
-from storage.repositories import UnitOfWork
+from storage.uow import UnitOfWork
 
 NOW = datetime(2026, 11, 1, 1, 0, tzinfo=UTC)
 

@@ -22,7 +22,7 @@ from bot.domain.voting import BallotKind
 from bot.messages import Address, Attachment, Reply
 from bot.serve import run_live
 from bot.services.demo import seed_demo
-from storage.repositories import UnitOfWork
+from storage.uow import UnitOfWork
 
 from .fake_telegram import TOKEN, FakeBotApi
 

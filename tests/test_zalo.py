@@ -23,7 +23,7 @@ from bot.domain.voting import BallotKind
 from bot.messages import Address, Attachment, Button, Reply
 from bot.serve import run_live
 from bot.services.demo import DEMO_CLUSTER, seed_demo
-from storage.repositories import UnitOfWork
+from storage.uow import UnitOfWork
 
 from .fake_zalo import TOKEN, FakeZaloApi
 

@@ -4,7 +4,7 @@ answer typed after a restart still picks the right choice."""
 from __future__ import annotations
 
 from storage.db import Database
-from storage.repositories import UnitOfWork
+from storage.uow import UnitOfWork
 
 from .text_menus import Menu
 

@@ -14,7 +14,7 @@ from urllib.parse import quote
 from bot.clock import Clock
 from bot.messages import Attachment
 from storage.db import Database
-from storage.repositories import UnitOfWork
+from storage.uow import UnitOfWork
 
 ROUTE = "/files"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -197,7 +197,3 @@ def parse_calendar(
     if problems:
         raise FileInvalid(problems, "calendar.invalid")
     return created, skipped
-
-
-def days_between(earlier: datetime, later: datetime) -> int:
-    return max(0, (later - earlier) // timedelta(days=1))

@@ -43,7 +43,7 @@ from bot.domain.voting import (
 )
 from bot.messages import Attachment, Reply, reply_to_dict
 from storage.db import Database
-from storage.repositories import UnitOfWork
+from storage.uow import UnitOfWork
 
 from .meetings import current_meeting
 from .membership import Caller

@@ -14,7 +14,7 @@ from bot.domain.models import Member, Role, Unit
 from bot.domain.policy import Action
 from bot.messages import Attachment, Reply
 from storage.db import Database
-from storage.repositories import UnitOfWork
+from storage.uow import UnitOfWork
 
 from .membership import Caller
 from .recipients import enqueue

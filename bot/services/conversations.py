@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from bot.clock import Clock
 from storage.db import Database
-from storage.repositories import UnitOfWork
+from storage.uow import UnitOfWork
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from bot.domain.policy import Action
 from bot.domain.reminders import ReminderKind, ReminderPolicy, catch_up, plan_reminders
 from bot.messages import Reply
 from storage.db import Database
-from storage.repositories import UnitOfWork
+from storage.uow import UnitOfWork
 
 from .membership import Caller
 from .recipients import enqueue, members_with, representatives

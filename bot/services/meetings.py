@@ -14,7 +14,7 @@ from bot.domain.policy import Action, may
 from bot.domain.voting import Ballot, BallotStatus, Meeting, has_quorum
 from bot.messages import Reply
 from storage.db import Database
-from storage.repositories import UnitOfWork
+from storage.uow import UnitOfWork
 
 from .membership import Caller
 from .recipients import enqueue, representatives

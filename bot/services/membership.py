@@ -9,12 +9,12 @@ from datetime import timedelta
 from bot.clock import Clock
 from bot.config import LOCALES, Settings
 from bot.domain.cluster_file import ClusterSpec, parse_cluster_file
-from bot.domain.errors import AlreadyMember, InvalidInput, InviteUnusable, NotAMember, NotFound
+from bot.domain.errors import AlreadyMember, InvalidInput, InviteUnusable, NotFound
 from bot.domain.invites import new_code, normalize_code
 from bot.domain.models import INVITABLE_ROLES, Cluster, Invite, Member, Period, Role, Unit
 from bot.domain.policy import Action, require
 from storage.db import Database
-from storage.repositories import UnitOfWork
+from storage.uow import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -332,12 +332,6 @@ class Membership:
                 actor=by.actor,
                 detail={"locale": locale},
             )
-
-
-def require_member(caller: Caller | None) -> Caller:
-    if caller is None:
-        raise NotAMember()
-    return caller
 
 
 def _clean_name(name: str) -> str:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from bot.domain.models import Member, Role
 from bot.messages import Reply, reply_to_dict
-from storage.repositories import UnitOfWork
+from storage.uow import UnitOfWork
 
 
 async def representatives(uow: UnitOfWork, unit_id: int) -> list[Member]:

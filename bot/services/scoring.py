@@ -26,7 +26,8 @@ from bot.domain.scoring import (
 )
 from bot.messages import Attachment, Reply
 from storage.db import Database
-from storage.repositories import ScoringRound, UnitOfWork
+from storage.scoring import ScoringRound
+from storage.uow import UnitOfWork
 
 from .membership import Caller
 from .recipients import enqueue, members_with, representatives

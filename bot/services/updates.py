@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bot.clock import Clock
 from storage.db import Database
-from storage.repositories import UnitOfWork
+from storage.uow import UnitOfWork
 
 
 class UpdateLog:
@@ -18,7 +18,3 @@ class UpdateLog:
     async def claim(self, channel: str, update_id: int) -> bool:
         async with UnitOfWork(self.db) as uow:
             return await uow.updates.claim(channel, update_id, self.clock.now())
-
-    async def last(self, channel: str) -> int | None:
-        async with UnitOfWork(self.db) as uow:
-            return await uow.updates.last(channel)

@@ -1,0 +1,62 @@
+"""The audit log: append-only, each entry hash-chained to the previous one of its cluster."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from bot.domain.audit_chain import GENESIS, entry_hash
+
+from .base import _iso, _Repo
+
+
+class AuditRepo(_Repo):
+    async def record(
+        self,
+        now: datetime,
+        action: str,
+        *,
+        cluster_id: int | None = None,
+        actor: str | None = None,
+        subject: str | None = None,
+        detail: dict | None = None,
+    ) -> str:
+        """Append one entry, chained to the cluster's previous one; returns its hash."""
+        entry = {
+            "at": _iso(now),
+            "cluster_id": cluster_id,
+            "actor": actor,
+            "action": action,
+            "subject": subject,
+            "detail": json.dumps(detail or {}, ensure_ascii=False, sort_keys=True),
+        }
+        digest = entry_hash(await self.head(cluster_id), entry)
+        await self.conn.execute(
+            "INSERT INTO audit_log (at, cluster_id, actor, action, subject, detail, hash)"
+            " VALUES (:at, :cluster_id, :actor, :action, :subject, :detail, :hash)",
+            {**entry, "hash": digest},
+        )
+        return digest
+
+    async def head(self, cluster_id: int | None) -> str:
+        row = await self._one(
+            "SELECT hash FROM audit_log WHERE cluster_id IS ? AND hash IS NOT NULL"
+            " ORDER BY id DESC LIMIT 1",
+            cluster_id,
+        )
+        return row["hash"] if row else GENESIS
+
+    async def entries(self, cluster_id: int | None = None) -> list[dict]:
+        rows = await self._all(
+            "SELECT * FROM audit_log WHERE ? IS NULL OR cluster_id = ? ORDER BY id",
+            cluster_id,
+            cluster_id,
+        )
+        return [dict(r) for r in rows]
+
+    async def chain(self, cluster_id: int | None) -> list[dict]:
+        """One cluster's entries (None: those of no cluster) in order, for checking the chain."""
+        rows = await self._all(
+            "SELECT * FROM audit_log WHERE cluster_id IS ? ORDER BY id", cluster_id
+        )
+        return [dict(r) for r in rows]

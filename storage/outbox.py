@@ -1,0 +1,112 @@
+"""The outbox: every outgoing message a row with a dedupe key, sent once."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from .base import _iso, _Repo, _time
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    id: int
+    channel: str
+    chat_id: str
+    payload: dict
+    attempts: int
+    member_id: int | None
+    subject: str | None
+
+
+class OutboxRepo(_Repo):
+    async def enqueue(
+        self,
+        dedupe_key: str,
+        *,
+        channel: str,
+        chat_id: str,
+        payload: dict,
+        now: datetime,
+        cluster_id: int | None = None,
+        member_id: int | None = None,
+        subject: str | None = None,
+        not_before: datetime | None = None,
+    ) -> bool:
+        """False when a message with this dedupe key was already queued (never send twice)."""
+        return (
+            await self._changed(
+                "INSERT OR IGNORE INTO outbox (dedupe_key, cluster_id, member_id, channel, chat_id,"
+                " payload, subject, next_attempt_at, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                dedupe_key,
+                cluster_id,
+                member_id,
+                channel,
+                chat_id,
+                json.dumps(payload, ensure_ascii=False),
+                subject,
+                _iso(max(now, not_before or now)),
+                _iso(now),
+            )
+            == 1
+        )
+
+    async def ready(self, now: datetime, limit: int = 100) -> list[OutboxMessage]:
+        rows = await self._all(
+            "SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?"
+            " ORDER BY id LIMIT ?",
+            _iso(now),
+            limit,
+        )
+        return [
+            OutboxMessage(
+                r["id"],
+                r["channel"],
+                r["chat_id"],
+                json.loads(r["payload"]),
+                r["attempts"],
+                r["member_id"],
+                r["subject"],
+            )
+            for r in rows
+        ]
+
+    async def next_time(self) -> datetime | None:
+        row = await self._one("SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'")
+        return _time(row[0]) if row and row[0] else None
+
+    async def sent(self, message_id: int, now: datetime, ref: str | None = None) -> None:
+        await self.conn.execute(
+            "UPDATE outbox SET state = 'sent', sent_at = ?, sent_ref = ?, attempts = attempts + 1"
+            " WHERE id = ?",
+            (_iso(now), ref, message_id),
+        )
+
+    async def sent_ref(self, dedupe_key: str) -> str | None:
+        """The platform's id of a sent message (to edit it), or None while it is not sent."""
+        row = await self._one(
+            "SELECT sent_ref FROM outbox WHERE dedupe_key = ? AND state = 'sent'", dedupe_key
+        )
+        return row["sent_ref"] if row else None
+
+    async def replace_pending(self, dedupe_key: str, payload: dict) -> bool:
+        """Give a message not yet sent newer content (coalescing edits); False when none waits."""
+        return (
+            await self._changed(
+                "UPDATE outbox SET payload = ? WHERE dedupe_key = ? AND state = 'pending'",
+                json.dumps(payload, ensure_ascii=False),
+                dedupe_key,
+            )
+            == 1
+        )
+
+    async def failed(self, message_id: int, error: str, retry_at: datetime | None) -> None:
+        """Retry at `retry_at`, or give up for good when it is None."""
+        await self.conn.execute(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at ="
+            " COALESCE(?, next_attempt_at), state = CASE WHEN ? IS NULL THEN 'failed'"
+            " ELSE 'pending' END WHERE id = ?",
+            (error[:200], _iso(retry_at), _iso(retry_at), message_id),
+        )

@@ -1,0 +1,21 @@
+"""Platform updates already handled, so a redelivered one is never applied twice."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from .base import _iso, _Repo
+
+
+class UpdateRepo(_Repo):
+    async def claim(self, channel: str, update_id: int, now: datetime) -> bool:
+        """Record the update as handled; False when it already was."""
+        return (
+            await self._changed(
+                "INSERT OR IGNORE INTO processed_updates (channel, update_id, at) VALUES (?, ?, ?)",
+                channel,
+                update_id,
+                _iso(now),
+            )
+            == 1
+        )
