@@ -35,7 +35,7 @@ from bot.domain.cluster_file import ClusterSpec, UnitSpec
 from bot.domain.models import Role
 from bot.domain.voting import BallotKind, Rules, TiePolicy
 from bot.messages import Reply
-from bot.services.ballots import count_box
+from bot.services.ballot_views import count_box
 from storage.uow import UnitOfWork
 from tests.fake_telegram import TOKEN, FakeBotApi
 
@@ -68,8 +68,10 @@ async def _new_ballot(app: App) -> int:
     """A fresh approve ballot among the first five units, opened by the chair."""
     chair = await app.services.membership.identify("telegram", str(BASE_USER))
     codes = [f"U{i:03d}" for i in range(5)]
-    draft = await app.services.ballots.draft(chair, "Cờ thi đua", BallotKind.APPROVE, codes, 2)
-    opened = await app.services.ballots.open(chair, draft.ballot.id)
+    draft = await app.services.ballot_drafts.draft(
+        chair, "Cờ thi đua", BallotKind.APPROVE, codes, 2
+    )
+    opened = await app.services.polling.open(chair, draft.ballot.id)
     return opened.ballot.id
 
 
@@ -148,7 +150,7 @@ async def cast_vs_echo(n: int, rounds: int = ROUNDS) -> tuple[float, float, int]
             async with UnitOfWork(app.db) as uow:
                 cast = min(cast, len(await uow.ballots.box(ballot_id)))
             chair = await app.services.membership.identify("telegram", str(BASE_USER))
-            await app.services.ballots.close(chair, ballot_id)
+            await app.services.counting.close(chair, ballot_id)
             await app.services.engine.tick()  # results go out before the next round
         await app.services.engine.stop()
         await channel.stop()

@@ -17,13 +17,16 @@ from bot.channels.console import ConsoleChannel
 from bot.clock import Clock, ShiftableClock
 from bot.config import LOCALES, Settings
 from bot.i18n import t
-from bot.services.ballots import Ballots
+from bot.services.ballot_drafts import BallotDrafts
 from bot.services.broadcasts import Broadcasts
 from bot.services.conversations import Conversations
+from bot.services.counting import Counting
 from bot.services.deadlines import Deadlines
 from bot.services.demo import seed_demo
+from bot.services.live_views import LiveViews
 from bot.services.meetings import Meetings
 from bot.services.membership import Membership
+from bot.services.polling import Polling
 from bot.services.scoring import Scoring
 from bot.services.updates import UpdateLog
 from handlers.context import Services
@@ -66,6 +69,7 @@ class App:
         notices = ChatNotices()
         scoring = Scoring(db, clock, settings, notices)
         batched = frozenset(name for name, ch in live.items() if not ch.edits_in_place)
+        live_views = LiveViews(db, clock, settings, notices, batched)
         services = Services(
             settings=settings,
             clock=clock,
@@ -75,7 +79,10 @@ class App:
             broadcasts=Broadcasts(db, clock, settings, notices),
             scoring=scoring,
             meetings=Meetings(db, clock, settings, notices),
-            ballots=Ballots(db, clock, settings, notices, scoring, batched),
+            ballot_drafts=BallotDrafts(db, clock, scoring),
+            polling=Polling(db, clock, settings, notices, live_views),
+            counting=Counting(db, clock, settings, notices, scoring, live_views),
+            live_views=live_views,
             channels=live,
         )
         outbox = OutboxDispatcher(
@@ -84,10 +91,11 @@ class App:
         engine = ReminderEngine(
             db,
             services.deadlines,
+            services.counting,
+            live_views,
             outbox,
             clock,
             AsyncIOScheduler(timezone="UTC") if scheduled else None,
-            ballots=services.ballots,
         )
         return cls(db, services, Router(services), updates, live, engine)
 

@@ -8,7 +8,7 @@ from bot.domain.policy import Action
 from bot.domain.voting import BallotKind, BallotStatus
 from bot.messages import Reply, rows
 from bot.render import ballots as render
-from bot.services.ballots import BallotResult, BallotView
+from bot.services.ballot_views import BallotResult, BallotView
 from bot.services.conversations import Step
 
 from .actions import encode
@@ -55,7 +55,7 @@ async def _list(ctx: Ctx) -> list[Reply]:
 
 
 async def new_pressed(ctx: Ctx, _: str) -> list[Reply]:
-    awards = await ctx.services.ballots.awards(ctx.member)
+    awards = await ctx.services.ballot_drafts.awards(ctx.member)
     if await ctx.services.meetings.current(ctx.member) is None:
         raise InvalidInput("meeting.none_open_it")
     await ctx.expect(Step(FLOW, "award", {}))
@@ -64,7 +64,7 @@ async def new_pressed(ctx: Ctx, _: str) -> list[Reply]:
 
 
 async def award_pressed(ctx: Ctx, index: str) -> list[Reply]:
-    awards = await ctx.services.ballots.awards(ctx.member)
+    awards = await ctx.services.ballot_drafts.awards(ctx.member)
     if not index.isdigit() or int(index) >= len(awards) or await _step(ctx, "award") is None:
         return ctx.say(ctx.t("error.stale_button"))
     return await _ask_kind(ctx, awards[int(index)])
@@ -123,7 +123,7 @@ async def quota_typed(ctx: Ctx, text: str) -> list[Reply]:
 async def _ask_candidates(ctx: Ctx, data: dict) -> list[Reply]:
     await ctx.expect(Step(FLOW, "candidates", data))
     size = max(PROPOSAL_SIZE, data["quota"] + 2)
-    proposals = await ctx.services.ballots.proposals(ctx.member, size)
+    proposals = await ctx.services.ballot_drafts.proposals(ctx.member, size)
     lines = [ctx.t("ballot.ask_candidates")]
     buttons = []
     for i, proposal in enumerate(proposals, start=1):
@@ -143,7 +143,7 @@ async def candidates_pressed(ctx: Ctx, index: str) -> list[Reply]:
     if step is None or not index.isdigit():
         return ctx.say(ctx.t("error.stale_button"))
     size = max(PROPOSAL_SIZE, step.data["quota"] + 2)
-    proposals = await ctx.services.ballots.proposals(ctx.member, size)
+    proposals = await ctx.services.ballot_drafts.proposals(ctx.member, size)
     if int(index) >= len(proposals):
         return ctx.say(ctx.t("error.stale_button"))
     return await _draft(ctx, step, [u.code for u in proposals[int(index)].units])
@@ -158,7 +158,7 @@ async def candidates_typed(ctx: Ctx, text: str) -> list[Reply]:
 async def _draft(ctx: Ctx, step: Step, codes: list[str]) -> list[Reply]:
     data = step.data
     async with ctx.atomic():
-        view = await ctx.services.ballots.draft(
+        view = await ctx.services.ballot_drafts.draft(
             ctx.member, data["award"], BallotKind(data["kind"]), codes, data["quota"]
         )
         await ctx.finish()
@@ -175,9 +175,9 @@ async def _step(ctx: Ctx, name: str) -> Step | None:
 
 async def show(ctx: Ctx, ballot_id: str) -> list[Reply]:
     ballot_id = parse_id(ballot_id)
-    view = await ctx.services.ballots.view(ctx.member, ballot_id)
+    view = await ctx.services.polling.view(ctx.member, ballot_id)
     if view.ballot.status == BallotStatus.CLOSED:
-        return await _result(ctx, await ctx.services.ballots.result(ctx.member, ballot_id))
+        return await _result(ctx, await ctx.services.counting.result(ctx.member, ballot_id))
     return _card(ctx, view, edit=True)
 
 
@@ -218,22 +218,22 @@ def _open_buttons(ctx: Ctx, bid: str):
 
 
 async def rule_pressed(ctx: Ctx, ballot_id: str, rule: str) -> list[Reply]:
-    view = await ctx.services.ballots.change_rule(ctx.member, parse_id(ballot_id), rule)
+    view = await ctx.services.ballot_drafts.change_rule(ctx.member, parse_id(ballot_id), rule)
     return _card(ctx, view, edit=True)
 
 
 async def open_pressed(ctx: Ctx, ballot_id: str) -> list[Reply]:
-    view = await ctx.services.ballots.open(ctx.member, parse_id(ballot_id))
+    view = await ctx.services.polling.open(ctx.member, parse_id(ballot_id))
     return ctx.say(ctx.t("ballot.opened", number=view.ballot.number, issued=view.issued), edit=True)
 
 
 async def discard_pressed(ctx: Ctx, ballot_id: str) -> list[Reply]:
-    await ctx.services.ballots.discard(ctx.member, parse_id(ballot_id))
+    await ctx.services.ballot_drafts.discard(ctx.member, parse_id(ballot_id))
     return ctx.say(ctx.t("ballot.discarded"), edit=True)
 
 
 async def remind_pressed(ctx: Ctx, ballot_id: str) -> list[Reply]:
-    missing = await ctx.services.ballots.remind(ctx.member, parse_id(ballot_id))
+    missing = await ctx.services.polling.remind(ctx.member, parse_id(ballot_id))
     if not missing:
         return ctx.say(ctx.t("ballot.nobody_to_remind"))
     return ctx.say(ctx.t("ballot.reminded", units=render.codes(missing)))
@@ -242,7 +242,7 @@ async def remind_pressed(ctx: Ctx, ballot_id: str) -> list[Reply]:
 async def close_pressed(ctx: Ctx, ballot_id: str, answer: str) -> list[Reply]:
     bid = parse_id(ballot_id)
     if answer != "yes":
-        view = await ctx.services.ballots.view(ctx.member, bid)
+        view = await ctx.services.polling.view(ctx.member, bid)
         if view.ballot.status != BallotStatus.OPEN:
             raise InvalidInput("ballot.not_open", number=view.ballot.number)
         return ctx.say(
@@ -257,7 +257,7 @@ async def close_pressed(ctx: Ctx, ballot_id: str, answer: str) -> list[Reply]:
             ),
             edit=True,
         )
-    result = await ctx.services.ballots.close(ctx.member, bid)
+    result = await ctx.services.counting.close(ctx.member, bid)
     return await _result(ctx, result)
 
 
@@ -294,7 +294,7 @@ def _tie_prompt(
 
 
 async def runoff_pressed(ctx: Ctx, ballot_id: str) -> list[Reply]:
-    view = await ctx.services.ballots.runoff(ctx.member, parse_id(ballot_id))
+    view = await ctx.services.polling.runoff(ctx.member, parse_id(ballot_id))
     return ctx.say(
         ctx.t(
             "ballot.runoff_opened",
@@ -308,7 +308,7 @@ async def runoff_pressed(ctx: Ctx, ballot_id: str) -> list[Reply]:
 
 async def decide_toggled(ctx: Ctx, ballot_id: str, mask: str) -> list[Reply]:
     chosen = decode_mask(mask)
-    result = await ctx.services.ballots.result(ctx.member, parse_id(ballot_id))
+    result = await ctx.services.counting.result(ctx.member, parse_id(ballot_id))
     ctx.member.require(Action.MANAGE_BALLOT)
     if chosen is None or not result.tie_open:
         return ctx.say(ctx.t("error.stale_button"))
@@ -319,5 +319,5 @@ async def decide_pressed(ctx: Ctx, ballot_id: str, mask: str) -> list[Reply]:
     chosen = decode_mask(mask)
     if chosen is None:
         return ctx.say(ctx.t("error.stale_button"))
-    result = await ctx.services.ballots.decide(ctx.member, parse_id(ballot_id), chosen)
+    result = await ctx.services.counting.decide(ctx.member, parse_id(ballot_id), chosen)
     return ctx.say(ctx.t("ballot.decided", units=render.codes(result.winners)), edit=True)

@@ -12,12 +12,15 @@ from bot.config import Settings
 from bot.domain.errors import NotAMember
 from bot.i18n import t
 from bot.messages import Button, Incoming, Reply
-from bot.services.ballots import Ballots
+from bot.services.ballot_drafts import BallotDrafts
 from bot.services.broadcasts import Broadcasts
 from bot.services.conversations import Conversations, Step
+from bot.services.counting import Counting
 from bot.services.deadlines import Deadlines
+from bot.services.live_views import LiveViews
 from bot.services.meetings import Meetings
 from bot.services.membership import Caller, Membership
+from bot.services.polling import Polling
 from bot.services.scoring import Scoring
 
 
@@ -42,7 +45,10 @@ class Services:
     broadcasts: Broadcasts
     scoring: Scoring
     meetings: Meetings
-    ballots: Ballots
+    ballot_drafts: BallotDrafts
+    polling: Polling
+    counting: Counting
+    live_views: LiveViews
     # The running channels, read for what they tell people (links, accounts), never sent on.
     channels: Mapping[str, ChannelFacts] = field(default_factory=dict)
 

@@ -9,7 +9,7 @@ from bot.domain.errors import InvalidInput
 from bot.messages import Attachment, Reply, rows
 from bot.render import ballots as render
 from bot.render.minutes import minutes_pdf, minutes_xlsx
-from bot.services.ballots import BallotResult
+from bot.services.ballot_views import BallotResult
 
 from .actions import encode
 from .context import Ctx
@@ -26,7 +26,7 @@ def result_replies(ctx: Ctx, result: BallotResult) -> list[Reply]:
 
 
 async def list_results(ctx: Ctx, args: list[str]) -> list[Reply]:
-    results = await ctx.services.ballots.results(ctx.member)
+    results = await ctx.services.counting.results(ctx.member)
     if not results:
         return ctx.say(ctx.t("result.none"))
     lines = [ctx.t("result.list_head")]
@@ -47,11 +47,11 @@ async def list_results(ctx: Ctx, args: list[str]) -> list[Reply]:
 
 
 async def show(ctx: Ctx, ballot_id: str) -> list[Reply]:
-    return result_replies(ctx, await ctx.services.ballots.result(ctx.member, parse_id(ballot_id)))
+    return result_replies(ctx, await ctx.services.counting.result(ctx.member, parse_id(ballot_id)))
 
 
 async def minutes_pressed(ctx: Ctx, ballot_id: str, kind: str) -> list[Reply]:
-    result = await ctx.services.ballots.result(ctx.member, parse_id(ballot_id))
+    result = await ctx.services.counting.result(ctx.member, parse_id(ballot_id))
     tz = ctx.services.settings.timezone
     name = f"bien-ban-kiem-phieu-{result.ballot.number}"
     if kind == "pdf":
@@ -64,7 +64,7 @@ async def minutes_pressed(ctx: Ctx, ballot_id: str, kind: str) -> list[Reply]:
 
 
 async def audit(ctx: Ctx, args: list[str]) -> list[Reply]:
-    report = await ctx.services.ballots.audit(ctx.member)
+    report = await ctx.services.counting.audit(ctx.member)
     lines = [
         ctx.t(
             "audit.chain_ok" if report.broken_at is None else "audit.chain_broken",

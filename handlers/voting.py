@@ -7,7 +7,7 @@ from bot.domain.errors import InvalidInput
 from bot.domain.voting import BallotKind
 from bot.messages import Reply, rows
 from bot.render import ballots as render
-from bot.services.ballots import BallotView
+from bot.services.ballot_views import BallotView
 
 from .actions import encode
 from .choices import decode_mask, encode_mask, toggled
@@ -18,7 +18,7 @@ from .onboarding import private_only
 async def start(ctx: Ctx, args: list[str]) -> list[Reply]:
     if not ctx.incoming.is_private:
         return private_only(ctx)
-    views = await ctx.services.ballots.open_for_me(ctx.member)
+    views = await ctx.services.polling.open_for_me(ctx.member)
     if not views:
         return ctx.say(ctx.t("vote.none_open"))
     if len(views) == 1:
@@ -39,7 +39,7 @@ async def paper_pressed(ctx: Ctx, ballot_id: str, mask: str) -> list[Reply]:
     chosen = decode_mask(mask)
     if chosen is None or not ballot_id.isdigit():
         return ctx.say(ctx.t("error.stale_button"))
-    view = await ctx.services.ballots.ballot_paper(ctx.member, int(ballot_id))
+    view = await ctx.services.polling.ballot_paper(ctx.member, int(ballot_id))
     limit = view.ballot.rules.max_choices
     if len(chosen) > limit:
         return ctx.say(ctx.t("ballot.too_many", limit=limit))
@@ -76,7 +76,7 @@ async def review_pressed(ctx: Ctx, ballot_id: str, mask: str) -> list[Reply]:
     chosen = decode_mask(mask)
     if chosen is None or not ballot_id.isdigit():
         return ctx.say(ctx.t("error.stale_button"))
-    view = await ctx.services.ballots.ballot_paper(ctx.member, int(ballot_id))
+    view = await ctx.services.polling.ballot_paper(ctx.member, int(ballot_id))
     if len(chosen) > view.ballot.rules.max_choices or any(
         p >= len(view.candidates) for p in chosen
     ):
@@ -95,6 +95,6 @@ async def cast_pressed(ctx: Ctx, ballot_id: str, mask: str) -> list[Reply]:
     chosen = decode_mask(mask)
     if chosen is None or not ballot_id.isdigit():
         return ctx.say(ctx.t("error.stale_button"))
-    receipt = await ctx.services.ballots.cast(ctx.member, int(ballot_id), chosen)
+    receipt = await ctx.services.polling.cast(ctx.member, int(ballot_id), chosen)
     # The receipt goes straight back in this reply: it is stored nowhere that names the unit.
     return ctx.say(ctx.t("vote.cast", receipt=receipt), edit=True)

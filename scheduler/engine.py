@@ -18,8 +18,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
 from bot.clock import Clock
-from bot.services.ballots import Ballots
+from bot.services.counting import Counting
 from bot.services.deadlines import Deadlines
+from bot.services.live_views import LiveViews
 from storage.db import Database
 
 from .outbox import OutboxDispatcher
@@ -35,13 +36,15 @@ class ReminderEngine:
         self,
         db: Database,
         deadlines: Deadlines,
+        counting: Counting,
+        live_views: LiveViews,
         outbox: OutboxDispatcher,
         clock: Clock,
         scheduler: AsyncIOScheduler | None = None,
-        ballots: Ballots | None = None,
     ) -> None:
         self.db, self.deadlines, self.outbox, self.clock = db, deadlines, outbox, clock
-        self.ballots = ballots  # closed on time, live views refreshed
+        self.counting = counting  # ballots with an auto-close time are closed on time
+        self.live_views = live_views
         # None: ticks run only when called (scripted console runs stay deterministic).
         self.scheduler = scheduler
         self._lock = asyncio.Lock()
@@ -82,9 +85,8 @@ class ReminderEngine:
             try:
                 await self.deadlines.roll_recurring()
                 await self.deadlines.send_due_reminders()
-                if self.ballots is not None:
-                    await self.ballots.close_due()
-                    await self.ballots.refresh_live_views()
+                await self.counting.close_due()
+                await self.live_views.refresh_behind()
                 await self.outbox.drain()
             except Exception:
                 log.exception("reminder tick failed; retrying at the next wake-up")
@@ -99,9 +101,12 @@ class ReminderEngine:
             return await self._arm()
 
     async def _arm(self) -> datetime | None:
-        candidates = [await self.deadlines.next_wake(), await self.outbox.next_time()]
-        if self.ballots is not None:
-            candidates += [await self.ballots.next_close_time(), self.ballots.live_views_due()]
+        candidates = [
+            await self.deadlines.next_wake(),
+            await self.outbox.next_time(),
+            await self.counting.next_close_time(),
+            self.live_views.due(),
+        ]
         moments = [m for m in candidates if m]
         if self.scheduler is None:
             return min(moments) if moments else None

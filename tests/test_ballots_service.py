@@ -55,16 +55,16 @@ async def _meeting(app, present=NINE):
 
 async def _open(app, kind=BallotKind.APPROVE, codes=("CTO", "AGG", "VLG"), quota=1, rules=()):
     chair = await _who(app, "CTO")
-    view = await app.services.ballots.draft(
+    view = await app.services.ballot_drafts.draft(
         chair, "Cờ thi đua của Chính phủ", kind, list(codes), quota
     )
     for rule in rules:
-        await app.services.ballots.change_rule(chair, view.ballot.id, rule)
-    return await app.services.ballots.open(chair, view.ballot.id)
+        await app.services.ballot_drafts.change_rule(chair, view.ballot.id, rule)
+    return await app.services.polling.open(chair, view.ballot.id)
 
 
 async def _cast(app, handle, ballot_id, *positions):
-    return await app.services.ballots.cast(await _who(app, handle), ballot_id, frozenset(positions))
+    return await app.services.polling.cast(await _who(app, handle), ballot_id, frozenset(positions))
 
 
 async def _rows(app, sql, *args):
@@ -104,7 +104,7 @@ async def test_while_a_secret_ballot_is_open_the_chair_sees_turnout_only(app):
     await _meeting(app)
     view = await _open(app)
     await _cast(app, "AGG", view.ballot.id, 1)
-    seen = await app.services.ballots.view(await _who(app, "CTO"), view.ballot.id)
+    seen = await app.services.polling.view(await _who(app, "CTO"), view.ballot.id)
     assert (seen.voted, seen.issued, seen.running) == (1, 9, None)
     assert [u.code for u in seen.missing] == sorted(set(NINE) - {"AGG"})
     live = [
@@ -118,7 +118,7 @@ async def test_an_open_ballot_shows_running_counts(app):
     await _meeting(app)
     view = await _open(app, rules=("secret",))
     await _cast(app, "AGG", view.ballot.id, 1)
-    seen = await app.services.ballots.view(await _who(app, "CTO"), view.ballot.id)
+    seen = await app.services.polling.view(await _who(app, "CTO"), view.ballot.id)
     assert seen.running == {
         view.ballot.candidates[0]: 0,
         view.ballot.candidates[1]: 1,
@@ -131,7 +131,7 @@ async def test_live_view_edits_coalesce_while_undelivered(app):
     view = await _open(app)
     for handle in ("AGG", "BLU", "BTE"):  # the engine ticks between casts, nothing is sent
         await _cast(app, handle, view.ballot.id, 0)
-        await app.services.ballots.refresh_live_views()
+        await app.services.live_views.refresh_behind()
     pending = await _rows(
         app, "SELECT payload FROM outbox WHERE dedupe_key LIKE 'live:%:e%' AND state = 'pending'"
     )
@@ -151,7 +151,7 @@ async def test_where_views_cannot_be_edited_a_burst_of_votes_is_one_later_messag
     view = await _open(app)
     for handle in ("AGG", "BLU"):
         await _cast(app, handle, view.ballot.id, 0)
-        await app.services.ballots.refresh_live_views()
+        await app.services.live_views.refresh_behind()
     pending = await _rows(
         app,
         "SELECT payload, next_attempt_at FROM outbox"
@@ -204,12 +204,12 @@ async def _box_and_register(app):
 async def test_refused_casts_store_nothing(app):
     await _meeting(app, present=NINE[:-1] + ("LAN",))
     chair = await _who(app, "CTO")
-    draft = await app.services.ballots.draft(
+    draft = await app.services.ballot_drafts.draft(
         chair, "Cờ", BallotKind.CHOOSE, ["CTO", "AGG", "VLG"], 2
     )
     with pytest.raises(InvalidInput, match="ballot.not_open"):
         await _cast(app, "AGG", draft.ballot.id, 0)
-    view = await app.services.ballots.open(chair, draft.ballot.id)
+    view = await app.services.polling.open(chair, draft.ballot.id)
     before = await _box_and_register(app)
     cases = [
         ("AGG", (0, 1, 2), InvalidInput, "ballot.too_many"),
@@ -228,7 +228,7 @@ async def test_refused_casts_store_nothing(app):
     await _cast(app, "AGG", view.ballot.id, 0, 1)
     with pytest.raises(InvalidInput, match="ballot.already_cast"):
         await _cast(app, "AGG", view.ballot.id, 2)
-    await app.services.ballots.close(chair, view.ballot.id)
+    await app.services.counting.close(chair, view.ballot.id)
     with pytest.raises(InvalidInput, match="ballot.closed"):
         await _cast(app, "BLU", view.ballot.id, 0)
 
@@ -236,20 +236,22 @@ async def test_refused_casts_store_nothing(app):
 async def test_no_quorum_no_ballot_and_rules_freeze_at_opening(app):
     await _meeting(app, present=NINE[:8])  # 8 of 13: below two thirds
     chair = await _who(app, "CTO")
-    draft = await app.services.ballots.draft(chair, "Cờ", BallotKind.APPROVE, ["CTO", "AGG"], 1)
+    draft = await app.services.ballot_drafts.draft(
+        chair, "Cờ", BallotKind.APPROVE, ["CTO", "AGG"], 1
+    )
     with pytest.raises(InvalidInput, match="ballot.no_quorum"):
-        await app.services.ballots.open(chair, draft.ballot.id)
+        await app.services.polling.open(chair, draft.ballot.id)
     assert (
-        await app.services.ballots.view(chair, draft.ballot.id)
+        await app.services.polling.view(chair, draft.ballot.id)
     ).ballot.status == BallotStatus.DRAFT
     await app.services.meetings.check_in(await _who(app, "LAN"))
-    await app.services.ballots.open(chair, draft.ballot.id)
+    await app.services.polling.open(chair, draft.ballot.id)
     with pytest.raises(InvalidInput, match="ballot.rules_frozen"):
-        await app.services.ballots.change_rule(chair, draft.ballot.id, "threshold")
+        await app.services.ballot_drafts.change_rule(chair, draft.ballot.id, "threshold")
     with pytest.raises(InvalidInput, match="meeting.ballot_open"):  # late arrivals wait
         await app.services.meetings.check_in(await _who(app, "VLG"))
     with pytest.raises(Forbidden):  # only the chair runs ballots
-        await app.services.ballots.open(await _who(app, "AGG"), draft.ballot.id)
+        await app.services.polling.open(await _who(app, "AGG"), draft.ballot.id)
 
 
 # -- counting and ties --------------------------------------------------------------------------
@@ -261,16 +263,16 @@ async def test_a_tie_at_the_cut_goes_to_a_run_off_that_settles_it(app):
     for handle in ("CTO", "AGG", "BLU", "BTE", "CMU", "DTP", "HGG"):
         await _cast(app, handle, view.ballot.id, 0, 1)
     chair = await _who(app, "CTO")
-    result = await app.services.ballots.close(chair, view.ballot.id)
+    result = await app.services.counting.close(chair, view.ballot.id)
     assert result.tie_open and result.runoff_allowed
     assert [u.code for u in result.tied] == ["CTO", "AGG"] and result.winners == []
-    runoff = await app.services.ballots.runoff(chair, view.ballot.id)
+    runoff = await app.services.polling.runoff(chair, view.ballot.id)
     assert runoff.ballot.runoff_of == view.ballot.id and runoff.ballot.rules.quota == 1
     await _cast(app, "AGG", runoff.ballot.id, 1)
     await _cast(app, "BLU", runoff.ballot.id, 0)
     await _cast(app, "BTE", runoff.ballot.id, 0)
-    await app.services.ballots.close(chair, runoff.ballot.id)
-    final = await app.services.ballots.result(chair, view.ballot.id)
+    await app.services.counting.close(chair, runoff.ballot.id)
+    final = await app.services.counting.result(chair, view.ballot.id)
     assert not final.tie_open and [u.code for u in final.winners] == ["CTO"]
     # Every member receives the final result with its chart, once.
     sent = await _rows(
@@ -287,14 +289,14 @@ async def test_the_chair_decides_a_tie_the_run_off_did_not_settle(app):
     for handle in ("CTO", "AGG", "BLU", "BTE", "CMU", "DTP", "HGG"):
         await _cast(app, handle, view.ballot.id, 0, 1)
     chair = await _who(app, "CTO")
-    result = await app.services.ballots.close(chair, view.ballot.id)
+    result = await app.services.counting.close(chair, view.ballot.id)
     assert result.tie_open and not result.runoff_allowed
     with pytest.raises(InvalidInput, match="ballot.decide_count"):
-        await app.services.ballots.decide(chair, view.ballot.id, frozenset({0, 1}))
-    decided = await app.services.ballots.decide(chair, view.ballot.id, frozenset({1}))
+        await app.services.counting.decide(chair, view.ballot.id, frozenset({0, 1}))
+    decided = await app.services.counting.decide(chair, view.ballot.id, frozenset({1}))
     assert [u.code for u in decided.winners] == ["AGG"] and not decided.tie_open
     with pytest.raises(InvalidInput, match="ballot.no_tie"):
-        await app.services.ballots.decide(chair, view.ballot.id, frozenset({0}))
+        await app.services.counting.decide(chair, view.ballot.id, frozenset({0}))
 
 
 async def test_the_score_ranking_breaks_a_tie_when_one_exists(app):
@@ -309,7 +311,7 @@ async def test_the_score_ranking_breaks_a_tie_when_one_exists(app):
     view = await _open(app)
     for handle in ("CTO", "AGG", "BLU", "BTE", "CMU", "DTP", "HGG"):
         await _cast(app, handle, view.ballot.id, 0, 1)
-    result = await app.services.ballots.close(await _who(app, "CTO"), view.ballot.id)
+    result = await app.services.counting.close(await _who(app, "CTO"), view.ballot.id)
     assert not result.tie_open and [u.code for u in result.winners] == ["AGG"]
 
 
@@ -319,7 +321,7 @@ async def test_elect_one_needs_a_majority_of_member_units(app):
     for handle in ("CTO", "AGG", "BLU", "BTE", "CMU", "DTP"):  # 6 of 13: not a majority
         await _cast(app, handle, view.ballot.id, 0)
     await _cast(app, "HGG", view.ballot.id)  # blank
-    result = await app.services.ballots.close(await _who(app, "CTO"), view.ballot.id)
+    result = await app.services.counting.close(await _who(app, "CTO"), view.ballot.id)
     assert result.winners == [] and result.count.abstentions == 1 and result.count.cast == 7
 
 
@@ -328,8 +330,8 @@ async def test_proposals_chain_the_winners_of_an_earlier_ballot(app):
     view = await _open(app, kind=BallotKind.CHOOSE, codes=("CTO", "AGG", "VLG"), quota=2)
     for handle in ("CTO", "AGG", "BLU", "BTE", "CMU", "DTP", "HGG"):
         await _cast(app, handle, view.ballot.id, 0, 2)
-    await app.services.ballots.close(await _who(app, "CTO"), view.ballot.id)
-    proposals = await app.services.ballots.proposals(await _who(app, "CTO"), 3)
+    await app.services.counting.close(await _who(app, "CTO"), view.ballot.id)
+    proposals = await app.services.ballot_drafts.proposals(await _who(app, "CTO"), 3)
     chained = [p for p in proposals if p.source == "winners"]
     assert [u.code for u in chained[0].units] == ["CTO", "VLG"] and chained[0].ballot_number == 1
 
@@ -347,11 +349,11 @@ async def test_the_engine_closes_a_ballot_at_its_auto_close_time(app, clock):
     clock.advance(timedelta(minutes=4))
     await engine.tick()
     assert (
-        await app.services.ballots.view(await _who(app, "CTO"), view.ballot.id)
+        await app.services.polling.view(await _who(app, "CTO"), view.ballot.id)
     ).ballot.status == BallotStatus.OPEN
     clock.advance(timedelta(minutes=1))
     await engine.tick()
-    closed = await app.services.ballots.result(await _who(app, "observer"), view.ballot.id)
+    closed = await app.services.counting.result(await _who(app, "observer"), view.ballot.id)
     assert closed.ballot.status == BallotStatus.CLOSED and closed.count.cast == 1
     with pytest.raises(InvalidInput, match="ballot.closed"):
         await _cast(app, "BLU", view.ballot.id, 0)
@@ -363,29 +365,29 @@ async def test_audit_recounts_and_catches_a_changed_ballot_or_log_entry(app):
     for handle in ("CTO", "AGG", "BLU"):
         await _cast(app, handle, view.ballot.id, 0)
     chair = await _who(app, "CTO")
-    await app.services.ballots.close(chair, view.ballot.id)
+    await app.services.counting.close(chair, view.ballot.id)
     observer = await _who(app, "observer")
-    report = await app.services.ballots.audit(observer)
+    report = await app.services.counting.audit(observer)
     assert report.ok and report.ballots == [(view.ballot.meeting_id, 1, True)]
     with pytest.raises(Forbidden):
-        await app.services.ballots.audit(await _who(app, "AGG"))
+        await app.services.counting.audit(await _who(app, "AGG"))
 
     await app.db.conn.execute("UPDATE ballot_box SET choices = '[1]'")
-    report = await app.services.ballots.audit(observer)
+    report = await app.services.counting.audit(observer)
     assert not report.ok and report.ballots == [(view.ballot.meeting_id, 1, False)]
 
     await app.db.conn.execute("DROP TRIGGER audit_log_no_update")
     await app.db.conn.execute(
         "UPDATE audit_log SET detail = '{\"unit\": \"VLG\"}' WHERE action = 'ballot.cast'"
     )
-    assert (await app.services.ballots.audit(observer)).broken_at is not None
+    assert (await app.services.counting.audit(observer)).broken_at is not None
 
 
 async def test_closing_empties_the_write_ahead_log(app, db_path):
     await _meeting(app)
     view = await _open(app)
     await _cast(app, "AGG", view.ballot.id, 0)
-    await app.services.ballots.close(await _who(app, "CTO"), view.ballot.id)
+    await app.services.counting.close(await _who(app, "CTO"), view.ballot.id)
     wal = Path(f"{db_path}-wal")
     assert not wal.exists() or wal.stat().st_size == 0
 
@@ -398,7 +400,7 @@ async def test_a_cluster_file_sets_the_rules_new_ballots_start_with(app):
     await app.services.membership.import_clusters([spec])
     await _meeting(app)
     chair = await _who(app, "CTO")
-    view = await app.services.ballots.draft(chair, "Cờ", BallotKind.CHOOSE, ["CTO", "AGG"], 1)
+    view = await app.services.ballot_drafts.draft(chair, "Cờ", BallotKind.CHOOSE, ["CTO", "AGG"], 1)
     rules = view.ballot.rules
     assert (rules.threshold, rules.denominator.value, rules.secret) == (
         Decimal("0.7"),

@@ -386,10 +386,10 @@ async def test_a_secret_ballot_is_cast_with_buttons_and_answered_with_a_receipt(
     for i in range(len(codes)):
         await app.services.meetings.check_in(await members.identify("telegram", str(3000 + i)))
     chair = await members.identify("telegram", "3000")
-    draft = await app.services.ballots.draft(
+    draft = await app.services.ballot_drafts.draft(
         chair, "Cờ thi đua của Chính phủ", BallotKind.ELECT, ["AGG", "VLG"]
     )
-    ballot_id = (await app.services.ballots.open(chair, draft.ballot.id)).ballot.id
+    ballot_id = (await app.services.polling.open(chair, draft.ballot.id)).ballot.id
     await app.close()
 
     agg = 3001

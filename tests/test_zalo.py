@@ -141,10 +141,10 @@ async def test_a_secret_ballot_is_cast_by_text_only(zalo_settings, zalo):
     for code in codes:
         await app.services.meetings.check_in(await members.identify("zalo", ids[code]))
     chair = await members.identify("zalo", ids["CTO"])
-    draft = await app.services.ballots.draft(
+    draft = await app.services.ballot_drafts.draft(
         chair, "Bằng khen của Bộ trưởng", BallotKind.CHOOSE, ["AGG", "VLG", "CTO"], quota=2
     )
-    ballot_id = (await app.services.ballots.open(chair, draft.ballot.id)).ballot.id
+    ballot_id = (await app.services.polling.open(chair, draft.ballot.id)).ballot.id
     await app.close()
 
     agg = ids["AGG"]

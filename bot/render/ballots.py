@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from bot.domain.scoring import fmt
 from bot.domain.voting import Ballot, BallotKind, BallotStatus, Denominator
 from bot.i18n import t
-from bot.services.ballots import BallotResult, BallotView
+from bot.services.ballot_views import BallotResult, BallotView
 from bot.services.meetings import MeetingView
 
 

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import io
-
-from matplotlib.figure import Figure  # the object API needs no screen and no global state
+from typing import TYPE_CHECKING
 
 from bot.domain.scoring import fmt
 from bot.i18n import t
 
+if TYPE_CHECKING:
+    from bot.services.ballot_views import BallotResult
+    from bot.services.scoring import Ranking
 
-def ranking_chart(locale: str, ranking) -> bytes:
-    """`ranking`: bot.services.scoring.Ranking. PNG bytes; DejaVu Sans carries Vietnamese."""
+
+def ranking_chart(locale: str, ranking: Ranking) -> bytes:
+    """PNG bytes; DejaVu Sans carries Vietnamese."""
+    # matplotlib loads in about a second: only when a chart is drawn, never at start-up.
+    from matplotlib.figure import Figure  # the object API needs no screen and no global state
+
     rows = list(reversed(ranking.rows))  # best at the top
     height = max(2.5, 0.45 * len(rows) + 1.2)
     figure = Figure(figsize=(8, height), dpi=110)
@@ -39,8 +45,10 @@ def ranking_chart(locale: str, ranking) -> bytes:
     return out.getvalue()
 
 
-def ballot_chart(locale: str, result) -> bytes:
-    """`result`: bot.services.ballots.BallotResult. Votes per candidate against the threshold."""
+def ballot_chart(locale: str, result: BallotResult) -> bytes:
+    """Votes per candidate against the threshold."""
+    from matplotlib.figure import Figure
+
     tally, rules = result.count, result.ballot.rules
     rows = sorted(tally.candidates, key=lambda r: r.votes)  # most votes at the top
     winners = {u.id for u in result.winners}

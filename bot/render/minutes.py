@@ -12,7 +12,7 @@ import matplotlib
 from fpdf import FPDF
 
 from bot.domain.voting import Denominator
-from bot.services.ballots import BallotResult
+from bot.services.ballot_views import BallotResult
 
 from . import ballots as text
 from .text import local_time
