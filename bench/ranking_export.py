@@ -15,7 +15,7 @@ from decimal import Decimal
 from bot.domain.models import Unit
 from bot.domain.scoring import Criterion, Group, RankEntry, Scale, band, rank, totals
 from bot.render.xlsx import score_workbook
-from bot.services.scoring import Export, Ranked, Ranking, SheetExport
+from bot.services.scoring_views import Export, Ranked, Ranking, SheetExport
 from storage.scoring import ScoringRound
 
 UNITS, GROUPS, PER_GROUP = 1_000, 10, 10

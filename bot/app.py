@@ -29,6 +29,7 @@ from bot.services.membership import Membership
 from bot.services.polling import Polling
 from bot.services.scoring import Scoring
 from bot.services.updates import UpdateLog
+from bot.services.verification import Verification
 from handlers.context import Services
 from handlers.notices import ChatNotices
 from handlers.router import Router, command_menu
@@ -67,7 +68,6 @@ class App:
         updates = UpdateLog(db, clock)
         live = channels(db, updates) if callable(channels) else dict(channels or {})
         notices = ChatNotices()
-        scoring = Scoring(db, clock, settings, notices)
         batched = frozenset(name for name, ch in live.items() if not ch.edits_in_place)
         live_views = LiveViews(db, clock, settings, notices, batched)
         services = Services(
@@ -77,11 +77,12 @@ class App:
             conversations=Conversations(db, clock),
             deadlines=Deadlines(db, clock, settings, notices),
             broadcasts=Broadcasts(db, clock, settings, notices),
-            scoring=scoring,
+            scoring=Scoring(db, clock, settings, notices),
+            verification=Verification(db, clock, settings, notices),
             meetings=Meetings(db, clock, settings, notices),
-            ballot_drafts=BallotDrafts(db, clock, scoring),
+            ballot_drafts=BallotDrafts(db, clock),
             polling=Polling(db, clock, settings, notices, live_views),
-            counting=Counting(db, clock, settings, notices, scoring, live_views),
+            counting=Counting(db, clock, settings, notices, live_views),
             live_views=live_views,
             channels=live,
         )

@@ -22,6 +22,7 @@ from bot.services.meetings import Meetings
 from bot.services.membership import Caller, Membership
 from bot.services.polling import Polling
 from bot.services.scoring import Scoring
+from bot.services.verification import Verification
 
 
 class ChannelFacts(Protocol):
@@ -44,6 +45,7 @@ class Services:
     deadlines: Deadlines
     broadcasts: Broadcasts
     scoring: Scoring
+    verification: Verification
     meetings: Meetings
     ballot_drafts: BallotDrafts
     polling: Polling

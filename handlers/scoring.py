@@ -12,7 +12,7 @@ from bot.render.charts import ranking_chart
 from bot.render.xlsx import score_template, score_workbook
 from bot.render.xlsx_reader import first_sheet_rows
 from bot.services.conversations import Step
-from bot.services.scoring import SheetView
+from bot.services.scoring_views import SheetView
 
 from .actions import encode
 from .context import Ctx

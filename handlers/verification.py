@@ -28,7 +28,7 @@ async def list_for_verification(ctx: Ctx, args: list[str]) -> list[Reply]:
     if not ctx.incoming.is_private:
         return private_only(ctx)
     scoring_round, _ = await ctx.services.scoring.current(ctx.member)
-    lines = await ctx.services.scoring.to_verify(ctx.member)
+    lines = await ctx.services.verification.to_verify(ctx.member)
     waiting = [line for line in lines if line.status in VERIFIABLE]
     text = render.sheet_lines(ctx.locale, scoring_round.title, lines)
     if not waiting:
@@ -41,7 +41,7 @@ async def list_for_verification(ctx: Ctx, args: list[str]) -> list[Reply]:
 
 
 async def open_sheet(ctx: Ctx, unit_id: str) -> list[Reply]:
-    review = await ctx.services.scoring.review(ctx.member, _unit_id(unit_id))
+    review = await ctx.services.verification.review(ctx.member, _unit_id(unit_id))
     await ctx.expect(Step("verify", "entry", {"unit": review.unit.id}))
     text = render.review(ctx.locale, review) + "\n\n" + ctx.t("verify.prompt")
     return ctx.say(
@@ -52,9 +52,9 @@ async def open_sheet(ctx: Ctx, unit_id: str) -> list[Reply]:
 async def verified_typed(ctx: Ctx, text: str) -> list[Reply]:
     step = await ctx.step()
     unit_id = step.data["unit"]
-    review = await ctx.services.scoring.review(ctx.member, unit_id)
+    review = await ctx.services.verification.review(ctx.member, unit_id)
     entries = parse_verification(review.scale, text)
-    review = await ctx.services.scoring.set_verified(ctx.member, unit_id, entries)
+    review = await ctx.services.verification.set_verified(ctx.member, unit_id, entries)
     return ctx.say(
         ctx.t("verify.saved", count=len(entries)) + "\n" + render.review(ctx.locale, review),
         rows([(ctx.t("button.finish_verification"), encode("vfok", str(unit_id)))]),
@@ -63,7 +63,7 @@ async def verified_typed(ctx: Ctx, text: str) -> list[Reply]:
 
 async def finish(ctx: Ctx, unit_id: str) -> list[Reply]:
     async with ctx.atomic():
-        review = await ctx.services.scoring.finish_verification(ctx.member, _unit_id(unit_id))
+        review = await ctx.services.verification.finish_verification(ctx.member, _unit_id(unit_id))
         await ctx.finish()
     return ctx.say(
         ctx.t(
@@ -78,7 +78,7 @@ async def finish(ctx: Ctx, unit_id: str) -> list[Reply]:
 
 async def answer(ctx: Ctx, round_id: str, choice: str) -> list[Reply]:
     if choice == "yes":
-        await ctx.services.scoring.answer_verification(ctx.member, accepted=True)
+        await ctx.services.verification.answer_verification(ctx.member, accepted=True)
         return ctx.say(ctx.t("verify.answer_sent"), edit=True)
     sheet = await ctx.services.scoring.sheet(ctx.member)
     if sheet.status != "verified" or str(sheet.round.id) != round_id:
@@ -89,7 +89,9 @@ async def answer(ctx: Ctx, round_id: str, choice: str) -> list[Reply]:
 
 async def comment_typed(ctx: Ctx, text: str) -> list[Reply]:
     async with ctx.atomic():
-        await ctx.services.scoring.answer_verification(ctx.member, accepted=False, comment=text)
+        await ctx.services.verification.answer_verification(
+            ctx.member, accepted=False, comment=text
+        )
         await ctx.finish()
     return ctx.say(ctx.t("verify.answer_sent"))
 
@@ -97,7 +99,7 @@ async def comment_typed(ctx: Ctx, text: str) -> list[Reply]:
 async def list_sheets(ctx: Ctx, args: list[str]) -> list[Reply]:
     caller = ctx.member
     scoring_round, _ = await ctx.services.scoring.current(caller)
-    lines = await ctx.services.scoring.sheet_lines(caller)
+    lines = await ctx.services.verification.sheet_lines(caller)
     buttons: list[Button] = []
     if may(caller.roles, Action.RETURN_SHEET):
         buttons = [
@@ -118,14 +120,14 @@ async def reopen_round_pressed(ctx: Ctx, _: str) -> list[Reply]:
 
 async def reopen_reason_typed(ctx: Ctx, text: str) -> list[Reply]:
     async with ctx.atomic():
-        returned = await ctx.services.scoring.reopen_round(ctx.member, text)
+        returned = await ctx.services.verification.reopen_round(ctx.member, text)
         await ctx.finish()
     return ctx.say(ctx.t("round.reopened", count=returned))
 
 
 async def return_pressed(ctx: Ctx, unit_id: str) -> list[Reply]:
     ctx.member.require(Action.RETURN_SHEET)
-    lines = await ctx.services.scoring.sheet_lines(ctx.member)
+    lines = await ctx.services.verification.sheet_lines(ctx.member)
     line = next((x for x in lines if x.unit.id == _unit_id(unit_id)), None)
     if line is None or line.status not in RETURNABLE:
         return ctx.say(ctx.t("error.stale_button"))
@@ -136,7 +138,7 @@ async def return_pressed(ctx: Ctx, unit_id: str) -> list[Reply]:
 async def return_reason_typed(ctx: Ctx, text: str) -> list[Reply]:
     step = await ctx.step()
     async with ctx.atomic():
-        line = await ctx.services.scoring.return_sheet(ctx.member, step.data["unit"], text)
+        line = await ctx.services.verification.return_sheet(ctx.member, step.data["unit"], text)
         await ctx.finish()
     return ctx.say(ctx.t("sheet.returned_ok", unit=line.unit.name))
 
@@ -165,7 +167,7 @@ async def cross_scoring(ctx: Ctx, args: list[str]) -> list[Reply]:
 
 
 async def rotate_pressed(ctx: Ctx, _: str) -> list[Reply]:
-    assignments = await ctx.services.scoring.assign_cross_scoring(ctx.member, None)
+    assignments = await ctx.services.verification.assign_cross_scoring(ctx.member, None)
     return ctx.say(_assignments_text(ctx, assignments), edit=True)
 
 

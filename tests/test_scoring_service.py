@@ -115,15 +115,17 @@ async def test_verification_needs_reasons_never_covers_own_unit_and_feeds_the_ra
     chair = await _who(app, "CTO")
     agg_id = (await _who(app, "AGG")).unit.id
     with pytest.raises(InvalidInput) as caught:
-        await scoring.review(chair, chair.unit.id)
+        await app.services.verification.review(chair, chair.unit.id)
     assert caught.value.key == "verify.own_unit"
     with pytest.raises(Forbidden):
-        await scoring.review(await _who(app, "BLU"), agg_id)
+        await app.services.verification.review(await _who(app, "BLU"), agg_id)
     with pytest.raises(InvalidInput) as caught:
-        await scoring.set_verified(chair, agg_id, {"1.1": (Decimal(3), None)})
+        await app.services.verification.set_verified(chair, agg_id, {"1.1": (Decimal(3), None)})
     assert caught.value.key == "verify.reason_needed"
-    await scoring.set_verified(chair, agg_id, {"1.1": (Decimal(3), "Thiếu minh chứng")})
-    review = await scoring.finish_verification(chair, agg_id)
+    await app.services.verification.set_verified(
+        chair, agg_id, {"1.1": (Decimal(3), "Thiếu minh chứng")}
+    )
+    review = await app.services.verification.finish_verification(chair, agg_id)
     assert [(d.code, d.own, d.verified) for d in review.differences] == [
         ("1.1", Decimal(5), Decimal(3))
     ]
@@ -141,10 +143,10 @@ async def test_a_returned_sheet_is_editable_again_and_loses_its_verification(app
     await scoring.set_scores(agg, FULL)
     await scoring.submit(agg)
     with pytest.raises(Forbidden):
-        await scoring.return_sheet(await _who(app, "CTO"), agg.unit.id, "x")
+        await app.services.verification.return_sheet(await _who(app, "CTO"), agg.unit.id, "x")
     with pytest.raises(InvalidInput):
-        await scoring.return_sheet(secretariat, agg.unit.id, "   ")
-    await scoring.return_sheet(secretariat, agg.unit.id, "Thiếu minh chứng")
+        await app.services.verification.return_sheet(secretariat, agg.unit.id, "   ")
+    await app.services.verification.return_sheet(secretariat, agg.unit.id, "Thiếu minh chứng")
     view = await scoring.set_scores(agg, {"1.1": "6"})
     assert view.status == "returned" and view.scores["1.1"] == Decimal(6)
     assert (await scoring.submit(agg)).status == "submitted"
@@ -171,8 +173,10 @@ async def test_the_exported_workbook_reopens_with_the_right_numbers(app):
         await scoring.submit(rep)
     chair = await _who(app, "CTO")
     agg_id = (await _who(app, "AGG")).unit.id
-    await scoring.set_verified(chair, agg_id, {"1.2": (Decimal("4.5"), "Thiếu minh chứng")})
-    await scoring.finish_verification(chair, agg_id)
+    await app.services.verification.set_verified(
+        chair, agg_id, {"1.2": (Decimal("4.5"), "Thiếu minh chứng")}
+    )
+    await app.services.verification.finish_verification(chair, agg_id)
     with pytest.raises(Forbidden):
         await scoring.export(await _who(app, "AGG"))
     export = await scoring.export(secretariat)
@@ -245,20 +249,22 @@ async def test_cross_scoring_lets_exactly_the_assigned_unit_verify(app):
     await scoring.set_scores(agg, FULL)
     await scoring.submit(agg)
     with pytest.raises(Forbidden):
-        await scoring.assign_cross_scoring(agg, {"AGG": "BLU"})
+        await app.services.verification.assign_cross_scoring(agg, {"AGG": "BLU"})
     with pytest.raises(InvalidInput):
-        await scoring.assign_cross_scoring(secretariat, {"AGG": "AGG"})
+        await app.services.verification.assign_cross_scoring(secretariat, {"AGG": "AGG"})
     with pytest.raises(InvalidInput):
-        await scoring.assign_cross_scoring(secretariat, {"AGG": "XYZ"})
-    await scoring.assign_cross_scoring(secretariat, {"AGG": "BLU"})
-    assert [line.unit.code for line in await scoring.to_verify(blu)] == ["AGG"]
-    assert await scoring.to_verify(bte) == []
+        await app.services.verification.assign_cross_scoring(secretariat, {"AGG": "XYZ"})
+    await app.services.verification.assign_cross_scoring(secretariat, {"AGG": "BLU"})
+    assert [line.unit.code for line in await app.services.verification.to_verify(blu)] == ["AGG"]
+    assert await app.services.verification.to_verify(bte) == []
     with pytest.raises(Forbidden):
-        await scoring.review(bte, agg.unit.id)
-    await scoring.set_verified(blu, agg.unit.id, {"1.1": (Decimal(4), "Thiếu minh chứng")})
-    review = await scoring.finish_verification(blu, agg.unit.id)
+        await app.services.verification.review(bte, agg.unit.id)
+    await app.services.verification.set_verified(
+        blu, agg.unit.id, {"1.1": (Decimal(4), "Thiếu minh chứng")}
+    )
+    review = await app.services.verification.finish_verification(blu, agg.unit.id)
     assert review.final_totals.total == Decimal(49)
-    rotated = await scoring.assign_cross_scoring(secretariat, None)
+    rotated = await app.services.verification.assign_cross_scoring(secretariat, None)
     assert [(u.code, v.code) for u, v in rotated][:3] == [
         ("CTO", "AGG"),
         ("AGG", "BLU"),
@@ -276,8 +282,8 @@ async def test_reopening_the_round_unfreezes_the_scale_and_returns_every_sheet(a
     with pytest.raises(InvalidInput):
         await scoring.import_scale(secretariat, SCALE_TEXT)
     with pytest.raises(Forbidden):
-        await scoring.reopen_round(agg, "x")
-    assert await scoring.reopen_round(secretariat, "Điều chỉnh mục 1.1") == 1
+        await app.services.verification.reopen_round(agg, "x")
+    assert await app.services.verification.reopen_round(secretariat, "Điều chỉnh mục 1.1") == 1
     await scoring.import_scale(
         secretariat, SCALE_TEXT.replace("max: 25", "max: 24", 1).replace("max: 10}", "max: 11}", 1)
     )

@@ -10,7 +10,7 @@ from bot.i18n import t
 
 if TYPE_CHECKING:
     from bot.services.ballot_views import BallotResult
-    from bot.services.scoring import Ranking
+    from bot.services.scoring_views import Ranking
 
 
 def ranking_chart(locale: str, ranking: Ranking) -> bytes:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.domain.scoring import BONUS, DEDUCTION, DEFAULT_BAND_KEYS, Criterion, fmt
 from bot.i18n import t
-from bot.services.scoring import Ranking, SheetView
+from bot.services.scoring_views import Ranking, SheetView
 
 from .text import local_time
 

@@ -12,7 +12,7 @@ from .xlsx_writer import HEADER, NUMBER, PLAIN, TEXT, TITLE, TOTAL_NUMBER, TOTAL
 
 
 def score_workbook(locale: str, cluster_name: str, export) -> bytes:
-    """`export`: bot.services.scoring.Export. Returns the .xlsx file's bytes."""
+    """`export`: bot.services.scoring_views.Export. Returns the .xlsx file's bytes."""
     book = XlsxBook()
     summary = book.add_sheet(t(locale, "xlsx.summary_sheet"), [6, 10, 40, 12, 14, 10, 14, 20], 3)
     summary.append([(f"{cluster_name} – {export.round.title}", TITLE)])

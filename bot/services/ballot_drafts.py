@@ -32,15 +32,15 @@ from .ballot_views import (
 )
 from .meetings import current_meeting
 from .membership import Caller
-from .scoring import Scoring
+from .scoring_views import unit_ranks
 
 MAX_CANDIDATES = 40  # a choice travels as a bit mask in button data (≤ 64 bytes)
 MAX_AWARD = 200
 
 
 class BallotDrafts:
-    def __init__(self, db: Database, clock: Clock, scoring: Scoring) -> None:
-        self.db, self.clock, self.scoring = db, clock, scoring
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db, self.clock = db, clock
 
     async def awards(self, by: Caller) -> list[str]:
         by.require(Action.MANAGE_BALLOT)
@@ -55,7 +55,7 @@ class BallotDrafts:
             view = await current_meeting(uow, by)
             units = {u.id: u for u in view.units}
             found = []
-            ranks = await self.scoring.unit_ranks(uow, by.cluster.id)
+            ranks = await unit_ranks(uow, by.cluster.id)
             if ranks:
                 top = sorted(ranks, key=lambda u: (ranks[u], units[u].code))[:size]
                 found.append(Proposal("ranking", [units[u] for u in top]))

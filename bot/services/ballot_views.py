@@ -8,9 +8,8 @@ import json
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.config import Settings
 from bot.domain.errors import NotFound
-from bot.domain.models import Cluster, Member, Unit
+from bot.domain.models import Cluster, Unit
 from bot.domain.voting import (
     Ballot,
     BallotStatus,
@@ -27,10 +26,6 @@ from bot.messages import Attachment, Reply
 from storage.uow import UnitOfWork
 
 from .membership import Caller
-
-
-def locale_of(settings: Settings, member: Member) -> str:
-    return member.locale or settings.default_locale
 
 
 class BallotNotices(Protocol):

@@ -27,12 +27,11 @@ from .ballot_views import (
     ballot_subject,
     count_box,
     load_ballot,
-    locale_of,
 )
 from .live_views import LiveViews
 from .membership import Caller
-from .recipients import enqueue
-from .scoring import Scoring
+from .recipients import enqueue, locale_of
+from .scoring_views import unit_ranks
 
 
 class Counting:
@@ -42,11 +41,10 @@ class Counting:
         clock: Clock,
         settings: Settings,
         notices: BallotNotices,
-        scoring: Scoring,
         live: LiveViews,
     ) -> None:
         self.db, self.clock, self.settings, self.notices = db, clock, settings, notices
-        self.scoring, self.live = scoring, live
+        self.live = live
 
     async def close(self, by: Caller, ballot_id: int) -> BallotResult:
         by.require(Action.MANAGE_BALLOT)
@@ -75,7 +73,7 @@ class Counting:
     async def _close(self, uow: UnitOfWork, ballot: Ballot, actor: str) -> BallotResult:
         now = self.clock.now()
         ranks = (
-            await self.scoring.unit_ranks(uow, ballot.cluster_id)
+            await unit_ranks(uow, ballot.cluster_id)
             if ballot.tie_policy == TiePolicy.RANKING
             else {}
         )

@@ -17,8 +17,8 @@ from bot.messages import reply_to_dict
 from storage.db import Database
 from storage.uow import UnitOfWork
 
-from .ballot_views import BallotNotices, BallotView, ballot_subject, ballot_view, locale_of
-from .recipients import enqueue
+from .ballot_views import BallotNotices, BallotView, ballot_subject, ballot_view
+from .recipients import enqueue, locale_of
 
 LIVE_BATCH = timedelta(seconds=20)
 LIVE_VIEW_DELAY = timedelta(seconds=1)  # live views are edited at most about once a second

@@ -34,12 +34,11 @@ from .ballot_views import (
     ballot_subject,
     ballot_view,
     load_ballot,
-    locale_of,
 )
 from .live_views import LiveViews
 from .meetings import current_meeting
 from .membership import Caller
-from .recipients import enqueue, representatives
+from .recipients import enqueue, locale_of, representatives
 
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 

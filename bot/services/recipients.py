@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.config import Settings
 from bot.domain.models import Member, Role
 from bot.messages import Reply, reply_to_dict
 from storage.uow import UnitOfWork
@@ -41,3 +42,8 @@ async def enqueue(
         not_before=not_before,
     )
     return int(queued)
+
+
+def locale_of(settings: Settings, member: Member) -> str:
+    """The language a notice to `member` is written in."""
+    return member.locale or settings.default_locale

@@ -1,0 +1,221 @@
+"""What the scoring services show: a unit's sheet, the ranking, a verifier's review, the export;
+and reading them from the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Protocol
+
+from bot.domain.errors import NotFound
+from bot.domain.models import Period, Unit
+from bot.domain.scoring import (
+    RankEntry,
+    Scale,
+    Totals,
+    band,
+    parse_scale,
+    rank,
+    totals,
+)
+from bot.messages import Reply
+from storage.scoring import ScoringRound
+from storage.uow import UnitOfWork
+
+from .membership import Caller
+
+DEFAULT_ROUND = "year-end"
+EDITABLE = ("draft", "returned")
+
+
+@dataclass(frozen=True)
+class SheetView:
+    """A unit's score sheet as its representative sees it."""
+
+    round: ScoringRound
+    scale: Scale
+    status: str  # draft | submitted | returned | verified
+    scores: dict[str, Decimal]
+    submitted_at: datetime | None
+    notes: dict[str, str]
+    evidence: dict[str, str]
+
+    @property
+    def totals(self) -> Totals:
+        return totals(self.scale, self.scores)
+
+    @property
+    def editable(self) -> bool:
+        return self.status in EDITABLE
+
+
+@dataclass(frozen=True)
+class Ranked:
+    rank: int
+    entry: RankEntry
+    band: str
+
+
+@dataclass(frozen=True)
+class Ranking:
+    round: ScoringRound
+    scale: Scale
+    rows: list[Ranked]
+    not_submitted: list[str]  # unit codes
+
+
+@dataclass(frozen=True)
+class Difference:
+    code: str
+    title: str
+    own: Decimal | None
+    verified: Decimal
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class Review:
+    """A submitted sheet as the verifier sees it: self scores, verified scores and reasons."""
+
+    round: ScoringRound
+    scale: Scale
+    unit: Unit
+    status: str
+    own: dict[str, Decimal]
+    verified: dict[str, Decimal]
+    reasons: dict[str, str]
+
+    @property
+    def differences(self) -> list[Difference]:
+        return [
+            Difference(
+                c.code,
+                c.title,
+                self.own.get(c.code),
+                self.verified[c.code],
+                self.reasons.get(c.code),
+            )
+            for c in self.scale.criteria
+            if c.code in self.verified and self.verified[c.code] != self.own.get(c.code)
+        ]
+
+    @property
+    def own_totals(self) -> Totals:
+        return totals(self.scale, self.own)
+
+    @property
+    def final_totals(self) -> Totals:
+        return totals(self.scale, {**self.own, **self.verified})
+
+
+@dataclass(frozen=True)
+class SheetLine:
+    unit: Unit
+    status: str  # none | draft | submitted | returned | verified
+    total: Decimal | None
+
+
+@dataclass(frozen=True)
+class SheetExport:
+    unit: Unit
+    status: str
+    own: dict[str, Decimal]
+    verified: dict[str, Decimal]
+    reasons: dict[str, str]
+    own_total: Decimal
+    final_total: Decimal
+    notes: dict[str, str]
+    evidence: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Export:
+    round: ScoringRound
+    scale: Scale
+    sheets: list[SheetExport]
+    ranking: Ranking
+
+
+class ScoringNotices(Protocol):
+    def verified(self, locale: str, review: Review) -> Reply: ...
+
+    def returned(self, locale: str, round_title: str, reason: str) -> Reply: ...
+
+    def cross_assigned(self, locale: str, round_title: str, units: list[Unit]) -> Reply: ...
+
+    def verification_answer(
+        self, locale: str, unit: Unit, accepted: bool, comment: str | None
+    ) -> Reply: ...
+
+
+async def current_round(
+    uow: UnitOfWork, cluster_id: int, period: Period | None
+) -> tuple[ScoringRound, Scale]:
+    rounds = [
+        r
+        for r in await uow.scoring.rounds(cluster_id)
+        if period is not None and r.period_id == period.id
+    ]
+    if not rounds:
+        raise NotFound("score.no_round")
+    latest = rounds[-1]
+    return latest, parse_scale(latest.scale_yaml)
+
+
+async def load_sheet(uow: UnitOfWork, by: Caller, now: datetime) -> SheetView:
+    scoring_round, scale = await current_round(uow, by.cluster.id, by.period)
+    row = await uow.scoring.sheet(scoring_round.id, by.member.unit_id, now)
+    stored = await uow.scoring.scores(row.id)
+    scores = {code: v for code, v in stored.own.items() if scale.criterion(code)}
+    return SheetView(
+        scoring_round,
+        scale,
+        row.status,
+        scores,
+        row.submitted_at,
+        stored.notes,
+        stored.evidence,
+    )
+
+
+async def ranking_of(uow: UnitOfWork, cluster_id: int, period: Period | None) -> Ranking:
+    scoring_round, scale = await current_round(uow, cluster_id, period)
+    units = {u.id: u for u in await uow.units.in_cluster(cluster_id)}
+    entries, done = [], set()
+    for sheet in await uow.scoring.sheets(scoring_round.id):
+        if sheet.status == "draft":
+            continue
+        result = totals(scale, (await uow.scoring.scores(sheet.id)).final)
+        unit = units[sheet.unit_id]
+        done.add(unit.id)
+        first = result.by_group.get(scale.groups[0].code, Decimal(0))
+        entries.append(
+            RankEntry(
+                unit.code,
+                unit.name,
+                result.total,
+                first,
+                result.deductions,
+                sheet.submitted_at,
+                sheet.status == "verified",
+            )
+        )
+    rows = [
+        Ranked(r, e, band(e.total, scale.total, scale.bands))
+        for r, e in rank(entries, scale.tie_breaks)
+    ]
+    missing = [u.code for u in units.values() if u.id not in done]
+    return Ranking(scoring_round, scale, rows, missing)
+
+
+async def unit_ranks(uow: UnitOfWork, cluster_id: int) -> dict[int, int]:
+    """unit id -> rank in the current round (empty when nothing is ranked yet): the ballot
+    count breaks a tie at the cut with it."""
+    period = await uow.periods.current(cluster_id)
+    try:
+        ranking = await ranking_of(uow, cluster_id, period)
+    except NotFound:
+        return {}
+    by_code = {u.code: u.id for u in await uow.units.in_cluster(cluster_id)}
+    return {by_code[r.entry.unit_code]: r.rank for r in ranking.rows}
