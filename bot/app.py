@@ -27,6 +27,7 @@ from bot.services.live_views import LiveViews
 from bot.services.meetings import Meetings
 from bot.services.membership import Membership
 from bot.services.polling import Polling
+from bot.services.reminders import Reminders
 from bot.services.scoring import Scoring
 from bot.services.updates import UpdateLog
 from bot.services.verification import Verification
@@ -70,6 +71,7 @@ class App:
         notices = ChatNotices()
         batched = frozenset(name for name, ch in live.items() if not ch.edits_in_place)
         live_views = LiveViews(db, clock, settings, notices, batched)
+        reminders = Reminders(db, clock, settings, notices)
         services = Services(
             settings=settings,
             clock=clock,
@@ -86,12 +88,10 @@ class App:
             live_views=live_views,
             channels=live,
         )
-        outbox = OutboxDispatcher(
-            db, clock, live, on_undeliverable=services.deadlines.report_undeliverable
-        )
+        outbox = OutboxDispatcher(db, clock, live, on_undeliverable=reminders.report_undeliverable)
         engine = ReminderEngine(
             db,
-            services.deadlines,
+            reminders,
             services.counting,
             live_views,
             outbox,

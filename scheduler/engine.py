@@ -19,8 +19,8 @@ from apscheduler.triggers.date import DateTrigger
 
 from bot.clock import Clock
 from bot.services.counting import Counting
-from bot.services.deadlines import Deadlines
 from bot.services.live_views import LiveViews
+from bot.services.reminders import Reminders
 from storage.db import Database
 
 from .outbox import OutboxDispatcher
@@ -35,14 +35,14 @@ class ReminderEngine:
     def __init__(
         self,
         db: Database,
-        deadlines: Deadlines,
+        reminders: Reminders,
         counting: Counting,
         live_views: LiveViews,
         outbox: OutboxDispatcher,
         clock: Clock,
         scheduler: AsyncIOScheduler | None = None,
     ) -> None:
-        self.db, self.deadlines, self.outbox, self.clock = db, deadlines, outbox, clock
+        self.db, self.reminders, self.outbox, self.clock = db, reminders, outbox, clock
         self.counting = counting  # ballots with an auto-close time are closed on time
         self.live_views = live_views
         # None: ticks run only when called (scripted console runs stay deterministic).
@@ -83,8 +83,8 @@ class ReminderEngine:
     async def tick(self) -> None:
         async with self._lock:
             try:
-                await self.deadlines.roll_recurring()
-                await self.deadlines.send_due_reminders()
+                await self.reminders.roll_recurring()
+                await self.reminders.send_due_reminders()
                 await self.counting.close_due()
                 await self.live_views.refresh_behind()
                 await self.outbox.drain()
@@ -102,7 +102,7 @@ class ReminderEngine:
 
     async def _arm(self) -> datetime | None:
         candidates = [
-            await self.deadlines.next_wake(),
+            await self.reminders.next_wake(),
             await self.outbox.next_time(),
             await self.counting.next_close_time(),
             self.live_views.due(),
