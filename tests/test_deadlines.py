@@ -8,12 +8,12 @@ import pytest
 from bot.app import App
 from bot.channels.console import ConsoleChannel
 from bot.clock import ManualClock
+from bot.domain.calendar_file import parse_calendar
 from bot.domain.deadlines import (
     Completion,
     Deadline,
     UnitStatus,
     next_occurrence,
-    parse_calendar,
     parse_due,
     unit_status,
 )

@@ -11,8 +11,8 @@ from openpyxl import load_workbook
 from bot.app import run_console
 from bot.clock import ManualClock
 from bot.domain.errors import FileInvalid
+from bot.domain.scale_file import parse_scale
 from bot.domain.scale_sheet import scale_yaml_from_rows
-from bot.domain.scoring import parse_scale
 from bot.render.xlsx_writer import NUMBER, TEXT, XlsxBook
 from bot.services.membership import Membership
 from bot.services.scoring import Scoring

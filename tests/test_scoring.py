@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from bot.domain.errors import FileInvalid, InvalidInput
+from bot.domain.scale_file import parse_scale
 from bot.domain.scoring import (
     RankEntry,
     band,
     check_score,
     fmt,
     parse_bulk,
-    parse_scale,
     parse_score,
     rank,
     totals,

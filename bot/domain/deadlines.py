@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import date, datetime, time
+from datetime import datetime, time
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-import yaml
 from pydantic import BaseModel, ConfigDict
 
-from .errors import FileInvalid, InvalidInput
+from .errors import InvalidInput
 from .reminders import ReminderPolicy
 
 DEFAULT_DUE_TIME = time(17, 0)  # end of the office day
@@ -112,88 +111,3 @@ def next_occurrence(due_at: datetime, recurrence: str | None, timezone: str) -> 
     year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
     day = min(local.day, calendar.monthrange(year, month)[1])
     return local.replace(year=year, month=month, day=day)
-
-
-class CalendarEntry(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    title: str
-    due_at: datetime
-    unit_codes: tuple[str, ...] | None = None  # None: every unit
-    scoring_round: str | None = None
-    recurrence: str | None = None
-    policy: ReminderPolicy | None = None
-
-
-Problem = tuple[str, dict[str, object]]
-
-
-def parse_calendar(
-    text: str, timezone: str, now: datetime
-) -> tuple[list[CalendarEntry], list[Problem]]:
-    """A calendar file (format of calendar-example.yaml): `calendar: [{title, due: "MM-DD" or
-    "YYYY-MM-DD", time: "17:00", units: [codes], scoring_round, every: month, remind_days: [3, 1],
-    overdue_days: 2}]`, optional top-level `year`.
-    Returns the entries to create and the entries skipped because their date has passed; raises
-    FileInvalid listing every malformed entry."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
-        raise FileInvalid([("calendar.not_yaml", {})], "calendar.invalid") from None
-    entries = data.get("calendar") if isinstance(data, dict) else None
-    if not isinstance(entries, list) or not entries:
-        raise FileInvalid([("calendar.empty", {})], "calendar.invalid")
-    tz = ZoneInfo(timezone)
-    year = data.get("year") or now.astimezone(tz).year
-    problems: list[Problem] = []
-    created: list[CalendarEntry] = []
-    skipped: list[Problem] = []
-    for position, raw in enumerate(entries, start=1):
-        if not isinstance(raw, dict) or not str(raw.get("title") or "").strip():
-            problems.append(("calendar.no_title", {"position": position}))
-            continue
-        title = str(raw["title"]).strip()
-        due_text = str(raw.get("due") or "")
-        try:
-            day = date.fromisoformat(due_text if len(due_text) == 10 else f"{year}-{due_text}")
-            at = time.fromisoformat(str(raw["time"])) if raw.get("time") else DEFAULT_DUE_TIME
-        except ValueError:
-            problems.append(("calendar.bad_due", {"position": position, "title": title}))
-            continue
-        units = raw.get("units")
-        if units is not None and (not isinstance(units, list) or not units):
-            problems.append(("calendar.bad_units", {"position": position, "title": title}))
-            continue
-        every = raw.get("every")
-        if every not in (None, "month"):
-            problems.append(("calendar.bad_every", {"position": position, "title": title}))
-            continue
-        policy = None
-        if raw.get("remind_days") is not None or raw.get("overdue_days") is not None:
-            try:
-                policy = ReminderPolicy(
-                    days_before=tuple(raw.get("remind_days", ReminderPolicy().days_before)),
-                    overdue_days=raw.get("overdue_days", ReminderPolicy().overdue_days),
-                )
-            except (ValueError, TypeError):
-                problems.append(("calendar.bad_reminders", {"position": position, "title": title}))
-                continue
-        due = datetime.combine(day, at, tzinfo=tz)
-        if due <= now:
-            skipped.append(
-                ("calendar.skipped_past", {"title": title, "date": day.strftime("%d/%m/%Y")})
-            )
-            continue
-        created.append(
-            CalendarEntry(
-                title=title,
-                due_at=due,
-                unit_codes=tuple(str(u).upper() for u in units) if units else None,
-                scoring_round=str(raw["scoring_round"]) if raw.get("scoring_round") else None,
-                recurrence=MONTHLY if every == "month" else None,
-                policy=policy,
-            )
-        )
-    if problems:
-        raise FileInvalid(problems, "calendar.invalid")
-    return created, skipped

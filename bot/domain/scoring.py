@@ -7,19 +7,15 @@ Scores are Decimals with at most two decimals, so 9,5 + 0,25 sums exactly. Total
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
-from decimal import Decimal, InvalidOperation
-
-import yaml
+from dataclasses import dataclass, field
+from decimal import Decimal
 
 from .errors import FileInvalid, InvalidInput
-from .yaml_text import mended_text
 
 _NUMBER = re.compile(r"^\s*(\d{1,4})(?:[.,](\d{1,2}))?\s*$")
 _CODE = re.compile(r"^[A-Za-z0-9.]{1,16}$")
 ITEM, BONUS, DEDUCTION = "item", "bonus", "deduction"
 TIE_BREAKS = ("first_group", "fewer_deductions", "earlier_submission")
-ITEM_FIELDS = {"code", "title", "max", "guidance", "per_occurrence"}
 
 
 @dataclass(frozen=True)
@@ -147,128 +143,6 @@ def parse_bulk(scale: Scale, text: str) -> dict[str, Decimal]:
     if not scores:
         raise InvalidInput("score.bulk_empty")
     return scores
-
-
-def _group_items(
-    raw_group: dict, top: str, section: str | None, criterion, problems, depth: int = 0
-) -> list[Criterion]:
-    """The items of a group and of its sub-groups (any depth), in order, each knowing the
-    sub-group path it sits under; totals count them towards the top-level group."""
-    items = [c for c in (criterion(i, ITEM, top) for i in raw_group.get("items") or []) if c]
-    items = [replace(c, section=section) if section else c for c in items]
-    for sub in raw_group.get("groups") or []:
-        code = str(sub.get("code", "")).strip() if isinstance(sub, dict) else ""
-        if not code or depth > 8:
-            problems.append(("scale.bad_group", {}))
-            continue
-        label = f"{code}. {sub.get('title', '')}".strip()
-        path = f"{section} › {label}" if section else label
-        items += _group_items(sub, top, path, criterion, problems, depth + 1)
-    return items
-
-
-def parse_scale(text: str) -> Scale:
-    """The scale file (format of scale-example.yaml); every problem listed at once."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
-        raise FileInvalid([("scale.not_yaml", {})], "scale.invalid") from None
-    raw = data.get("scale") if isinstance(data, dict) else None
-    if not isinstance(raw, dict):
-        raise FileInvalid([("scale.no_scale", {})], "scale.invalid")
-    problems: list[tuple[str, dict[str, object]]] = []
-    seen: set[str] = set()
-
-    def number(value, where: str) -> Decimal | None:
-        try:
-            parsed = Decimal(str(value))
-        except (InvalidOperation, ValueError):
-            parsed = None
-        if parsed is None or parsed <= 0 or parsed != parsed.quantize(Decimal("0.01")):
-            problems.append(("scale.bad_max", {"code": where}))
-            return None
-        return parsed
-
-    def criterion(item, kind: str, group: str) -> Criterion | None:
-        if not isinstance(item, dict) or not item.get("code") or not item.get("title"):
-            problems.append(("scale.bad_item", {"group": group}))
-            return None
-        code = str(item["code"]).strip()
-        if not _CODE.match(code) or code in seen:
-            problems.append(
-                ("scale.duplicate_code" if code in seen else "scale.bad_code", {"code": code})
-            )
-            return None
-        seen.add(code)
-        maximum = number(item.get("max"), code)
-        if maximum is None:
-            return None
-        return Criterion(
-            code,
-            mended_text(item, "title", ITEM_FIELDS),
-            kind,
-            maximum,
-            group,
-            str(item["guidance"]).strip() if item.get("guidance") else None,
-        )
-
-    groups = []
-    for raw_group in raw.get("groups") or []:
-        code = str(raw_group.get("code", "")).strip() if isinstance(raw_group, dict) else ""
-        if not code:
-            problems.append(("scale.bad_group", {}))
-            continue
-        items = _group_items(raw_group, code, None, criterion, problems)
-        groups.append(Group(code, str(raw_group.get("title", code)), tuple(items)))
-    if not groups:
-        problems.append(("scale.no_groups", {}))
-    bonus_raw = raw.get("bonus") or {}
-    bonus = tuple(c for c in (criterion(i, BONUS, "B") for i in bonus_raw.get("items") or []) if c)
-    deductions = tuple(
-        c
-        for c in (
-            criterion(i, DEDUCTION, "T") for i in (raw.get("deductions") or {}).get("items") or []
-        )
-        if c
-    )
-    total = number(raw.get("total"), "total")
-    cap = number(bonus_raw["cap"], "bonus.cap") if bonus_raw.get("cap") else Decimal(0)
-    declared = sum((g.max for g in groups), Decimal(0))
-    if total is not None and not problems and declared != total:
-        problems.append(("scale.total_mismatch", {"sum": fmt(declared), "total": fmt(total)}))
-    bands = []
-    for raw_band in raw.get("bands") or []:
-        try:
-            floor = Decimal(str(raw_band.get("min"))) if isinstance(raw_band, dict) else None
-        except (InvalidOperation, ValueError):
-            floor = None
-        name = str(raw_band.get("name") or "").strip() if isinstance(raw_band, dict) else ""
-        if floor is None or floor < 0 or not name:
-            problems.append(("scale.bad_band", {}))
-        else:
-            bands.append((floor, name))
-    tie_breaks = tuple(str(t) for t in raw.get("tie_breaks") or TIE_BREAKS)
-    unknown = [t for t in tie_breaks if t not in TIE_BREAKS]
-    if unknown:
-        problems.append(
-            ("scale.bad_tie_break", {"names": ", ".join(unknown), "known": ", ".join(TIE_BREAKS)})
-        )
-    round_key = str(raw["round"]).strip() if raw.get("round") else None
-    if round_key is not None and not re.match(r"^[a-z0-9][a-z0-9-]{0,31}$", round_key):
-        problems.append(("scale.bad_round", {"round": round_key[:32]}))
-    if problems:
-        raise FileInvalid(problems, "scale.invalid")
-    return Scale(
-        str(raw.get("name") or ""),
-        total,
-        tuple(groups),
-        cap or Decimal(0),
-        bonus,
-        deductions,
-        round_key,
-        tuple(sorted(bands, reverse=True)),
-        tie_breaks,
-    )
 
 
 @dataclass(frozen=True)

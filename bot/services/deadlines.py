@@ -10,13 +10,12 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.domain.calendar_file import CalendarEntry, parse_calendar
 from bot.domain.deadlines import (
-    CalendarEntry,
     Completion,
     Deadline,
     DeadlineState,
     UnitStatus,
-    parse_calendar,
     unit_status,
 )
 from bot.domain.errors import InvalidInput, NotFound

@@ -10,10 +10,10 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.errors import InvalidInput
 from bot.domain.policy import Action
+from bot.domain.scale_file import parse_scale
 from bot.domain.scoring import (
     Scale,
     check_score,
-    parse_scale,
     parse_score,
     totals,
 )

@@ -10,12 +10,12 @@ from typing import Protocol
 
 from bot.domain.errors import NotFound
 from bot.domain.models import Period, Unit
+from bot.domain.scale_file import parse_scale
 from bot.domain.scoring import (
     RankEntry,
     Scale,
     Totals,
     band,
-    parse_scale,
     rank,
     totals,
 )
