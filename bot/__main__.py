@@ -78,7 +78,7 @@ def _console(settings: Settings, script: Path | None, seed: str, now: str | None
 
 async def _admin(settings: Settings, command: str, args: argparse.Namespace) -> int:
     locale = settings.default_locale
-    app = await App.open(settings, SystemClock())
+    app = await App.open(settings, SystemClock(), scheduled=False)
     membership = app.services.membership
     try:
         if command == "import-cluster":

@@ -190,6 +190,13 @@ def test_cli_imports_a_cluster_and_prints_invites(tmp_path):
     assert again.returncode == 1 and "đã bị thu hồi" in again.stderr
 
 
+def test_cli_names_an_unknown_cluster_in_one_line(tmp_path):
+    env = {"THIDUA_DATABASE_PATH": str(tmp_path / "cli.sqlite3")}
+    result = _cli("invites", "--cluster", "NOPE", env=env)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == ["Không tìm thấy cụm thi đua có mã “NOPE”."]
+
+
 def test_cli_refuses_a_bad_setting_with_one_line_naming_it(tmp_path):
     result = _cli("invites", env={"THIDUA_TIMEZONE": "Mars/Olympus"}, cwd=tmp_path)
     assert result.returncode == 2

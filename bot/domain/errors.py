@@ -6,7 +6,7 @@ from __future__ import annotations
 class DomainError(Exception):
     key = "error.generic"
 
-    def __init__(self, key: str | None = None, **params: object) -> None:
+    def __init__(self, key: str | None = None, /, **params: object) -> None:
         self.key = key or self.key
         self.params = params
         super().__init__(self.key, params)
