@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.domain.errors import InvalidInput
 from bot.domain.policy import Action, may
-from bot.domain.scoring import fmt, parse_verification
+from bot.domain.scoring import SheetStatus, fmt, parse_verification
 from bot.messages import Button, Reply, rows
 from bot.render import scoring as render
 from bot.services.conversations import Step
@@ -13,9 +13,6 @@ from bot.services.conversations import Step
 from .actions import encode
 from .context import Ctx
 from .onboarding import private_only
-
-VERIFIABLE = ("submitted",)
-RETURNABLE = ("submitted", "verified")
 
 
 def _unit_id(text: str) -> int:
@@ -29,7 +26,7 @@ async def list_for_verification(ctx: Ctx, args: list[str]) -> list[Reply]:
         return private_only(ctx)
     scoring_round, _ = await ctx.services.scoring.current(ctx.member)
     lines = await ctx.services.verification.to_verify(ctx.member)
-    waiting = [line for line in lines if line.status in VERIFIABLE]
+    waiting = [line for line in lines if line.status == SheetStatus.SUBMITTED]
     text = render.sheet_lines(ctx.locale, scoring_round.title, lines)
     if not waiting:
         return ctx.say(text + "\n" + ctx.t("verify.none_submitted"))
@@ -81,7 +78,7 @@ async def answer(ctx: Ctx, round_id: str, choice: str) -> list[Reply]:
         await ctx.services.verification.answer_verification(ctx.member, accepted=True)
         return ctx.say(ctx.t("verify.answer_sent"), edit=True)
     sheet = await ctx.services.scoring.sheet(ctx.member)
-    if sheet.status != "verified" or str(sheet.round.id) != round_id:
+    if sheet.status != SheetStatus.VERIFIED or str(sheet.round.id) != round_id:
         return ctx.say(ctx.t("verify.nothing_to_answer"))
     await ctx.expect(Step("verify_answer", "comment"))
     return ctx.say(ctx.t("verify.ask_comment"))
@@ -105,7 +102,7 @@ async def list_sheets(ctx: Ctx, args: list[str]) -> list[Reply]:
         buttons = [
             Button(f"{ctx.t('button.return')} {line.unit.code}", encode("rtn", str(line.unit.id)))
             for line in lines
-            if line.status in RETURNABLE
+            if line.status.returnable
         ]
     if may(caller.roles, Action.IMPORT_CRITERIA):
         buttons.append(Button(ctx.t("button.reopen_round"), encode("rrop", "0")))
@@ -129,7 +126,7 @@ async def return_pressed(ctx: Ctx, unit_id: str) -> list[Reply]:
     ctx.member.require(Action.RETURN_SHEET)
     lines = await ctx.services.verification.sheet_lines(ctx.member)
     line = next((x for x in lines if x.unit.id == _unit_id(unit_id)), None)
-    if line is None or line.status not in RETURNABLE:
+    if line is None or not line.status.returnable:
         return ctx.say(ctx.t("error.stale_button"))
     await ctx.expect(Step("return", "reason", {"unit": line.unit.id}))
     return ctx.say(ctx.t("sheet.ask_return_reason", unit=line.unit.name))

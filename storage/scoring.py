@@ -8,6 +8,8 @@ from decimal import Decimal
 
 import aiosqlite
 
+from bot.domain.scoring import SheetStatus
+
 from .base import _iso, _Repo, _time
 
 
@@ -39,7 +41,7 @@ class SheetRow:
     id: int
     round_id: int
     unit_id: int
-    status: str
+    status: SheetStatus
     submitted_at: datetime | None
 
 
@@ -178,7 +180,7 @@ class ScoringRepo(_Repo):
         )
 
     async def set_status(
-        self, sheet_id: int, status: str, now: datetime, submitted: bool = False
+        self, sheet_id: int, status: SheetStatus, now: datetime, submitted: bool = False
     ) -> None:
         await self.conn.execute(
             "UPDATE score_sheets SET status = ?, updated_at = ?,"
@@ -195,7 +197,11 @@ def _round(row: aiosqlite.Row) -> ScoringRound:
 
 def _sheet(row: aiosqlite.Row) -> SheetRow:
     return SheetRow(
-        row["id"], row["round_id"], row["unit_id"], row["status"], _time(row["submitted_at"])
+        row["id"],
+        row["round_id"],
+        row["unit_id"],
+        SheetStatus(row["status"]),
+        _time(row["submitted_at"]),
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import StrEnum
 
 from .errors import FileInvalid, InvalidInput
 
@@ -16,6 +17,25 @@ _NUMBER = re.compile(r"^\s*(\d{1,4})(?:[.,](\d{1,2}))?\s*$")
 _CODE = re.compile(r"^[A-Za-z0-9.]{1,16}$")
 ITEM, BONUS, DEDUCTION = "item", "bonus", "deduction"
 TIE_BREAKS = ("first_group", "fewer_deductions", "earlier_submission")
+
+
+class SheetStatus(StrEnum):
+    """Where a unit's score sheet stands: draft → submitted → (returned ↔ submitted) → verified."""
+
+    NONE = "none"  # the unit has not started a sheet (listings only, never stored)
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"  # sent back for correction: editable again
+    VERIFIED = "verified"
+
+    @property
+    def editable(self) -> bool:
+        return self in (SheetStatus.DRAFT, SheetStatus.RETURNED)
+
+    @property
+    def returnable(self) -> bool:
+        """The secretariat may send it back (or a reopened round returns it)."""
+        return self in (SheetStatus.SUBMITTED, SheetStatus.VERIFIED)
 
 
 @dataclass(frozen=True)

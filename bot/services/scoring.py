@@ -13,6 +13,7 @@ from bot.domain.policy import Action
 from bot.domain.scale_file import parse_scale
 from bot.domain.scoring import (
     Scale,
+    SheetStatus,
     check_score,
     parse_score,
     totals,
@@ -153,7 +154,7 @@ class Scoring:
                     "score.incomplete", count=len(missing), codes=", ".join(missing[:10])
                 )
             row = await uow.scoring.sheet(view.round.id, by.member.unit_id, now)
-            await uow.scoring.set_status(row.id, "submitted", now, submitted=True)
+            await uow.scoring.set_status(row.id, SheetStatus.SUBMITTED, now, submitted=True)
             # Deadlines linked to this round are done the moment the sheet is in.
             for deadline in await uow.deadlines.open_for_round(by.cluster.id, view.round.key):
                 if by.member.unit_id in deadline.unit_ids:

@@ -14,6 +14,7 @@ from bot.domain.scale_file import parse_scale
 from bot.domain.scoring import (
     RankEntry,
     Scale,
+    SheetStatus,
     Totals,
     band,
     rank,
@@ -26,7 +27,6 @@ from storage.uow import UnitOfWork
 from .membership import Caller
 
 DEFAULT_ROUND = "year-end"
-EDITABLE = ("draft", "returned")
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class SheetView:
 
     round: ScoringRound
     scale: Scale
-    status: str  # draft | submitted | returned | verified
+    status: SheetStatus
     scores: dict[str, Decimal]
     submitted_at: datetime | None
     notes: dict[str, str]
@@ -47,7 +47,7 @@ class SheetView:
 
     @property
     def editable(self) -> bool:
-        return self.status in EDITABLE
+        return self.status.editable
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ class Review:
     round: ScoringRound
     scale: Scale
     unit: Unit
-    status: str
+    status: SheetStatus
     own: dict[str, Decimal]
     verified: dict[str, Decimal]
     reasons: dict[str, str]
@@ -112,14 +112,14 @@ class Review:
 @dataclass(frozen=True)
 class SheetLine:
     unit: Unit
-    status: str  # none | draft | submitted | returned | verified
+    status: SheetStatus
     total: Decimal | None
 
 
 @dataclass(frozen=True)
 class SheetExport:
     unit: Unit
-    status: str
+    status: SheetStatus
     own: dict[str, Decimal]
     verified: dict[str, Decimal]
     reasons: dict[str, str]
@@ -184,7 +184,7 @@ async def ranking_of(uow: UnitOfWork, cluster_id: int, period: Period | None) ->
     units = {u.id: u for u in await uow.units.in_cluster(cluster_id)}
     entries, done = [], set()
     for sheet in await uow.scoring.sheets(scoring_round.id):
-        if sheet.status == "draft":
+        if sheet.status == SheetStatus.DRAFT:
             continue
         result = totals(scale, (await uow.scoring.scores(sheet.id)).final)
         unit = units[sheet.unit_id]
@@ -198,7 +198,7 @@ async def ranking_of(uow: UnitOfWork, cluster_id: int, period: Period | None) ->
                 first,
                 result.deductions,
                 sheet.submitted_at,
-                sheet.status == "verified",
+                sheet.status == SheetStatus.VERIFIED,
             )
         )
     rows = [

@@ -13,6 +13,7 @@ from bot.domain.errors import Forbidden, InvalidInput, NotFound
 from bot.domain.models import Role, Unit
 from bot.domain.policy import Action, may
 from bot.domain.scoring import (
+    SheetStatus,
     totals,
 )
 from storage.db import Database
@@ -47,7 +48,7 @@ class Verification:
             for unit in await uow.units.in_cluster(by.cluster.id):
                 sheet = sheets.get(unit.id)
                 if sheet is None:
-                    lines.append(SheetLine(unit, "none", None))
+                    lines.append(SheetLine(unit, SheetStatus.NONE, None))
                     continue
                 stored = await uow.scoring.scores(sheet.id)
                 lines.append(SheetLine(unit, sheet.status, totals(scale, stored.own).total))
@@ -162,7 +163,7 @@ class Verification:
         """Verified scores for some items; a changed score needs a reason."""
         async with UnitOfWork(self.db) as uow:
             review = await self._review(uow, by, unit_id)
-            if review.status != "submitted":
+            if review.status != SheetStatus.SUBMITTED:
                 raise InvalidInput("verify.not_submitted", unit=review.unit.code)
             for code, (value, reason) in entries.items():
                 if value != review.own.get(code) and not reason:
@@ -186,10 +187,10 @@ class Verification:
         now = self.clock.now()
         async with UnitOfWork(self.db) as uow:
             review = await self._review(uow, by, unit_id)
-            if review.status != "submitted":
+            if review.status != SheetStatus.SUBMITTED:
                 raise InvalidInput("verify.not_submitted", unit=review.unit.code)
             sheet = await uow.scoring.sheet_of(review.round.id, unit_id)
-            await uow.scoring.set_status(sheet.id, "verified", now)
+            await uow.scoring.set_status(sheet.id, SheetStatus.VERIFIED, now)
             review = await self._review(uow, by, unit_id)
             for member in await representatives(uow, unit_id):
                 await enqueue(
@@ -218,7 +219,7 @@ class Verification:
         now = self.clock.now()
         async with UnitOfWork(self.db) as uow:
             view = await load_sheet(uow, by, self.clock.now())
-            if view.status != "verified":
+            if view.status != SheetStatus.VERIFIED:
                 raise InvalidInput("verify.nothing_to_answer")
             for member in await members_with(uow, by.cluster.id, Role.SECRETARIAT):
                 reply = self.notices.verification_answer(
@@ -245,7 +246,7 @@ class Verification:
         self, uow: UnitOfWork, sheet, scoring_round: ScoringRound, reason: str, now: datetime
     ) -> None:
         """Back to the unit for correction: verification cleared, representatives told why."""
-        await uow.scoring.set_status(sheet.id, "returned", now)
+        await uow.scoring.set_status(sheet.id, SheetStatus.RETURNED, now)
         await uow.scoring.clear_verified(sheet.id)
         for member in await representatives(uow, sheet.unit_id):
             reply = self.notices.returned(
@@ -273,7 +274,7 @@ class Verification:
             sheet = await uow.scoring.sheet_of(scoring_round.id, unit_id) if unit else None
             if sheet is None or unit.cluster_id != by.cluster.id:
                 raise NotFound("verify.no_sheet")
-            if sheet.status not in ("submitted", "verified"):
+            if not sheet.status.returnable:
                 raise InvalidInput("verify.not_submitted", unit=unit.code)
             await self._return(uow, sheet, scoring_round, reason, now)
             await uow.audit.record(
@@ -284,7 +285,7 @@ class Verification:
                 subject=unit.code,
                 detail={"reason": reason},
             )
-            return SheetLine(unit, "returned", None)
+            return SheetLine(unit, SheetStatus.RETURNED, None)
 
     async def reopen_round(self, by: Caller, reason: str) -> int:
         """Reopen the current round so a new version of its scale can be imported: every
@@ -299,7 +300,7 @@ class Verification:
             scoring_round, _ = await current_round(uow, by.cluster.id, by.period)
             returned = 0
             for sheet in await uow.scoring.sheets(scoring_round.id):
-                if sheet.status in ("submitted", "verified"):
+                if sheet.status.returnable:
                     await self._return(uow, sheet, scoring_round, reason, now)
                     returned += 1
             await uow.audit.record(
