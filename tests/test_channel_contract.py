@@ -43,3 +43,16 @@ def test_stale_or_forged_action_data_decodes_to_nothing(data):
 )
 def test_commands_are_parsed_with_bot_suffix_and_arguments(text, expected):
     assert parse_command(text) == expected
+
+
+def test_every_button_kind_has_one_handler_taking_exactly_its_arguments():
+    import inspect
+
+    from handlers.actions import KINDS
+    from handlers.router import BUTTONS
+
+    assert set(BUTTONS) == set(KINDS)
+    for kind, handler in BUTTONS.items():
+        parameters = inspect.signature(handler).parameters.values()
+        takes = sum(1 for p in parameters if p.kind == p.POSITIONAL_OR_KEYWORD) - 1  # after ctx
+        assert takes == KINDS[kind], f"{kind}: {handler.__qualname__} takes {takes}"

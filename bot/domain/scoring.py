@@ -14,7 +14,6 @@ from enum import StrEnum
 from .errors import FileInvalid, InvalidInput
 
 _NUMBER = re.compile(r"^\s*(\d{1,4})(?:[.,](\d{1,2}))?\s*$")
-_CODE = re.compile(r"^[A-Za-z0-9.]{1,16}$")
 ITEM, BONUS, DEDUCTION = "item", "bonus", "deduction"
 TIE_BREAKS = ("first_group", "fewer_deductions", "earlier_submission")
 
