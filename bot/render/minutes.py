@@ -1,15 +1,13 @@
 """The vote-count minutes (biên bản kiểm phiếu), always in Vietnamese: an official record.
 
-PDF through fpdf2 with DejaVu Sans embedded (matplotlib ships it; it carries every Vietnamese
-diacritic), and .xlsx through our own writer. Both come from the same list of facts."""
+PDF through fpdf2 with DejaVu Sans embedded (shipped in bot/data/fonts with its licence; it
+carries every Vietnamese diacritic), and .xlsx through our own writer. Both come from the same
+list of facts."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-
-import matplotlib
-from fpdf import FPDF
 
 from bot.domain.voting import Denominator
 from bot.services.ballot_views import BallotResult
@@ -19,7 +17,7 @@ from .text import local_time
 from .xlsx_writer import HEADER, NUMBER, PLAIN, TEXT, TITLE, XlsxBook
 
 VI = "vi"
-FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+FONTS = Path(__file__).resolve().parents[1] / "data" / "fonts"
 
 # The minutes are an official record in Vietnamese whatever the reader's language, so their
 # labels live here rather than in the translated catalogs.
@@ -153,6 +151,8 @@ def _columns(result: BallotResult) -> list[str]:
 
 
 def minutes_pdf(result: BallotResult, timezone: str) -> bytes:
+    from fpdf import FPDF  # loaded when a PDF is made, not at start-up
+
     pdf = FPDF(format="A4")
     pdf.set_margins(18, 15, 18)
     pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))

@@ -5,13 +5,13 @@ from __future__ import annotations
 import io
 import zipfile
 
-from openpyxl import load_workbook
-
 from bot.domain.errors import InvalidInput
 
 
 def first_sheet_rows(data: bytes, limit: int = 5000) -> list[list[object]]:
     try:
+        from openpyxl import load_workbook  # loaded when a workbook arrives, not at start-up
+
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError):
         raise InvalidInput("excel.unreadable") from None

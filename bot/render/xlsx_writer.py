@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from importlib import resources
 from xml.sax.saxutils import escape
 
-from openpyxl.utils import get_column_letter
-
 # Cell styles (indexes into cellXfs below).
 PLAIN, TITLE, HEADER, TEXT, NUMBER, TOTAL_TEXT, TOTAL_NUMBER = range(7)
 
@@ -35,7 +33,7 @@ class Sheet:
         number = len(self.rows) + 1
         parts = []
         for column, (value, style) in enumerate(cells, start=1):
-            ref = f"{get_column_letter(column)}{number}"
+            ref = f"{column_letter(column)}{number}"
             if value is None:
                 parts.append(f'<c r="{ref}" s="{style}"/>')
             elif isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -156,3 +154,12 @@ _ROOT_RELS = (
     '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
     'relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>'
 )
+
+
+def column_letter(number: int) -> str:
+    """1 -> A, 26 -> Z, 27 -> AA (spreadsheet column names)."""
+    letters = ""
+    while number > 0:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
