@@ -12,6 +12,7 @@ import contextlib
 import logging
 import secrets
 import signal
+from collections.abc import Iterator
 from urllib.parse import quote
 
 from bot.app import App, ChannelFactory, telegram_commands
@@ -157,6 +158,13 @@ async def _serve_web(
 ) -> None:
     import uvicorn
 
+    class QuietServer(uvicorn.Server):
+        """uvicorn without signal handlers of its own: SIGTERM belongs to run_live's `stop`."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            yield
+
     secret = (
         settings.webhook_secret.get_secret_value()
         if settings.webhook_secret
@@ -169,8 +177,7 @@ async def _serve_web(
         log_level="warning",
         lifespan="off",
     )
-    server = uvicorn.Server(config)
-    server.install_signal_handlers = lambda: None  # we own SIGTERM handling
+    server = QuietServer(config)
     task = asyncio.create_task(server.serve())
     while not server.started and not task.done():
         await asyncio.sleep(0.02)

@@ -120,14 +120,20 @@ class OutboxDispatcher:
 
     async def _with_file(self, reply: Reply, payload: dict) -> Reply:
         """`file_id` travels as a document, `photo_file_id` as a photo."""
-        for key, field in (("file_id", "document"), ("photo_file_id", "photo")):
-            if payload.get(key):
-                async with UnitOfWork(self.db) as uow:
-                    found = await uow.files.get(payload[key])
-                if found is not None:
-                    name, mime, data = found
-                    reply = replace(reply, **{field: Attachment(name, data, mime)})
+        document, photo = payload.get("file_id"), payload.get("photo_file_id")
+        if document:
+            reply = replace(reply, document=await self._attachment(document))
+        if photo:
+            reply = replace(reply, photo=await self._attachment(photo))
         return reply
+
+    async def _attachment(self, file_id: int) -> Attachment | None:
+        async with UnitOfWork(self.db) as uow:
+            found = await uow.files.get(file_id)
+        if found is None:
+            return None
+        name, mime, data = found
+        return Attachment(name, data, mime)
 
     async def _edit_ref(self, payload: dict) -> str | None:
         """An `edit_of` message edits that earlier message in place once it was sent (else it

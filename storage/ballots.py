@@ -21,7 +21,7 @@ from bot.domain.voting import (
     TiePolicy,
 )
 
-from .base import _iso, _Repo, _time
+from .base import _iso, _present, _Repo, _time
 
 
 class BallotRepo(_Repo):
@@ -37,7 +37,7 @@ class BallotRepo(_Repo):
         now: datetime,
         runoff_of: int | None = None,
     ) -> int:
-        row = await self._one(
+        row = await self._first(
             "SELECT COALESCE(MAX(number), 0) + 1 FROM ballots WHERE meeting_id = ?", meeting_id
         )
         ballot_id = await self._insert(
@@ -89,6 +89,9 @@ class BallotRepo(_Repo):
     async def get(self, ballot_id: int) -> Ballot | None:
         row = await self._one(f"SELECT {_WITH_CANDIDATES} FROM ballots b WHERE b.id = ?", ballot_id)
         return _ballot(row) if row else None
+
+    async def one(self, ballot_id: int) -> Ballot:
+        return _present(await self.get(ballot_id), "ballot", ballot_id)
 
     async def of_meeting(self, meeting_id: int) -> list[Ballot]:
         rows = await self._all(

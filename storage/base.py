@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
+
+T = TypeVar("T")
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -17,6 +19,18 @@ def _time(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
+def _at(text: str) -> datetime:
+    """A time from a NOT NULL column."""
+    return datetime.fromisoformat(text)
+
+
+def _present(value: T | None, what: str, key: object) -> T:
+    """A row the caller knows exists (it was just read or written): missing is a bug."""
+    if value is None:
+        raise LookupError(f"{what} {key} not found")
+    return value
+
+
 class _Repo:
     """Each helper is one trip to aiosqlite's thread (a cursor opened, fetched and closed in
     separate awaits costs three): a cast vote runs about twenty statements."""
@@ -25,14 +39,23 @@ class _Repo:
         self.conn = conn
 
     async def _one(self, sql: str, *args: Any) -> aiosqlite.Row | None:
-        rows = await self.conn.execute_fetchall(sql, args)
+        rows = list(await self.conn.execute_fetchall(sql, args))
         return rows[0] if rows else None
+
+    async def _first(self, sql: str, *args: Any) -> aiosqlite.Row:
+        """The one row a query always returns (an aggregate, or a row just written)."""
+        found = await self._one(sql, *args)
+        if found is None:
+            raise LookupError(f"no row for {sql[:60]}")
+        return found
 
     async def _all(self, sql: str, *args: Any) -> list[aiosqlite.Row]:
         return list(await self.conn.execute_fetchall(sql, args))
 
     async def _insert(self, sql: str, *args: Any) -> int:
-        return (await self.conn.execute(sql, args)).lastrowid
+        row_id = (await self.conn.execute(sql, args)).lastrowid
+        assert row_id is not None  # an INSERT always sets it
+        return row_id
 
     async def _changed(self, sql: str, *args: Any) -> int:
         """Run a write; the number of rows it changed."""

@@ -10,7 +10,7 @@ import aiosqlite
 from bot.domain.models import Cluster, Period, Unit
 from bot.domain.voting import BallotDefaults, parse_ballot_defaults
 
-from .base import _iso, _Repo
+from .base import _iso, _present, _Repo
 
 
 def _cluster(row: aiosqlite.Row) -> Cluster:
@@ -27,6 +27,9 @@ class ClusterRepo(_Repo):
     async def get(self, cluster_id: int) -> Cluster | None:
         row = await self._one("SELECT * FROM clusters WHERE id = ?", cluster_id)
         return _cluster(row) if row else None
+
+    async def one(self, cluster_id: int) -> Cluster:
+        return _present(await self.get(cluster_id), "cluster", cluster_id)
 
     async def all(self) -> list[Cluster]:
         return [_cluster(r) for r in await self._all("SELECT * FROM clusters ORDER BY id")]
@@ -92,6 +95,9 @@ class UnitRepo(_Repo):
     async def get(self, unit_id: int) -> Unit | None:
         row = await self._one("SELECT * FROM units WHERE id = ?", unit_id)
         return _unit(row) if row else None
+
+    async def one(self, unit_id: int) -> Unit:
+        return _present(await self.get(unit_id), "unit", unit_id)
 
     async def by_code(self, cluster_id: int, code: str) -> Unit | None:
         row = await self._one(

@@ -10,7 +10,7 @@ import aiosqlite
 from bot.domain.deadlines import Completion, Deadline, DeadlineState
 from bot.domain.reminders import PlannedReminder, ReminderKind, ReminderPolicy
 
-from .base import _iso, _Repo, _time
+from .base import _at, _iso, _present, _Repo, _time
 
 
 def _deadline(row: aiosqlite.Row, unit_ids: frozenset[int]) -> Deadline:
@@ -18,7 +18,7 @@ def _deadline(row: aiosqlite.Row, unit_ids: frozenset[int]) -> Deadline:
         id=row["id"],
         cluster_id=row["cluster_id"],
         title=row["title"],
-        due_at=_time(row["due_at"]),
+        due_at=_at(row["due_at"]),
         revision=row["revision"],
         status=DeadlineState(row["status"]),
         policy=ReminderPolicy.model_validate_json(row["policy"]) if row["policy"] else None,
@@ -32,6 +32,9 @@ class DeadlineRepo(_Repo):
     async def get(self, deadline_id: int) -> Deadline | None:
         row = await self._one("SELECT * FROM deadlines WHERE id = ?", deadline_id)
         return _deadline(row, await self._units(deadline_id)) if row else None
+
+    async def one(self, deadline_id: int) -> Deadline:
+        return _present(await self.get(deadline_id), "deadline", deadline_id)
 
     async def in_cluster(self, cluster_id: int, *, open_only: bool = True) -> list[Deadline]:
         rows = await self._all(
@@ -103,7 +106,7 @@ class DeadlineRepo(_Repo):
             r["unit_id"]: Completion(
                 deadline_id=r["deadline_id"],
                 unit_id=r["unit_id"],
-                done_at=_time(r["done_at"]),
+                done_at=_at(r["done_at"]),
                 by_member=r["by_member"],
                 file_name=r["file_name"],
                 confirmed_at=_time(r["confirmed_at"]),
@@ -240,6 +243,6 @@ def _reminder(row: aiosqlite.Row) -> StoredReminder:
         deadline_id=row["deadline_id"],
         revision=row["revision"],
         planned=PlannedReminder(
-            kind=ReminderKind(row["kind"]), days=row["days"], at=_time(row["at"])
+            kind=ReminderKind(row["kind"]), days=row["days"], at=_at(row["at"])
         ),
     )

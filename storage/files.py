@@ -40,7 +40,7 @@ class FileLinkRepo(_Repo):
             " ON CONFLICT (digest) DO UPDATE SET expires_at = excluded.expires_at",
             (token, digest, name, mime_type, data, _iso(until)),
         )
-        row = await self._one("SELECT token FROM file_links WHERE digest = ?", digest)
+        row = await self._first("SELECT token FROM file_links WHERE digest = ?", digest)
         return row[0]
 
     async def get(self, token: str, now: datetime) -> tuple[str, str | None, bytes] | None:

@@ -10,12 +10,12 @@ from bot.domain.voting import (
     Meeting,
 )
 
-from .base import _iso, _Repo, _time
+from .base import _at, _iso, _present, _Repo, _time
 
 
 def _meeting(row: aiosqlite.Row) -> Meeting:
     return Meeting(
-        row["id"], row["cluster_id"], row["title"], _time(row["opened_at"]), _time(row["closed_at"])
+        row["id"], row["cluster_id"], row["title"], _at(row["opened_at"]), _time(row["closed_at"])
     )
 
 
@@ -40,6 +40,9 @@ class MeetingRepo(_Repo):
     async def get(self, meeting_id: int) -> Meeting | None:
         row = await self._one("SELECT * FROM meetings WHERE id = ?", meeting_id)
         return _meeting(row) if row else None
+
+    async def one(self, meeting_id: int) -> Meeting:
+        return _present(await self.get(meeting_id), "meeting", meeting_id)
 
     async def close(self, meeting_id: int, now: datetime) -> None:
         await self.conn.execute(

@@ -9,7 +9,7 @@ import aiosqlite
 
 from bot.domain.models import Cluster, Invite, Member, Period, Role, Unit
 
-from .base import _iso, _Repo, _time
+from .base import _at, _iso, _present, _Repo, _time
 
 
 def _member(row: aiosqlite.Row) -> Member:
@@ -82,6 +82,9 @@ class MemberRepo(_Repo):
         row = await self._one("SELECT * FROM members WHERE id = ?", member_id)
         return _member(row) if row else None
 
+    async def one(self, member_id: int) -> Member:
+        return _present(await self.get(member_id), "member", member_id)
+
     async def in_cluster(self, cluster_id: int) -> list[Member]:
         rows = await self._all(
             "SELECT * FROM members WHERE cluster_id = ? ORDER BY joined_at, id", cluster_id
@@ -127,7 +130,7 @@ def _invite(row: aiosqlite.Row) -> Invite:
         cluster_id=row["cluster_id"],
         unit_id=row["unit_id"],
         role=Role(row["role"]),
-        created_at=_time(row["created_at"]),
+        created_at=_at(row["created_at"]),
         expires_at=_time(row["expires_at"]),
         revoked_at=_time(row["revoked_at"]),
         uses=row["uses"],

@@ -93,7 +93,7 @@ class ScoringRepo(_Repo):
             "INSERT OR IGNORE INTO score_sheets (round_id, unit_id, updated_at) VALUES (?, ?, ?)",
             (round_id, unit_id, _iso(now)),
         )
-        row = await self._one(
+        row = await self._first(
             "SELECT * FROM score_sheets WHERE round_id = ? AND unit_id = ?", round_id, unit_id
         )
         return _sheet(row)

@@ -8,7 +8,7 @@ from .base import _iso, _Repo
 
 
 class UpdateRepo(_Repo):
-    async def claim(self, channel: str, update_id: int, now: datetime) -> bool:
+    async def claim(self, channel: str, update_id: int | str, now: datetime) -> bool:
         """Record the update as handled; False when it already was."""
         return (
             await self._changed(

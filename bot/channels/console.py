@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
@@ -108,7 +109,7 @@ class ConsoleChannel:
             await self.feed(line)
 
     def _incoming(self, handle: str, body: str) -> Incoming | None:
-        base = dict(channel=NAME, user_id=handle, chat_id=handle, display_name=handle)
+        base = Incoming(channel=NAME, user_id=handle, chat_id=handle, display_name=handle)
         press = _PRESS.match(body.strip())
         if press:
             ref, buttons = self._last_buttons.get(handle, ("", []))
@@ -121,7 +122,7 @@ class ConsoleChannel:
             if chosen is None:
                 self._print(t(self.locale, "console.no_button", handle=handle, button=wanted))
                 return None
-            return Incoming(**base, action=chosen.action, message_ref=ref)
+            return replace(base, action=chosen.action, message_ref=ref)
         if body.startswith("file:"):
             path = Path(body[5:].strip())
             try:
@@ -129,8 +130,8 @@ class ConsoleChannel:
             except OSError:
                 self._print(t(self.locale, "console.no_file", path=str(path)))
                 return None
-            return Incoming(**base, attachment=Attachment(path.name, data))
-        return Incoming(**base, text=body)
+            return replace(base, attachment=Attachment(path.name, data))
+        return replace(base, text=body)
 
     async def _move_time(self, text: str) -> None:
         try:

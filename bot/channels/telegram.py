@@ -11,6 +11,8 @@ import contextlib
 import logging
 import secrets
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import timedelta
 
 from telegram import (
     BotCommand,
@@ -35,6 +37,8 @@ log = logging.getLogger(__name__)
 
 
 def build_application(settings: Settings, *, poll_timeout: float = 10) -> Application:
+    if settings.telegram_token is None:
+        raise ValueError("THIDUA_TELEGRAM_TOKEN is not set")
     token = settings.telegram_token.get_secret_value()
     base = settings.telegram_base_url
     file_base = settings.telegram_base_file_url or base.replace("/bot", "/file/bot", 1)
@@ -103,8 +107,9 @@ class TelegramChannel:
 
     async def start_polling(self) -> None:
         await self.bot.delete_webhook()
+        assert self.application.updater is not None  # built with one (build_application)
         await self.application.updater.start_polling(
-            timeout=self._poll_timeout, allowed_updates=Update.ALL_TYPES
+            timeout=timedelta(seconds=self._poll_timeout), allowed_updates=Update.ALL_TYPES
         )
         log.info("Telegram: polling as @%s", self.username)
 
@@ -171,7 +176,7 @@ class TelegramChannel:
         chat = update.effective_chat
         if user is None or chat is None or user.is_bot:
             return None
-        base = dict(
+        base = Incoming(
             channel=NAME,
             user_id=str(user.id),
             chat_id=str(chat.id),
@@ -182,7 +187,7 @@ class TelegramChannel:
         query = update.callback_query
         if query is not None:
             ref = str(query.message.message_id) if query.message else None
-            return Incoming(**base, action=query.data or "", message_ref=ref)
+            return replace(base, action=query.data or "", message_ref=ref)
         message = update.message
         if message is None:
             return None
@@ -194,7 +199,7 @@ class TelegramChannel:
         text = message.text or message.caption
         if text is None and attachment is None:
             return None
-        return Incoming(**base, text=text, attachment=attachment)
+        return replace(base, text=text, attachment=attachment)
 
     async def _download(self, media, file_name: str | None) -> Attachment:
         name = file_name or "file"

@@ -40,7 +40,7 @@ class ZaloChannel:
         self,
         api: ZaloApi,
         *,
-        claim: Callable[[str, str], Awaitable[bool]],
+        claim: Callable[[str, int | str], Awaitable[bool]],
         menus: ChatMenus,
         files: FileLinks | None,
         locale: str,
@@ -183,11 +183,12 @@ class ZaloChannel:
             chosen = pick(menu, text) if menu else None
             if isinstance(chosen, OutOfRange):
                 return Reply(t(self.locale, "menu.out_of_range", last=chosen.last))
-            if chosen is not None:
+            if menu is not None and chosen is not None:
                 return replace(base, action=chosen, message_ref=menu.message_ref)
         return replace(base, text=text)
 
     async def _answer(self, incoming: Incoming) -> list[Reply]:
+        assert self._dispatch is not None, "channel not started"
         work = asyncio.ensure_future(self._dispatch(incoming))
         done, _ = await asyncio.wait({work}, timeout=TYPING_AFTER)
         if not done:
@@ -229,7 +230,7 @@ class ZaloChannel:
                         url=url,
                         days=self.files.days,
                     )
-                    if url
+                    if url and self.files
                     else self._no_link(reply.document)
                 )
                 text += "\n\n" + note

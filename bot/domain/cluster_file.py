@@ -124,7 +124,7 @@ def _cluster(index: int, raw: object, problems: list[Problem]) -> ClusterSpec | 
     if defaults is None:
         problems.append(("cluster_file.bad_ballot_defaults", {"cluster": label}))
 
-    if len(problems) > start:
+    if len(problems) > start or defaults is None:
         return None
     chair, vice = _text(raw.get("chair")), _text(raw.get("vice_chair"))
     return ClusterSpec(

@@ -75,11 +75,7 @@ def scale_yaml_from_rows(rows: list[list[object]], name: str) -> str:
             problems.append(("scale_sheet.item_before_group", {"line": number, "code": code}))
         else:
             item = {"code": code, "title": title, "max": _decimal_text(maximum)}
-            target = {
-                "groups": groups[-1] if groups else None,
-                "bonus": bonus,
-                "deductions": deductions,
-            }[mode]
+            target = groups[-1] if mode == "groups" else bonus if mode == "bonus" else deductions
             target["items"].append(item)
     if problems:
         raise FileInvalid(problems, "scale.invalid")

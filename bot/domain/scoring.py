@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -171,7 +172,7 @@ class RankEntry:
     total: Decimal
     first_group: Decimal  # tie-break 1: the first (core) group's subtotal
     deductions: Decimal  # tie-break 2: fewer deduction points
-    submitted_at: object  # tie-break 3: earlier submission (an aware datetime, or None)
+    submitted_at: datetime | None  # tie-break 3: earlier submission
     verified: bool  # False: the self total stands until verification
 
 

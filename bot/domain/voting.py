@@ -290,7 +290,7 @@ def final_winners(
         return list(count.winners)
     if decision is not None:
         return list(count.winners) + [c for c in decision if c in count.tied]
-    if runoff_settles(count, places, runoff):
+    if runoff is not None and runoff_settles(count, places, runoff):
         return list(count.winners) + list(runoff.winners)
     return list(count.winners)
 

@@ -114,7 +114,7 @@ def submitted(locale: str, view: SheetView, timezone: str) -> str:
         "score.submitted",
         round=view.round.title,
         total=fmt(view.totals.total),
-        at=local_time(view.submitted_at, timezone),
+        at=local_time(view.submitted_at, timezone) if view.submitted_at else "–",
     )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from xml.sax.saxutils import escape
@@ -28,7 +29,7 @@ class Sheet:
     print_title_row: int | None = None  # repeated at the top of every printed page
     rows: list[str] = field(default_factory=list)
 
-    def append(self, cells: list[tuple[object, int]]) -> None:
+    def append(self, cells: Sequence[tuple[object, int]]) -> None:
         """One row of (value, style); None values leave the cell empty but styled."""
         number = len(self.rows) + 1
         parts = []

@@ -115,7 +115,7 @@ class BallotDrafts:
                     "candidates": [u.code for u in candidates],
                 },
             )
-            return await ballot_view(uow, await uow.ballots.get(ballot_id))
+            return await ballot_view(uow, await uow.ballots.one(ballot_id))
 
     async def change_rule(self, by: Caller, ballot_id: int, rule: str) -> BallotView:
         """Step one rule of a draft to its next value; never once the ballot is open."""
@@ -140,7 +140,7 @@ class BallotDrafts:
             else:
                 raise InvalidInput("error.stale_button")
             await uow.ballots.set_rules(ballot.id, rules, tie, close_after)
-            return await ballot_view(uow, await uow.ballots.get(ballot.id))
+            return await ballot_view(uow, await uow.ballots.one(ballot.id))
 
     async def discard(self, by: Caller, ballot_id: int) -> None:
         by.require(Action.MANAGE_BALLOT)

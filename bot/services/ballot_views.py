@@ -87,8 +87,12 @@ class BallotResult:
         return (
             bool(self.count.tied)
             and self.ballot.decision is None
-            and not runoff_settles(self.count, self.places, self.runoff and self.runoff.count)
+            and not runoff_settles(self.count, self.places, self.runoff_count)
         )
+
+    @property
+    def runoff_count(self) -> Count | None:
+        return self.runoff.count if self.runoff is not None else None
 
     @property
     def tied(self) -> list[Unit]:
@@ -97,7 +101,7 @@ class BallotResult:
     @property
     def chair_choice(self) -> tuple[list[Unit], list[Unit]]:
         """(the units the chair chooses among, the units a run-off already placed)."""
-        pool, placed = decision_pool(self.count, self.runoff and self.runoff.count)
+        pool, placed = decision_pool(self.count, self.runoff_count)
         return [self.units[u] for u in pool], [self.units[u] for u in placed]
 
     @property
@@ -161,11 +165,11 @@ async def ballot_result(uow: UnitOfWork, ballot: Ballot) -> BallotResult:
         else None
     )
     places = places_left(ballot.rules, tally)
-    winners = final_winners(tally, places, ballot.decision, runoff and runoff.count)
+    winners = final_winners(tally, places, ballot.decision, runoff.count if runoff else None)
     codes = [u.code for u in (units[c] for c in ballot.candidates)]
     return BallotResult(
-        await uow.clusters.get(ballot.cluster_id),
-        await uow.meetings.get(ballot.meeting_id),
+        await uow.clusters.one(ballot.cluster_id),
+        await uow.meetings.one(ballot.meeting_id),
         ballot,
         [units[u] for u in ballot.candidates],
         units,

@@ -100,7 +100,7 @@ class Counting:
         )
         await uow.ballots.set_chain_head(ballot.id, head)
         await uow.ballots.rewrite_box(ballot.id)
-        closed = await uow.ballots.get(ballot.id)
+        closed = await uow.ballots.one(ballot.id)
         self.live.behind.discard(ballot.id)
         await self.live.refresh(uow, closed)
         result = await ballot_result(uow, closed)
@@ -108,7 +108,7 @@ class Counting:
         if not result.tie_open:
             await self._publish(uow, result)
         if ballot.runoff_of is not None:  # a run-off settles its parent: publish that too
-            parent = await ballot_result(uow, await uow.ballots.get(ballot.runoff_of))
+            parent = await ballot_result(uow, await uow.ballots.one(ballot.runoff_of))
             if not parent.tie_open:
                 await self._publish(uow, parent)
         return result
@@ -171,7 +171,7 @@ class Counting:
                 subject=str(result.ballot.id),
                 detail={"units": [result.units[u].code for u in chosen]},
             )
-            decided = await ballot_result(uow, await uow.ballots.get(result.ballot.id))
+            decided = await ballot_result(uow, await uow.ballots.one(result.ballot.id))
             await self._publish(uow, decided)
             return decided
 

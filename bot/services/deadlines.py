@@ -248,10 +248,10 @@ class Deadlines:
     ) -> None:
         async with UnitOfWork(self.db) as uow:
             deadline = await self._deadline_of(uow, by, deadline_id)
-            by.require(Action.MARK_DEADLINE_DONE, unit_id=by.member.unit_id)
-            if by.member.unit_id not in (await uow.deadlines.completions(deadline.id)):
+            unit = by.for_own_unit(Action.MARK_DEADLINE_DONE)
+            if unit.id not in (await uow.deadlines.completions(deadline.id)):
                 raise InvalidInput("deadline.not_done_yet")
-            await uow.deadlines.attach_report(deadline.id, by.member.unit_id, file_name, data)
+            await uow.deadlines.attach_report(deadline.id, unit.id, file_name, data)
             await uow.audit.record(
                 self.clock.now(),
                 "deadline.report_attached",

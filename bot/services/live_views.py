@@ -73,7 +73,7 @@ class LiveViews:
         watchers = await uow.ballots.watchers(ballot.id)
         if not watchers:
             return
-        view = await ballot_view(uow, await uow.ballots.get(ballot.id))
+        view = await ballot_view(uow, await uow.ballots.one(ballot.id))
         now = self.clock.now()
         for member_id, view_key, edits in watchers:
             member = await uow.members.get(member_id)

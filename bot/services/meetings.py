@@ -112,12 +112,13 @@ class Meetings:
         by.require(Action.CHECK_IN, unit_id=by.member.unit_id)
         if by.unit is None:
             raise InvalidInput("meeting.no_unit")
+        unit = by.unit
         now = self.clock.now()
         async with UnitOfWork(self.db) as uow:
             view = await current_meeting(uow, by)
             if view.open_ballot is not None:
                 raise InvalidInput("meeting.ballot_open", number=view.open_ballot.number)
-            fresh = await uow.meetings.check_in(view.meeting.id, by.unit.id, now)
+            fresh = await uow.meetings.check_in(view.meeting.id, unit.id, now)
             if fresh:
                 await uow.audit.record(
                     now,
@@ -125,7 +126,7 @@ class Meetings:
                     cluster_id=by.cluster.id,
                     actor=by.actor,
                     subject=str(view.meeting.id),
-                    detail={"unit": by.unit.code},
+                    detail={"unit": unit.code},
                 )
             return await meeting_view(uow, view.meeting), fresh
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 from bot.clock import Clock
 from bot.config import LOCALES, Settings
 from bot.domain.cluster_file import ClusterSpec, parse_cluster_file
-from bot.domain.errors import AlreadyMember, InvalidInput, InviteUnusable, NotFound
+from bot.domain.errors import AlreadyMember, Forbidden, InvalidInput, InviteUnusable, NotFound
 from bot.domain.invites import new_code, normalize_code
 from bot.domain.models import INVITABLE_ROLES, Cluster, Invite, Member, Period, Role, Unit
 from bot.domain.policy import Action, require
@@ -30,6 +30,14 @@ class Caller:
     @property
     def actor(self) -> str:
         return f"{self.member.channel}:{self.member.external_id}"
+
+    def for_own_unit(self, action: Action) -> Unit:
+        """The caller's own unit, for an action done on its behalf (score, check in, vote):
+        refused when the caller represents no unit or may not do it."""
+        self.require(action, unit_id=self.member.unit_id)
+        if self.unit is None:
+            raise Forbidden()
+        return self.unit
 
     def require(self, action: Action, *, unit_id: int | None = None) -> None:
         require(

@@ -76,7 +76,7 @@ class Polling:
         closes_at = now + timedelta(minutes=ballot.close_after) if ballot.close_after else None
         voters = sorted(meeting.present_ids)
         await uow.ballots.open(ballot.id, len(meeting.units), voters, now, closes_at)
-        opened = await ballot_view(uow, await uow.ballots.get(ballot.id))
+        opened = await ballot_view(uow, await uow.ballots.one(ballot.id))
         for unit_id in voters:
             for rep in await representatives(uow, unit_id):
                 reply = self.notices.ballot_opened(locale_of(self.settings, rep), opened)
@@ -124,7 +124,7 @@ class Polling:
                 self.clock.now(),
                 runoff_of=ballot.id,
             )
-            return await self._open(uow, by, await uow.ballots.get(runoff_id))
+            return await self._open(uow, by, await uow.ballots.one(runoff_id))
 
     async def view(self, by: Caller, ballot_id: int) -> BallotView:
         by.require(Action.MANAGE_BALLOT)
@@ -158,24 +158,24 @@ class Polling:
 
     async def open_for_me(self, by: Caller) -> list[BallotView]:
         """The open ballots the caller's unit may still cast."""
-        by.require(Action.CAST_VOTE, unit_id=by.member.unit_id)
+        unit = by.for_own_unit(Action.CAST_VOTE)
         async with UnitOfWork(self.db) as uow:
             meeting = await uow.meetings.current(by.cluster.id)
             ballots = await uow.ballots.of_meeting(meeting.id) if meeting else []
             views = [await ballot_view(uow, b) for b in ballots if b.status == BallotStatus.OPEN]
-        return [v for v in views if v.register.get(by.member.unit_id) is False]
+        return [v for v in views if v.register.get(unit.id) is False]
 
     async def ballot_paper(self, by: Caller, ballot_id: int) -> BallotView:
         """The ballot for a voter to fill in; refused if the unit may not (or did) vote."""
-        by.require(Action.CAST_VOTE, unit_id=by.member.unit_id)
+        unit = by.for_own_unit(Action.CAST_VOTE)
         async with UnitOfWork(self.db) as uow:
             view = await ballot_view(uow, await load_ballot(uow, by, ballot_id))
-            _check_can_vote(view.ballot, view.register.get(by.member.unit_id), self.clock.now())
+            _check_can_vote(view.ballot, view.register.get(unit.id), self.clock.now())
             return view
 
     async def cast(self, by: Caller, ballot_id: int, positions: frozenset[int]) -> str:
         """Cast the unit's one ballot; returns the private receipt code."""
-        by.require(Action.CAST_VOTE, unit_id=by.member.unit_id)
+        unit = by.for_own_unit(Action.CAST_VOTE)
         now = self.clock.now()
         async with UnitOfWork(self.db) as uow:
             ballot = await load_ballot(uow, by, ballot_id)
@@ -183,8 +183,8 @@ class Polling:
             choice = ballot.choice_from_positions(positions)
             check_choice(ballot.rules, list(ballot.candidates), choice)
             # Taking the register row is the check: only on refusal ask why.
-            if not await uow.ballots.mark_voted(ballot.id, by.member.unit_id):
-                voted = await uow.ballots.has_voted(ballot.id, by.member.unit_id)
+            if not await uow.ballots.mark_voted(ballot.id, unit.id):
+                voted = await uow.ballots.has_voted(ballot.id, unit.id)
                 _check_can_vote(ballot, voted, now)
             receipt = new_receipt()
             while not await uow.ballots.put_in_box(ballot.id, receipt, sorted(positions)):
@@ -195,9 +195,9 @@ class Polling:
                 cluster_id=by.cluster.id,
                 actor=by.actor,
                 subject=str(ballot.id),
-                detail={"unit": by.unit.code},  # who voted, never what
+                detail={"unit": unit.code},  # who voted, never what
             )
-            for colleague in await representatives(uow, by.member.unit_id):
+            for colleague in await representatives(uow, unit.id):
                 if colleague.id != by.member.id:  # the unit's other representatives stand down
                     reply = self.notices.cast_by_colleague(
                         locale_of(self.settings, colleague), ballot, by.member.display_name

@@ -78,7 +78,6 @@ class Scoring:
             return await current_round(uow, by.cluster.id, by.period)
 
     async def sheet(self, by: Caller) -> SheetView:
-        by.require(Action.SCORE_OWN_UNIT, unit_id=by.member.unit_id)
         async with UnitOfWork(self.db) as uow:
             return await load_sheet(uow, by, self.clock.now())
 
@@ -86,7 +85,7 @@ class Scoring:
         self, by: Caller, code: str, note: str | None = None, evidence: Attachment | None = None
     ) -> SheetView:
         """A note or an evidence file (minh chứng) for one item of the unit's editable sheet."""
-        by.require(Action.SCORE_OWN_UNIT, unit_id=by.member.unit_id)
+        unit = by.for_own_unit(Action.SCORE_OWN_UNIT)
         now = self.clock.now()
         async with UnitOfWork(self.db) as uow:
             view = await load_sheet(uow, by, self.clock.now())
@@ -94,7 +93,7 @@ class Scoring:
                 raise InvalidInput("score.read_only")
             if view.scale.criterion(code) is None:
                 raise InvalidInput("error.stale_button")
-            row = await uow.scoring.sheet(view.round.id, by.member.unit_id, now)
+            row = await uow.scoring.sheet(view.round.id, unit.id, now)
             if note is not None:
                 await uow.scoring.set_note(row.id, code, " ".join(note.split())[:500] or None)
             if evidence is not None:
@@ -121,7 +120,7 @@ class Scoring:
         self, by: Caller, typed: dict[str, str | Decimal], notes: dict[str, str] | None = None
     ) -> SheetView:
         """Save one or more scores (and notes); every value is checked before any is stored."""
-        by.require(Action.SCORE_OWN_UNIT, unit_id=by.member.unit_id)
+        unit = by.for_own_unit(Action.SCORE_OWN_UNIT)
         async with UnitOfWork(self.db) as uow:
             view = await load_sheet(uow, by, self.clock.now())
             if not view.editable:
@@ -133,7 +132,7 @@ class Scoring:
                     raise InvalidInput("score.bulk_unknown", line=1, code=code)
                 number = value if isinstance(value, Decimal) else parse_score(value)
                 checked[code] = check_score(criterion, number)
-            row = await uow.scoring.sheet(view.round.id, by.member.unit_id, self.clock.now())
+            row = await uow.scoring.sheet(view.round.id, unit.id, self.clock.now())
             for code, number in checked.items():
                 await uow.scoring.set_score(row.id, code, str(number), self.clock.now())
             for code, note in (notes or {}).items():
@@ -142,7 +141,7 @@ class Scoring:
             return await load_sheet(uow, by, self.clock.now())
 
     async def submit(self, by: Caller) -> SheetView:
-        by.require(Action.SCORE_OWN_UNIT, unit_id=by.member.unit_id)
+        unit = by.for_own_unit(Action.SCORE_OWN_UNIT)
         now = self.clock.now()
         async with UnitOfWork(self.db) as uow:
             view = await load_sheet(uow, by, self.clock.now())
@@ -153,19 +152,19 @@ class Scoring:
                 raise InvalidInput(
                     "score.incomplete", count=len(missing), codes=", ".join(missing[:10])
                 )
-            row = await uow.scoring.sheet(view.round.id, by.member.unit_id, now)
+            row = await uow.scoring.sheet(view.round.id, unit.id, now)
             await uow.scoring.set_status(row.id, SheetStatus.SUBMITTED, now, submitted=True)
             # Deadlines linked to this round are done the moment the sheet is in.
             for deadline in await uow.deadlines.open_for_round(by.cluster.id, view.round.key):
-                if by.member.unit_id in deadline.unit_ids:
-                    await uow.deadlines.complete(deadline.id, by.member.unit_id, by.member.id, now)
+                if unit.id in deadline.unit_ids:
+                    await uow.deadlines.complete(deadline.id, unit.id, by.member.id, now)
             await uow.audit.record(
                 now,
                 "sheet.submitted",
                 cluster_id=by.cluster.id,
                 actor=by.actor,
                 subject=view.round.key,
-                detail={"unit_id": by.member.unit_id, "total": str(view.totals.total)},
+                detail={"unit_id": unit.id, "total": str(view.totals.total)},
             )
             return await load_sheet(uow, by, self.clock.now())
 

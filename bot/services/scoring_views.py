@@ -10,6 +10,7 @@ from typing import Protocol
 
 from bot.domain.errors import NotFound
 from bot.domain.models import Period, Unit
+from bot.domain.policy import Action
 from bot.domain.scale_file import parse_scale
 from bot.domain.scoring import (
     RankEntry,
@@ -164,8 +165,10 @@ async def current_round(
 
 
 async def load_sheet(uow: UnitOfWork, by: Caller, now: datetime) -> SheetView:
+    """The caller's own unit's sheet in the current round (a draft is made on first use)."""
+    unit = by.for_own_unit(Action.SCORE_OWN_UNIT)
     scoring_round, scale = await current_round(uow, by.cluster.id, by.period)
-    row = await uow.scoring.sheet(scoring_round.id, by.member.unit_id, now)
+    row = await uow.scoring.sheet(scoring_round.id, unit.id, now)
     stored = await uow.scoring.scores(row.id)
     scores = {code: v for code, v in stored.own.items() if scale.criterion(code)}
     return SheetView(

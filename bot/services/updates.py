@@ -15,6 +15,7 @@ class UpdateLog:
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db, self.clock = db, clock
 
-    async def claim(self, channel: str, update_id: int) -> bool:
+    async def claim(self, channel: str, update_id: int | str) -> bool:
+        """Telegram numbers its updates; Zalo names each message by a string."""
         async with UnitOfWork(self.db) as uow:
             return await uow.updates.claim(channel, update_id, self.clock.now())

@@ -215,7 +215,7 @@ class Verification:
         self, by: Caller, accepted: bool, comment: str | None = None
     ) -> None:
         """The unit accepts the verified scores or comments on them; the secretariat is told."""
-        by.require(Action.SCORE_OWN_UNIT, unit_id=by.member.unit_id)
+        unit = by.for_own_unit(Action.SCORE_OWN_UNIT)
         now = self.clock.now()
         async with UnitOfWork(self.db) as uow:
             view = await load_sheet(uow, by, self.clock.now())
@@ -223,7 +223,7 @@ class Verification:
                 raise InvalidInput("verify.nothing_to_answer")
             for member in await members_with(uow, by.cluster.id, Role.SECRETARIAT):
                 reply = self.notices.verification_answer(
-                    locale_of(self.settings, member), by.unit, accepted, comment
+                    locale_of(self.settings, member), unit, accepted, comment
                 )
                 await enqueue(
                     uow,
@@ -231,14 +231,14 @@ class Verification:
                     member,
                     reply,
                     now,
-                    f"unit:{by.unit.id}",
+                    f"unit:{unit.id}",
                 )
             await uow.audit.record(
                 now,
                 "sheet.verification_answered",
                 cluster_id=by.cluster.id,
                 actor=by.actor,
-                subject=by.unit.code,
+                subject=unit.code,
                 detail={"accepted": accepted, "comment": comment},
             )
 
