@@ -10,7 +10,7 @@ import aiosqlite
 
 from bot.domain.scoring import SheetStatus
 
-from .base import _iso, _Repo, _time
+from .base import _iso, _present, _Repo, _time
 
 
 @dataclass(frozen=True)
@@ -60,24 +60,26 @@ class ScoringRepo(_Repo):
 
     async def save_round(
         self, cluster_id: int, period_id: int, key: str, title: str, scale_yaml: str, now: datetime
-    ) -> int:
+    ) -> ScoringRound:
+        """Create the round, or give an existing one (no sheet submitted yet) a new scale."""
         existing = await self.round_by_key(period_id, key)
         if existing:
             await self.conn.execute(
                 "UPDATE scoring_rounds SET title = ?, scale_yaml = ? WHERE id = ?",
                 (title, scale_yaml, existing.id),
             )
-            return existing.id
-        return await self._insert(
-            "INSERT INTO scoring_rounds (cluster_id, period_id, key, title, scale_yaml,"
-            " created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            cluster_id,
-            period_id,
-            key,
-            title,
-            scale_yaml,
-            _iso(now),
-        )
+        else:
+            await self._insert(
+                "INSERT INTO scoring_rounds (cluster_id, period_id, key, title, scale_yaml,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                cluster_id,
+                period_id,
+                key,
+                title,
+                scale_yaml,
+                _iso(now),
+            )
+        return _present(await self.round_by_key(period_id, key), "round", key)
 
     async def any_submitted(self, round_id: int) -> bool:
         row = await self._one(

@@ -139,9 +139,11 @@ class Broadcasts:
 
     async def _status(self, uow: UnitOfWork, broadcast_id: int) -> BroadcastStatus:
         broadcast = await uow.broadcasts.get(broadcast_id)
+        if broadcast is None:
+            raise NotFound("broadcast.unknown", id=broadcast_id)
         recipients = []
         for row in await uow.broadcasts.recipients(broadcast_id):
-            member = await uow.members.get(row["member_id"])
+            member = await uow.members.one(row["member_id"])
             unit = await uow.units.get(member.unit_id) if member.unit_id else None
             recipients.append(
                 Recipient(member, unit, row["delivery"] or "pending", row["acknowledged_at"])

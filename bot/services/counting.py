@@ -205,7 +205,7 @@ class Counting:
                 box = await uow.ballots.box(ballot.id)
                 recorded = closed_events.get(str(ballot.id))
                 ok = recorded is not None and recorded.get("box") == box_digest(box)
-                if ok:
+                if recorded is not None and ok:
                     ranks = {int(u): r for u, r in recorded["ranks"].items()}
                     tally = count_box(ballot, box, ranks)
                     ok = (

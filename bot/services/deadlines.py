@@ -99,7 +99,7 @@ class Deadlines:
                 by.actor,
                 now,
             )
-            deadline = await uow.deadlines.get(deadline_id)
+            deadline = await uow.deadlines.one(deadline_id)
             await plan_deadline(uow, self.clock.now(), deadline)
             await uow.audit.record(
                 now,
@@ -148,7 +148,7 @@ class Deadlines:
                 status=DeadlineState.OPEN,
                 bump_revision=True,
             )
-            deadline = await uow.deadlines.get(deadline.id)
+            deadline = await uow.deadlines.one(deadline.id)
             await plan_deadline(uow, self.clock.now(), deadline)
             await uow.audit.record(
                 now,
@@ -182,7 +182,7 @@ class Deadlines:
                 actor=by.actor,
                 subject=str(deadline.id),
             )
-            cancelled = await uow.deadlines.get(deadline.id)
+            cancelled = await uow.deadlines.one(deadline.id)
             board = await load_board(uow, cancelled, self.clock.now(), by.cluster.timezone)
             await self._announce(uow, board, "cancelled")
         return board
@@ -333,7 +333,7 @@ def _local(moment: datetime, timezone: str) -> str:
 
 async def plan_deadline(uow: UnitOfWork, now: datetime, deadline: Deadline) -> None:
     """Plan the reminders of a deadline (those still ahead), replacing earlier plans."""
-    cluster = await uow.clusters.get(deadline.cluster_id)
+    cluster = await uow.clusters.one(deadline.cluster_id)
     planned = plan_reminders(deadline.due_at, cluster.timezone, deadline.policy or ReminderPolicy())
     await uow.reminders.plan(
         deadline.id, deadline.revision, [r for r in planned if r.at > now], now

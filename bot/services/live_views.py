@@ -76,7 +76,7 @@ class LiveViews:
         view = await ballot_view(uow, await uow.ballots.one(ballot.id))
         now = self.clock.now()
         for member_id, view_key, edits in watchers:
-            member = await uow.members.get(member_id)
+            member = await uow.members.one(member_id)
             reply = self.notices.live_view(locale_of(self.settings, member), view)
             edit = {"edit_of": view_key}
             if await uow.outbox.replace_pending(

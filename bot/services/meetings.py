@@ -90,7 +90,7 @@ class Meetings:
             if await uow.meetings.current(by.cluster.id) is not None:
                 raise InvalidInput("meeting.already_open")
             meeting_id = await uow.meetings.open(by.cluster.id, title, by.actor, now)
-            meeting = await uow.meetings.get(meeting_id)
+            meeting = await uow.meetings.one(meeting_id)
             for unit in await uow.units.in_cluster(by.cluster.id):
                 for rep in await representatives(uow, unit.id):
                     reply = self.notices.check_in_request(self._locale(rep), meeting)
@@ -146,7 +146,7 @@ class Meetings:
                 subject=str(view.meeting.id),
                 detail={"present": sorted(u.code for u in view.present)},
             )
-            return await meeting_view(uow, await uow.meetings.get(view.meeting.id))
+            return await meeting_view(uow, await uow.meetings.one(view.meeting.id))
 
     async def set_group_chat(self, by: Caller, channel: str, chat_id: str) -> None:
         """This group chat is the cluster's: results are posted there too."""

@@ -97,6 +97,13 @@ class Membership:
         async with self._uow() as uow:
             return await self._caller(uow, channel, external_id)
 
+    async def _member_now(self, uow: UnitOfWork, channel: str, external_id: str) -> Caller:
+        """The caller a person has just become (joined or added)."""
+        caller = await self._caller(uow, channel, external_id)
+        if caller is None:
+            raise LookupError(f"member {channel}:{external_id} not found after joining")
+        return caller
+
     async def _caller(self, uow: UnitOfWork, channel: str, external_id: str) -> Caller | None:
         found = await uow.members.identity(channel, external_id)
         if found is None:
@@ -179,6 +186,7 @@ class Membership:
         }
         ttl = self.settings.invite_ttl_days
         expires = now + timedelta(days=ttl) if ttl else None
+        wanted: list[tuple[Unit | None, Role]]
         wanted = [(u, Role.UNIT_REP) for u in await uow.units.in_cluster(cluster_id)]
         wanted += [(None, role) for role in INVITABLE_ROLES if role != Role.UNIT_REP]
         for unit, role in wanted:
@@ -211,7 +219,7 @@ class Membership:
             now = self.clock.now()
             units = {u.id: u for u in await uow.units.in_cluster(cluster.id)}
             return [
-                InviteView(i, units.get(i.unit_id))
+                InviteView(i, units.get(i.unit_id) if i.unit_id is not None else None)
                 for i in await uow.invites.in_cluster(cluster.id)
                 if i.problem_at(now) is None
             ]
@@ -274,7 +282,7 @@ class Membership:
                 subject=invite.code,
                 detail={"role": invite.role.value, "unit_id": invite.unit_id},
             )
-            return await self._caller(uow, channel, external_id)
+            return await self._member_now(uow, channel, external_id)
 
     async def add_member(
         self,
@@ -313,7 +321,7 @@ class Membership:
                     subject=f"{channel}:{external_id}",
                     detail={"role": role.value},
                 )
-            return await self._caller(uow, channel, external_id)
+            return await self._member_now(uow, channel, external_id)
 
     async def roster(self, by: Caller) -> Roster:
         by.require(Action.VIEW_MEMBERS)

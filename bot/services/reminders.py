@@ -40,8 +40,8 @@ class Reminders:
     async def _send_for_deadline(
         self, uow: UnitOfWork, deadline_id: int, due: list, now: datetime
     ) -> int:
-        deadline = await uow.deadlines.get(deadline_id)
-        cluster = await uow.clusters.get(deadline.cluster_id)
+        deadline = await uow.deadlines.one(deadline_id)
+        cluster = await uow.clusters.one(deadline.cluster_id)
         if deadline.status != DeadlineState.OPEN:
             for r in due:
                 await uow.reminders.mark(r.id, "cancelled", now)
@@ -93,7 +93,7 @@ class Reminders:
         created = 0
         async with UnitOfWork(self.db) as uow:
             for deadline in await uow.deadlines.recurring_due(now):
-                cluster = await uow.clusters.get(deadline.cluster_id)
+                cluster = await uow.clusters.one(deadline.cluster_id)
                 due = next_occurrence(deadline.due_at, deadline.recurrence, cluster.timezone)
                 while due is not None and due <= now:
                     due = next_occurrence(due, deadline.recurrence, cluster.timezone)
@@ -110,7 +110,7 @@ class Reminders:
                     "recurrence",
                     now,
                 )
-                await plan_deadline(uow, self.clock.now(), await uow.deadlines.get(new_id))
+                await plan_deadline(uow, self.clock.now(), await uow.deadlines.one(new_id))
                 await uow.audit.record(
                     now,
                     "deadline.recurred",

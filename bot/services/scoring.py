@@ -59,7 +59,7 @@ class Scoring:
             existing = await uow.scoring.round_by_key(by.period.id, key)
             if existing and await uow.scoring.any_submitted(existing.id):
                 raise InvalidInput("scale.frozen", round=existing.title)
-            await uow.scoring.save_round(
+            saved = await uow.scoring.save_round(
                 by.cluster.id, by.period.id, key, title or scale.name or key, text, self.clock.now()
             )
             await uow.audit.record(
@@ -70,7 +70,7 @@ class Scoring:
                 subject=key,
                 detail={"criteria": len(scale.criteria)},
             )
-            return await uow.scoring.round_by_key(by.period.id, key), scale
+            return saved, scale
 
     async def current(self, by: Caller) -> tuple[ScoringRound, Scale]:
         by.require(Action.VIEW_CRITERIA)

@@ -86,6 +86,7 @@ class Review:
     own: dict[str, Decimal]
     verified: dict[str, Decimal]
     reasons: dict[str, str]
+    sheet_id: int
 
     @property
     def differences(self) -> list[Difference]:

@@ -72,7 +72,7 @@ class Verification:
                 stored = await uow.scoring.scores(sheet.id)
                 lines.append(
                     SheetLine(
-                        await uow.units.get(sheet.unit_id),
+                        await uow.units.one(sheet.unit_id),
                         sheet.status,
                         totals(scale, stored.own).total,
                     )
@@ -85,7 +85,7 @@ class Verification:
             scoring_round, _ = await current_round(uow, by.cluster.id, by.period)
             assigned = await uow.scoring.cross_scoring(scoring_round.id)
             units = {u.id: u for u in await uow.units.in_cluster(by.cluster.id)}
-            return [(u, units.get(assigned.get(u.id))) for u in units.values()]
+            return [(u, units.get(assigned.get(u.id, 0))) for u in units.values()]
 
     async def assign_cross_scoring(
         self, by: Caller, pairs: dict[str, str] | None = None
@@ -154,7 +154,14 @@ class Verification:
             raise NotFound("verify.no_sheet")
         stored = await uow.scoring.scores(sheet.id)
         return Review(
-            scoring_round, scale, unit, sheet.status, stored.own, stored.verified, stored.reasons
+            scoring_round,
+            scale,
+            unit,
+            sheet.status,
+            stored.own,
+            stored.verified,
+            stored.reasons,
+            sheet.id,
         )
 
     async def set_verified(
@@ -168,9 +175,8 @@ class Verification:
             for code, (value, reason) in entries.items():
                 if value != review.own.get(code) and not reason:
                     raise InvalidInput("verify.reason_needed", code=code)
-            sheet = await uow.scoring.sheet_of(review.round.id, unit_id)
             for code, (value, reason) in entries.items():
-                await uow.scoring.set_verified(sheet.id, code, str(value), reason)
+                await uow.scoring.set_verified(review.sheet_id, code, str(value), reason)
             await uow.audit.record(
                 self.clock.now(),
                 "sheet.verified_items",
@@ -189,17 +195,17 @@ class Verification:
             review = await self._review(uow, by, unit_id)
             if review.status != SheetStatus.SUBMITTED:
                 raise InvalidInput("verify.not_submitted", unit=review.unit.code)
-            sheet = await uow.scoring.sheet_of(review.round.id, unit_id)
-            await uow.scoring.set_status(sheet.id, SheetStatus.VERIFIED, now)
+            sheet_id = review.sheet_id
+            await uow.scoring.set_status(sheet_id, SheetStatus.VERIFIED, now)
             review = await self._review(uow, by, unit_id)
             for member in await representatives(uow, unit_id):
                 await enqueue(
                     uow,
-                    f"verified:{sheet.id}:{member.id}",
+                    f"verified:{sheet_id}:{member.id}",
                     member,
                     self.notices.verified(locale_of(self.settings, member), review),
                     now,
-                    f"sheet:{sheet.id}",
+                    f"sheet:{sheet_id}",
                 )
             await uow.audit.record(
                 now,
@@ -271,8 +277,10 @@ class Verification:
         async with UnitOfWork(self.db) as uow:
             scoring_round, _ = await current_round(uow, by.cluster.id, by.period)
             unit = await uow.units.get(unit_id)
-            sheet = await uow.scoring.sheet_of(scoring_round.id, unit_id) if unit else None
-            if sheet is None or unit.cluster_id != by.cluster.id:
+            if unit is None or unit.cluster_id != by.cluster.id:
+                raise NotFound("verify.no_sheet")
+            sheet = await uow.scoring.sheet_of(scoring_round.id, unit_id)
+            if sheet is None:
                 raise NotFound("verify.no_sheet")
             if not sheet.status.returnable:
                 raise InvalidInput("verify.not_submitted", unit=unit.code)
