@@ -70,7 +70,7 @@ async def award_pressed(ctx: Ctx, index: str) -> list[Reply]:
     return await _ask_kind(ctx, awards[int(index)])
 
 
-async def award_typed(ctx: Ctx, text: str) -> list[Reply]:
+async def award_typed(ctx: Ctx, step: Step, text: str) -> list[Reply]:
     ctx.member.require(Action.MANAGE_BALLOT)
     award = text.strip()
     if not award or len(award) > 200:
@@ -113,8 +113,7 @@ async def quota_pressed(ctx: Ctx, quota: str) -> list[Reply]:
     return await _ask_candidates(ctx, {**step.data, "quota": int(quota)})
 
 
-async def quota_typed(ctx: Ctx, text: str) -> list[Reply]:
-    step = await _step(ctx, "quota")
+async def quota_typed(ctx: Ctx, step: Step, text: str) -> list[Reply]:
     if not text.strip().isdigit() or not 1 <= int(text) <= 40:
         raise InvalidInput("ballot.bad_quota", limit=40)
     return await _ask_candidates(ctx, {**step.data, "quota": int(text)})
@@ -149,8 +148,7 @@ async def candidates_pressed(ctx: Ctx, index: str) -> list[Reply]:
     return await _draft(ctx, step, [u.code for u in proposals[int(index)].units])
 
 
-async def candidates_typed(ctx: Ctx, text: str) -> list[Reply]:
-    step = await _step(ctx, "candidates")
+async def candidates_typed(ctx: Ctx, step: Step, text: str) -> list[Reply]:
     codes = text.replace(";", ",").replace(" ", ",").split(",")
     return await _draft(ctx, step, codes)
 

@@ -45,7 +45,7 @@ async def start(ctx: Ctx, args: list[str]) -> list[Reply]:
     return replies + ctx.say(ctx.t("broadcast.ask_text"))
 
 
-async def text_typed(ctx: Ctx, text: str) -> list[Reply]:
+async def text_typed(ctx: Ctx, step: Step, text: str) -> list[Reply]:
     ctx.member.require(Action.BROADCAST)
     if len(text) > MAX_TEXT:
         raise InvalidInput("broadcast.bad_text", limit=MAX_TEXT)
@@ -88,8 +88,7 @@ async def audience_pressed(ctx: Ctx, audience: str) -> list[Reply]:
     return await _confirm(ctx, {**step.data, "audience": audience, "units": None})
 
 
-async def units_typed(ctx: Ctx, text: str) -> list[Reply]:
-    step = await _step(ctx)
+async def units_typed(ctx: Ctx, step: Step, text: str) -> list[Reply]:
     codes = [c.strip().upper() for c in text.replace(";", ",").replace(" ", ",").split(",")]
     return await _confirm(ctx, {**step.data, "audience": "units", "units": [c for c in codes if c]})
 

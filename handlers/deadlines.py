@@ -116,7 +116,7 @@ async def report_file_received(ctx: Ctx, step: Step) -> list[Reply]:
     )
 
 
-async def report_text_received(ctx: Ctx, text: str) -> list[Reply]:
+async def report_text_received(ctx: Ctx, step: Step, text: str) -> list[Reply]:
     return ctx.say(ctx.t("deadline.expect_file"))
 
 
@@ -131,7 +131,7 @@ async def new_deadline(ctx: Ctx, args: list[str]) -> list[Reply]:
     return ctx.say(ctx.t("deadline.ask_title"))
 
 
-async def title_typed(ctx: Ctx, text: str) -> list[Reply]:
+async def title_typed(ctx: Ctx, step: Step, text: str) -> list[Reply]:
     ctx.member.require(Action.MANAGE_DEADLINES)
     title = " ".join(text.split())
     if not 3 <= len(title) <= 200:
@@ -140,10 +140,9 @@ async def title_typed(ctx: Ctx, text: str) -> list[Reply]:
     return ctx.say(ctx.t("deadline.ask_due"))
 
 
-async def due_typed(ctx: Ctx, text: str) -> list[Reply]:
+async def due_typed(ctx: Ctx, step: Step, text: str) -> list[Reply]:
     caller = ctx.member
     caller.require(Action.MANAGE_DEADLINES)
-    step = await ctx.step()
     due = parse_due(text, caller.cluster.timezone, ctx.services.clock.now())
     await ctx.expect(Step("deadline", "units", {**step.data, "due": due.isoformat()}))
     return ctx.say(
@@ -151,7 +150,7 @@ async def due_typed(ctx: Ctx, text: str) -> list[Reply]:
     )
 
 
-async def units_typed(ctx: Ctx, text: str) -> list[Reply]:
+async def units_typed(ctx: Ctx, step: Step, text: str) -> list[Reply]:
     codes = [c.strip().upper() for c in text.replace(";", ",").replace(" ", ",").split(",")]
     return await _ask_confirm(ctx, [c for c in codes if c])
 
@@ -229,10 +228,9 @@ async def move_pressed(ctx: Ctx, deadline_id: str) -> list[Reply]:
     return ctx.say(ctx.t("deadline.ask_new_due", title=board.deadline.title))
 
 
-async def new_due_typed(ctx: Ctx, text: str) -> list[Reply]:
+async def new_due_typed(ctx: Ctx, step: Step, text: str) -> list[Reply]:
     caller = ctx.member
     caller.require(Action.MANAGE_DEADLINES)
-    step = await ctx.step()
     due = parse_due(text, caller.cluster.timezone, ctx.services.clock.now())
     async with ctx.atomic():
         board = await ctx.services.deadlines.move(caller, step.data["deadline"], due)

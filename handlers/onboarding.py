@@ -50,11 +50,15 @@ async def stranger_typed(ctx: Ctx, text: str) -> list[Reply]:
     anything else gets the 'how to join' answer."""
     if not looks_like_invite(text):
         raise NotAMember()
-    return await join_code_typed(ctx, text)
+    return await _join_typed(ctx, text)
 
 
-async def join_code_typed(ctx: Ctx, text: str) -> list[Reply]:
+async def join_code_typed(ctx: Ctx, step: Step, text: str) -> list[Reply]:
     """The answer to 'type your invite code'; a wrong code keeps the person at this step."""
+    return await _join_typed(ctx, text)
+
+
+async def _join_typed(ctx: Ctx, text: str) -> list[Reply]:
     try:
         return await _join(ctx, text)
     except InviteUnusable as error:

@@ -12,6 +12,7 @@ from bot.domain.policy import Action, may
 from bot.i18n import t
 from bot.messages import Incoming, Reply
 from bot.render import text as render
+from bot.services.conversations import Step
 
 from . import (
     admin,
@@ -165,8 +166,8 @@ BUTTONS: dict[str, Callable[..., Awaitable[list[Reply]]]] = {
     "bmin": results.minutes_pressed,
 }
 
-# Conversation steps that wait for typed text: (flow, step) -> handler(ctx, text).
-STEPS: dict[tuple[str, str], Callable[[Ctx, str], Awaitable[list[Reply]]]] = {
+# Conversation steps that wait for typed text: (flow, step) -> handler(ctx, step, text).
+STEPS: dict[tuple[str, str], Callable[[Ctx, Step, str], Awaitable[list[Reply]]]] = {
     ("join", "code"): onboarding.join_code_typed,
     ("deadline", "title"): deadlines.title_typed,
     ("deadline", "due"): deadlines.due_typed,
@@ -239,13 +240,13 @@ class Router:
         step = await self.services.conversations.current(incoming.channel, incoming.user_id)
         if incoming.attachment is not None:
             file_handler = FILE_STEPS.get((step.flow, step.step)) if step else None
-            if file_handler is not None:
+            if step is not None and file_handler is not None:
                 return await file_handler(ctx, step)
             return await admin.file_received(ctx)
         if incoming.text:
             handler = STEPS.get((step.flow, step.step)) if step else None
-            if handler is not None:
-                return await handler(ctx, incoming.text)
+            if step is not None and handler is not None:
+                return await handler(ctx, step, incoming.text)
             if ctx.caller is None:  # a code on its own joins; other chatter: how to join
                 return await onboarding.stranger_typed(ctx, incoming.text)
             return ctx.say(ctx.t("error.not_understood"))

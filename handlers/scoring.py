@@ -45,8 +45,7 @@ async def goto(ctx: Ctx, code: str) -> list[Reply]:
 NOTE_PREFIXES = ("ghi chú:", "ghi chu:", "note:")
 
 
-async def typed(ctx: Ctx, text: str) -> list[Reply]:
-    step = await ctx.step()
+async def typed(ctx: Ctx, step: Step, text: str) -> list[Reply]:
     scoring = ctx.services.scoring
     if text.strip().lower().startswith(NOTE_PREFIXES):
         code = step.data["code"]

@@ -46,8 +46,7 @@ async def open_sheet(ctx: Ctx, unit_id: str) -> list[Reply]:
     )
 
 
-async def verified_typed(ctx: Ctx, text: str) -> list[Reply]:
-    step = await ctx.step()
+async def verified_typed(ctx: Ctx, step: Step, text: str) -> list[Reply]:
     unit_id = step.data["unit"]
     review = await ctx.services.verification.review(ctx.member, unit_id)
     entries = parse_verification(review.scale, text)
@@ -84,7 +83,7 @@ async def answer(ctx: Ctx, round_id: str, choice: str) -> list[Reply]:
     return ctx.say(ctx.t("verify.ask_comment"))
 
 
-async def comment_typed(ctx: Ctx, text: str) -> list[Reply]:
+async def comment_typed(ctx: Ctx, step: Step, text: str) -> list[Reply]:
     async with ctx.atomic():
         await ctx.services.verification.answer_verification(
             ctx.member, accepted=False, comment=text
@@ -115,7 +114,7 @@ async def reopen_round_pressed(ctx: Ctx, _: str) -> list[Reply]:
     return ctx.say(ctx.t("round.ask_reason"))
 
 
-async def reopen_reason_typed(ctx: Ctx, text: str) -> list[Reply]:
+async def reopen_reason_typed(ctx: Ctx, step: Step, text: str) -> list[Reply]:
     async with ctx.atomic():
         returned = await ctx.services.verification.reopen_round(ctx.member, text)
         await ctx.finish()
@@ -132,8 +131,7 @@ async def return_pressed(ctx: Ctx, unit_id: str) -> list[Reply]:
     return ctx.say(ctx.t("sheet.ask_return_reason", unit=line.unit.name))
 
 
-async def return_reason_typed(ctx: Ctx, text: str) -> list[Reply]:
-    step = await ctx.step()
+async def return_reason_typed(ctx: Ctx, step: Step, text: str) -> list[Reply]:
     async with ctx.atomic():
         line = await ctx.services.verification.return_sheet(ctx.member, step.data["unit"], text)
         await ctx.finish()
@@ -147,7 +145,7 @@ def _rows_of(buttons: list[Button], size: int = 3):
 async def cross_scoring(ctx: Ctx, args: list[str]) -> list[Reply]:
     """/crossscore: who verifies whom. `AGG=BLU, BLU=CTO` sets pairs (AGG is verified by BLU);
     the button rotates (each unit is verified by the next one)."""
-    scoring = ctx.services.scoring
+    verification = ctx.services.verification
     if args:
         pairs = {}
         for part in " ".join(args).replace(";", ",").split(","):
@@ -155,9 +153,9 @@ async def cross_scoring(ctx: Ctx, args: list[str]) -> list[Reply]:
             if not sep or not unit.strip() or not verifier.strip():
                 raise InvalidInput("cross.usage")
             pairs[unit.strip().upper()] = verifier.strip().upper()
-        assignments = await scoring.assign_cross_scoring(ctx.member, pairs)
+        assignments = await verification.assign_cross_scoring(ctx.member, pairs)
     else:
-        assignments = await scoring.cross_scoring(ctx.member)
+        assignments = await verification.cross_scoring(ctx.member)
     return ctx.say(
         _assignments_text(ctx, assignments), rows([(ctx.t("button.rotate"), encode("ccrot", "0"))])
     )

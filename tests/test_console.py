@@ -242,3 +242,24 @@ async def test_a_unit_attaches_its_report_and_the_chair_sees_the_board(settings,
     assert "1/13 đã nộp" in chair_view
     assert "✅ AGG – Sở Y tế An Giang – nộp lúc 20/11/2026 09:00, tệp bao-cao-AGG.pdf" in chair_view
     assert "[1] Đã nộp" in chair_view and "Đổi hạn" not in chair_view  # the chair does not manage
+
+
+async def test_the_secretariat_assigns_cross_scoring_by_pairs_and_by_rotation(settings):
+    scale = ROOT / "bot" / "data" / "scale-example.yaml"
+    out = await _console(
+        settings,
+        [
+            f"@secretariat file:{scale}",
+            "@secretariat /crossscore AGG=BLU",
+            "@secretariat /chamcheo",
+            "@secretariat [Xoay vòng]",
+            "@secretariat /crossscore AGG",
+        ],
+    )
+    assert "Hệ thống gặp sự cố" not in out
+    boards = out.split("Phân công chấm chéo (đơn vị ← đơn vị thẩm định):")[1:]
+    assert len(boards) == 3
+    assert "AGG ← BLU\nBLU ← –" in boards[0] and "AGG ← BLU\nBLU ← –" in boards[1]
+    assert "AGG ← BLU\nBLU ← BTE" in boards[2] and "VLG ← CTO" in boards[2]  # the next unit
+    assert "→ @BLU\nĐơn vị của anh/chị được phân công chấm chéo" in out
+    assert out.rstrip().endswith("hoặc bấm “Xoay vòng”.")  # "AGG" alone: how to write a pair
