@@ -55,7 +55,7 @@ async def file_received(ctx: Ctx) -> list[Reply]:
         for a in (Action.IMPORT_CLUSTER, Action.MANAGE_DEADLINES, Action.IMPORT_CRITERIA)
     ):
         raise Forbidden()
-    attachment = ctx.incoming.attachment
+    attachment = ctx.attachment
     if attachment.file_name.lower().endswith(".xlsx") and attachment.data:
         # A scale typed in Excel, the way offices write it.
         caller.require(Action.IMPORT_CRITERIA)

@@ -172,10 +172,10 @@ async def _step(ctx: Ctx, name: str) -> Step | None:
 
 
 async def show(ctx: Ctx, ballot_id: str) -> list[Reply]:
-    ballot_id = parse_id(ballot_id)
-    view = await ctx.services.polling.view(ctx.member, ballot_id)
+    bid = parse_id(ballot_id)
+    view = await ctx.services.polling.view(ctx.member, bid)
     if view.ballot.status == BallotStatus.CLOSED:
-        return await _result(ctx, await ctx.services.counting.result(ctx.member, ballot_id))
+        return await _result(ctx, await ctx.services.counting.result(ctx.member, bid))
     return _card(ctx, view, edit=True)
 
 

@@ -68,7 +68,7 @@ def _ask_audience(ctx: Ctx) -> list[Reply]:
 
 async def file_received(ctx: Ctx, step: Step) -> list[Reply]:
     """A file sent while choosing the audience travels with the announcement."""
-    attachment = ctx.incoming.attachment
+    attachment = ctx.attachment
     if not attachment.data:
         raise InvalidInput("import.too_large", limit=20 * 1024)
     file_id = await ctx.services.broadcasts.store_file(ctx.member, attachment)

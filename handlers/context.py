@@ -9,9 +9,9 @@ from typing import Protocol
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.domain.errors import NotAMember
+from bot.domain.errors import InvalidInput, NotAMember
 from bot.i18n import t
-from bot.messages import Button, Incoming, Reply
+from bot.messages import Attachment, Button, Incoming, Reply
 from bot.services.ballot_drafts import BallotDrafts
 from bot.services.broadcasts import Broadcasts
 from bot.services.conversations import Conversations, Step
@@ -81,6 +81,13 @@ class Ctx:
         if self.caller and self.caller.member.locale:
             return self.caller.member.locale
         return self.services.settings.default_locale
+
+    @property
+    def attachment(self) -> Attachment:
+        """The file this update carries (file handlers are only routed updates with one)."""
+        if self.incoming.attachment is None:
+            raise InvalidInput("error.not_understood")
+        return self.incoming.attachment
 
     @property
     def member(self) -> Caller:

@@ -97,11 +97,12 @@ async def mark_done(ctx: Ctx, deadline_id: str) -> list[Reply]:
     async with ctx.atomic():
         board = await ctx.services.deadlines.mark_done(ctx.member, _id(deadline_id))
         await ctx.expect(Step("report", "file", {"deadline": board.deadline.id}))
-    return ctx.say(ctx.t("deadline.done_ok", unit=ctx.member.unit.name, title=board.deadline.title))
+    unit = ctx.member.for_own_unit(Action.MARK_DEADLINE_DONE)
+    return ctx.say(ctx.t("deadline.done_ok", unit=unit.name, title=board.deadline.title))
 
 
 async def report_file_received(ctx: Ctx, step: Step) -> list[Reply]:
-    attachment = ctx.incoming.attachment
+    attachment = ctx.attachment
     if attachment.byte_size > MAX_REPORT_MB * 1024 * 1024 or not attachment.data:
         raise InvalidInput("import.too_large", limit=MAX_REPORT_MB * 1024)
     deadline_id = step.data["deadline"]
@@ -152,13 +153,12 @@ async def due_typed(ctx: Ctx, step: Step, text: str) -> list[Reply]:
 
 async def units_typed(ctx: Ctx, step: Step, text: str) -> list[Reply]:
     codes = [c.strip().upper() for c in text.replace(";", ",").replace(" ", ",").split(",")]
-    return await _ask_confirm(ctx, [c for c in codes if c])
+    return await _ask_confirm(ctx, step, [c for c in codes if c])
 
 
-async def _ask_confirm(ctx: Ctx, codes: list[str] | None) -> list[Reply]:
+async def _ask_confirm(ctx: Ctx, step: Step, codes: list[str] | None) -> list[Reply]:
     caller = ctx.member
     caller.require(Action.MANAGE_DEADLINES)
-    step = await ctx.step()
     roster = await ctx.services.membership.roster(caller)
     known = {u.unit.code for u in roster.units}
     unknown = [c for c in codes or [] if c not in known]
@@ -198,7 +198,7 @@ async def new_deadline_choice(ctx: Ctx, choice: str) -> list[Reply]:
         await ctx.finish()
         return ctx.say(ctx.t("cancel.done"), edit=True)
     if choice == "all" and step.step == "units":
-        return await _ask_confirm(ctx, None)
+        return await _ask_confirm(ctx, step, None)
     if choice in ("create", "monthly") and step.step == "confirm":
         async with ctx.atomic():
             board = await ctx.services.deadlines.create(

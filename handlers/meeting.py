@@ -61,7 +61,7 @@ async def pressed(ctx: Ctx, choice: str) -> list[Reply]:
 
 async def check_in(ctx: Ctx, args: list[str]) -> list[Reply]:
     view, fresh = await ctx.services.meetings.check_in(ctx.member)
-    unit = ctx.member.unit
+    unit = ctx.member.for_own_unit(Action.CHECK_IN)  # the service checked it in
     key = "meeting.checked_in" if fresh else "meeting.already_checked_in"
     return ctx.say(
         ctx.t(

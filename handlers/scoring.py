@@ -4,9 +4,10 @@ typed numbers) or pastes all lines at once, reviews the summary, and submits wit
 from __future__ import annotations
 
 from bot.domain.errors import InvalidInput
+from bot.domain.policy import Action
 from bot.domain.scale_sheet import is_score_template, scores_from_template_rows
 from bot.domain.scoring import Criterion, fmt, parse_bulk
-from bot.messages import Attachment, Reply, rows
+from bot.messages import Attachment, Button, Reply, rows
 from bot.render import scoring as render
 from bot.render.charts import ranking_chart
 from bot.render.xlsx import score_template, score_workbook
@@ -50,9 +51,7 @@ async def typed(ctx: Ctx, step: Step, text: str) -> list[Reply]:
     if text.strip().lower().startswith(NOTE_PREFIXES):
         code = step.data["code"]
         view = await scoring.annotate(ctx.member, code, note=text.split(":", 1)[1])
-        return ctx.say(ctx.t("score.note_saved")) + await _card(
-            ctx, view, view.scale.criterion(code)
-        )
+        return ctx.say(ctx.t("score.note_saved")) + await _card(ctx, view, view.scale.item(code))
     if "\n" in text.strip() or "=" in text:  # the bulk form: "1.1 = 9,5" lines
         view = await scoring.sheet(ctx.member)
         scores = parse_bulk(view.scale, text)
@@ -68,16 +67,17 @@ async def typed(ctx: Ctx, step: Step, text: str) -> list[Reply]:
 
 async def template_pressed(ctx: Ctx, _: str) -> list[Reply]:
     view = await ctx.services.scoring.sheet(ctx.member)
-    data = score_template(ctx.locale, ctx.member.unit.name, view)
+    unit = ctx.member.for_own_unit(Action.SCORE_OWN_UNIT)
+    data = score_template(ctx.locale, unit.name, view)
     mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    name = f"tu-cham-{ctx.member.unit.code}-{view.round.key}.xlsx"
+    name = f"tu-cham-{unit.code}-{view.round.key}.xlsx"
     return [Reply(ctx.t("score.template_ready"), document=Attachment(name, data, mime))]
 
 
 async def evidence_received(ctx: Ctx, step: Step) -> list[Reply]:
     """A file sent while an item's card is open: the filled Excel form, or else that item's
     evidence (minh chứng)."""
-    attachment = ctx.incoming.attachment
+    attachment = ctx.attachment
     if attachment.file_name.lower().endswith(".xlsx") and attachment.data:
         view = await ctx.services.scoring.sheet(ctx.member)
         rows = first_sheet_rows(attachment.data)
@@ -87,7 +87,7 @@ async def evidence_received(ctx: Ctx, step: Step) -> list[Reply]:
             return ctx.say(ctx.t("score.bulk_saved", count=len(scores))) + _summary(ctx, saved)
     view = await ctx.services.scoring.annotate(ctx.member, step.data["code"], evidence=attachment)
     return ctx.say(ctx.t("score.evidence_saved", file=attachment.file_name)) + await _card(
-        ctx, view, view.scale.criterion(step.data["code"])
+        ctx, view, view.scale.item(step.data["code"])
     )
 
 
@@ -167,7 +167,7 @@ async def _card(ctx: Ctx, view: SheetView, criterion: Criterion, *, edit: bool =
 
 
 def _summary(ctx: Ctx, view: SheetView, *, edit: bool = False) -> list[Reply]:
-    buttons = ()
+    buttons: tuple[tuple[Button, ...], ...] = ()
     if view.editable:
         first = _next_unscored(view, None) or view.scale.criteria[0]
         buttons = rows(

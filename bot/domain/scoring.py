@@ -79,6 +79,13 @@ class Scale:
     def criterion(self, code: str) -> Criterion | None:
         return next((c for c in self.criteria if c.code == code), None)
 
+    def item(self, code: str) -> Criterion:
+        """The criterion a card or button names; a code the scale no longer has is stale."""
+        found = self.criterion(code)
+        if found is None:
+            raise InvalidInput("error.stale_button")
+        return found
+
 
 def parse_score(text: str) -> Decimal:
     """'9,5' or '9.5' → Decimal('9.5'); refuses negatives, words, exponents, >2 decimals."""

@@ -153,7 +153,7 @@ def file_problems(locale: str, error: FileInvalid) -> str:
     return "\n".join(lines)
 
 
-def help_lines(locale: str, commands: Iterable[tuple[str, str, str]]) -> list[str]:
+def help_lines(locale: str, commands: Iterable[tuple[str, str | None, str]]) -> list[str]:
     """One line per (name, alias, help key): '/members, /thanhvien – units and reps'."""
     lines = []
     for name, alias, help_key in commands:

@@ -4,6 +4,7 @@ secretariat exports the workbook."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 
 from bot.clock import Clock
@@ -117,7 +118,10 @@ class Scoring:
             return await load_sheet(uow, by, self.clock.now())
 
     async def set_scores(
-        self, by: Caller, typed: dict[str, str | Decimal], notes: dict[str, str] | None = None
+        self,
+        by: Caller,
+        typed: Mapping[str, str | Decimal],
+        notes: Mapping[str, str] | None = None,
     ) -> SheetView:
         """Save one or more scores (and notes); every value is checked before any is stored."""
         unit = by.for_own_unit(Action.SCORE_OWN_UNIT)
