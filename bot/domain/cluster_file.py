@@ -84,31 +84,8 @@ def _cluster(index: int, raw: object, problems: list[Problem]) -> ClusterSpec | 
     if key is not None and not _KEY.match(key):
         problems.append(("cluster_file.bad_key", {"cluster": label}))
 
-    units: list[UnitSpec] = []
-    codes: set[str] = set()
-    raw_units = raw.get("units")
-    if not isinstance(raw_units, list) or not raw_units:
-        problems.append(("cluster_file.no_units", {"cluster": label}))
-        raw_units = []
-    for position, raw_unit in enumerate(raw_units, start=1):
-        code = _text(raw_unit.get("code")) if isinstance(raw_unit, dict) else None
-        name = (
-            mended_text(raw_unit, "name", {"code", "name"})
-            if isinstance(raw_unit, dict) and _text(raw_unit.get("name"))
-            else None
-        )
-        if code is None or name is None:
-            problems.append(("cluster_file.bad_unit", {"cluster": label, "position": position}))
-            continue
-        if not _CODE.match(code):
-            problems.append(("cluster_file.bad_unit_code", {"cluster": label, "code": code}))
-            continue
-        code = code.upper()
-        if code in codes:
-            problems.append(("cluster_file.duplicate_unit", {"cluster": label, "code": code}))
-            continue
-        codes.add(code)
-        units.append(UnitSpec(code=code, name=name))
+    units = _units(raw.get("units"), label, problems)
+    codes = {u.code for u in units}
 
     for field in ("chair", "vice_chair"):
         code = _text(raw.get(field))
@@ -138,3 +115,32 @@ def _cluster(index: int, raw: object, problems: list[Problem]) -> ClusterSpec | 
         awards=tuple(_text(a) for a in awards),
         ballot_defaults=defaults.to_dict(),
     )
+
+
+def _units(raw_units: object, label: str, problems: list[Problem]) -> list[UnitSpec]:
+    """The cluster's member units: each with a code (unique, upper-cased) and a name."""
+    units: list[UnitSpec] = []
+    codes: set[str] = set()
+    if not isinstance(raw_units, list) or not raw_units:
+        problems.append(("cluster_file.no_units", {"cluster": label}))
+        return units
+    for position, raw_unit in enumerate(raw_units, start=1):
+        code = _text(raw_unit.get("code")) if isinstance(raw_unit, dict) else None
+        name = (
+            mended_text(raw_unit, "name", {"code", "name"})
+            if isinstance(raw_unit, dict) and _text(raw_unit.get("name"))
+            else None
+        )
+        if code is None or name is None:
+            problems.append(("cluster_file.bad_unit", {"cluster": label, "position": position}))
+            continue
+        if not _CODE.match(code):
+            problems.append(("cluster_file.bad_unit_code", {"cluster": label, "code": code}))
+            continue
+        code = code.upper()
+        if code in codes:
+            problems.append(("cluster_file.duplicate_unit", {"cluster": label, "code": code}))
+            continue
+        codes.add(code)
+        units.append(UnitSpec(code=code, name=name))
+    return units

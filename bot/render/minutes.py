@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.domain.voting import Denominator
 from bot.services.ballot_views import BallotResult
@@ -15,6 +16,9 @@ from bot.services.ballot_views import BallotResult
 from . import ballots as text
 from .text import local_time
 from .xlsx_writer import HEADER, NUMBER, PLAIN, TEXT, TITLE, XlsxBook
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 VI = "vi"
 FONTS = Path(__file__).resolve().parents[1] / "data" / "fonts"
@@ -160,6 +164,23 @@ def minutes_pdf(result: BallotResult, timezone: str) -> bytes:
     pdf.set_creation_date(result.ballot.closed_at or datetime(2000, 1, 1))
     pdf.set_title(_label("title"))
     pdf.add_page()
+    _pdf_heading(pdf)
+    pdf.set_font("DejaVu", "", 10)
+    for label, value in facts(result, timezone):
+        pdf.multi_cell(0, 5.5, f"{label}: {value}", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    _pdf_table(pdf, result)
+    pdf.ln(3)
+    for line in conclusion(result):
+        pdf.multi_cell(0, 5.5, line, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    _pdf_receipts(pdf, result)
+    pdf.ln(6)
+    _pdf_signatures(pdf)
+    return bytes(pdf.output())
+
+
+def _pdf_heading(pdf: FPDF) -> None:
     pdf.set_font("DejaVu", "B", 11)
     pdf.cell(0, 6, _label("nation"), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 10)
@@ -168,10 +189,9 @@ def minutes_pdf(result: BallotResult, timezone: str) -> bytes:
     pdf.set_font("DejaVu", "B", 14)
     pdf.cell(0, 9, _label("title"), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
-    pdf.set_font("DejaVu", "", 10)
-    for label, value in facts(result, timezone):
-        pdf.multi_cell(0, 5.5, f"{label}: {value}", new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(3)
+
+
+def _pdf_table(pdf: FPDF, result: BallotResult) -> None:
     with pdf.table(
         col_widths=(10, 60, 14, 22, 22, 22), text_align="CENTER", line_height=5.5
     ) as table:
@@ -182,30 +202,21 @@ def minutes_pdf(result: BallotResult, timezone: str) -> bytes:
             row = table.row()
             for value in values:
                 row.cell(value)
-    pdf.ln(3)
-    for line in conclusion(result):
-        pdf.multi_cell(0, 5.5, line, new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(2)
+
+
+def _pdf_receipts(pdf: FPDF, result: BallotResult) -> None:
     pdf.set_font("DejaVu", "B", 10)
     pdf.cell(0, 6, _label("receipts"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 9)
     for receipt, chosen in result.box:
-        pdf.cell(
-            0,
-            4.8,
-            f"{receipt}   {', '.join(chosen) or _label('blank_paper')}",
-            new_x="LMARGIN",
-            new_y="NEXT",
-        )
+        line = f"{receipt}   {', '.join(chosen) or _label('blank_paper')}"
+        pdf.cell(0, 4.8, line, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
-    pdf.multi_cell(
-        0,
-        5,
-        _label("chain", head=result.ballot.chain_head or "–"),
-        new_x="LMARGIN",
-        new_y="NEXT",
-    )
-    pdf.ln(6)
+    head = _label("chain", head=result.ballot.chain_head or "–")
+    pdf.multi_cell(0, 5, head, new_x="LMARGIN", new_y="NEXT")
+
+
+def _pdf_signatures(pdf: FPDF) -> None:
     pdf.set_font("DejaVu", "B", 10)
     width = (pdf.w - pdf.l_margin - pdf.r_margin) / 3
     for role in ("sign.chair", "sign.secretary", "sign.tellers"):
@@ -214,7 +225,6 @@ def minutes_pdf(result: BallotResult, timezone: str) -> bytes:
     pdf.set_font("DejaVu", "", 8)
     for _ in range(3):
         pdf.cell(width, 5, _label("sign.hint"), align="C")
-    return bytes(pdf.output())
 
 
 def minutes_xlsx(result: BallotResult, timezone: str) -> bytes:
