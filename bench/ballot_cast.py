@@ -151,8 +151,8 @@ async def cast_vs_echo(n: int, rounds: int = ROUNDS) -> tuple[float, float, int]
                 cast = min(cast, len(await uow.ballots.box(ballot_id)))
             chair = await app.services.membership.identify("telegram", str(BASE_USER))
             await app.services.counting.close(chair, ballot_id)
-            await app.services.engine.tick()  # results go out before the next round
-        await app.services.engine.stop()
+            await app.engine.tick()  # results go out before the next round
+        await app.engine.stop()
         await channel.stop()
         await app.close()
     await api.stop()
