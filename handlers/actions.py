@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.domain.errors import InvalidInput
+from bot.domain.typed import whole_number
+
 VERSION = "1"
 MAX_BYTES = 64
 
@@ -60,6 +63,14 @@ KINDS: dict[str, int] = {
 }
 
 
+def number(field: str) -> int:
+    """A number a button carries (an id, an index); a forged one is a stale button."""
+    value = whole_number(field)
+    if value is None:
+        raise InvalidInput("error.stale_button")
+    return value
+
+
 @dataclass(frozen=True)
 class Action:
     kind: str
@@ -76,8 +87,9 @@ def encode(kind: str, *args: str) -> str:
 
 
 def decode(data: str | None) -> Action | None:
-    """The action, or None for anything stale, forged or malformed."""
-    if not data or len(data.encode()) > MAX_BYTES:
+    """The action, or None for anything stale, forged or malformed (any character outside
+    printable ASCII among them)."""
+    if not data or len(data.encode()) > MAX_BYTES or not all(" " < c < "\x7f" for c in data):
         return None
     version, _, rest = data.partition(":")
     kind, *args = rest.split(":") if rest else ("",)

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 from bot.domain.errors import InvalidInput
 from bot.domain.policy import Action
+from bot.domain.typed import whole_number
 from bot.domain.voting import BallotKind, BallotStatus
 from bot.messages import Reply, rows
 from bot.render import ballots as render
 from bot.services.ballot_views import BallotResult, BallotView
 from bot.services.conversations import Step
 
-from .actions import encode
+from .actions import encode, number
 from .choices import decode_mask, encode_mask, toggled
 from .context import Ctx
 from .onboarding import private_only
-from .results import parse_id, result_replies
+from .results import result_replies
 
 FLOW = "ballot_new"
 QUOTAS = (1, 2, 3, 5)
@@ -65,9 +66,10 @@ async def new_pressed(ctx: Ctx, _: str) -> list[Reply]:
 
 async def award_pressed(ctx: Ctx, index: str) -> list[Reply]:
     awards = await ctx.services.ballot_drafts.awards(ctx.member)
-    if not index.isdigit() or int(index) >= len(awards) or await _step(ctx, "award") is None:
+    position = number(index)
+    if position >= len(awards) or await _step(ctx, "award") is None:
         return ctx.say(ctx.t("error.stale_button"))
-    return await _ask_kind(ctx, awards[int(index)])
+    return await _ask_kind(ctx, awards[position])
 
 
 async def award_typed(ctx: Ctx, step: Step, text: str) -> list[Reply]:
@@ -108,15 +110,16 @@ async def kind_pressed(ctx: Ctx, kind: str) -> list[Reply]:
 
 async def quota_pressed(ctx: Ctx, quota: str) -> list[Reply]:
     step = await _step(ctx, "quota")
-    if step is None or not quota.isdigit():
+    if step is None:
         return ctx.say(ctx.t("error.stale_button"))
-    return await _ask_candidates(ctx, {**step.data, "quota": int(quota)})
+    return await _ask_candidates(ctx, {**step.data, "quota": number(quota)})
 
 
 async def quota_typed(ctx: Ctx, step: Step, text: str) -> list[Reply]:
-    if not text.strip().isdigit() or not 1 <= int(text) <= 40:
+    quota = whole_number(text, 1, 40)
+    if quota is None:
         raise InvalidInput("ballot.bad_quota", limit=40)
-    return await _ask_candidates(ctx, {**step.data, "quota": int(text)})
+    return await _ask_candidates(ctx, {**step.data, "quota": quota})
 
 
 async def _ask_candidates(ctx: Ctx, data: dict) -> list[Reply]:
@@ -139,13 +142,14 @@ async def _ask_candidates(ctx: Ctx, data: dict) -> list[Reply]:
 
 async def candidates_pressed(ctx: Ctx, index: str) -> list[Reply]:
     step = await _step(ctx, "candidates")
-    if step is None or not index.isdigit():
+    position = number(index)
+    if step is None:
         return ctx.say(ctx.t("error.stale_button"))
     size = max(PROPOSAL_SIZE, step.data["quota"] + 2)
     proposals = await ctx.services.ballot_drafts.proposals(ctx.member, size)
-    if int(index) >= len(proposals):
+    if position >= len(proposals):
         return ctx.say(ctx.t("error.stale_button"))
-    return await _draft(ctx, step, [u.code for u in proposals[int(index)].units])
+    return await _draft(ctx, step, [u.code for u in proposals[position].units])
 
 
 async def candidates_typed(ctx: Ctx, step: Step, text: str) -> list[Reply]:
@@ -172,7 +176,7 @@ async def _step(ctx: Ctx, name: str) -> Step | None:
 
 
 async def show(ctx: Ctx, ballot_id: str) -> list[Reply]:
-    bid = parse_id(ballot_id)
+    bid = number(ballot_id)
     view = await ctx.services.polling.view(ctx.member, bid)
     if view.ballot.status == BallotStatus.CLOSED:
         return await _result(ctx, await ctx.services.counting.result(ctx.member, bid))
@@ -216,29 +220,29 @@ def _open_buttons(ctx: Ctx, bid: str):
 
 
 async def rule_pressed(ctx: Ctx, ballot_id: str, rule: str) -> list[Reply]:
-    view = await ctx.services.ballot_drafts.change_rule(ctx.member, parse_id(ballot_id), rule)
+    view = await ctx.services.ballot_drafts.change_rule(ctx.member, number(ballot_id), rule)
     return _card(ctx, view, edit=True)
 
 
 async def open_pressed(ctx: Ctx, ballot_id: str) -> list[Reply]:
-    view = await ctx.services.polling.open(ctx.member, parse_id(ballot_id))
+    view = await ctx.services.polling.open(ctx.member, number(ballot_id))
     return ctx.say(ctx.t("ballot.opened", number=view.ballot.number, issued=view.issued), edit=True)
 
 
 async def discard_pressed(ctx: Ctx, ballot_id: str) -> list[Reply]:
-    await ctx.services.ballot_drafts.discard(ctx.member, parse_id(ballot_id))
+    await ctx.services.ballot_drafts.discard(ctx.member, number(ballot_id))
     return ctx.say(ctx.t("ballot.discarded"), edit=True)
 
 
 async def remind_pressed(ctx: Ctx, ballot_id: str) -> list[Reply]:
-    missing = await ctx.services.polling.remind(ctx.member, parse_id(ballot_id))
+    missing = await ctx.services.polling.remind(ctx.member, number(ballot_id))
     if not missing:
         return ctx.say(ctx.t("ballot.nobody_to_remind"))
     return ctx.say(ctx.t("ballot.reminded", units=render.codes(missing)))
 
 
 async def close_pressed(ctx: Ctx, ballot_id: str, answer: str) -> list[Reply]:
-    bid = parse_id(ballot_id)
+    bid = number(ballot_id)
     if answer != "yes":
         view = await ctx.services.polling.view(ctx.member, bid)
         if view.ballot.status != BallotStatus.OPEN:
@@ -292,7 +296,7 @@ def _tie_prompt(
 
 
 async def runoff_pressed(ctx: Ctx, ballot_id: str) -> list[Reply]:
-    view = await ctx.services.polling.runoff(ctx.member, parse_id(ballot_id))
+    view = await ctx.services.polling.runoff(ctx.member, number(ballot_id))
     return ctx.say(
         ctx.t(
             "ballot.runoff_opened",
@@ -306,7 +310,7 @@ async def runoff_pressed(ctx: Ctx, ballot_id: str) -> list[Reply]:
 
 async def decide_toggled(ctx: Ctx, ballot_id: str, mask: str) -> list[Reply]:
     chosen = decode_mask(mask)
-    result = await ctx.services.counting.result(ctx.member, parse_id(ballot_id))
+    result = await ctx.services.counting.result(ctx.member, number(ballot_id))
     ctx.member.require(Action.MANAGE_BALLOT)
     if chosen is None or not result.tie_open:
         return ctx.say(ctx.t("error.stale_button"))
@@ -317,5 +321,5 @@ async def decide_pressed(ctx: Ctx, ballot_id: str, mask: str) -> list[Reply]:
     chosen = decode_mask(mask)
     if chosen is None:
         return ctx.say(ctx.t("error.stale_button"))
-    result = await ctx.services.counting.decide(ctx.member, parse_id(ballot_id), chosen)
+    result = await ctx.services.counting.decide(ctx.member, number(ballot_id), chosen)
     return ctx.say(ctx.t("ballot.decided", units=render.codes(result.winners)), edit=True)

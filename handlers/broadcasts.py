@@ -9,7 +9,7 @@ from bot.messages import Reply, rows
 from bot.services.broadcasts import MAX_TEXT, BroadcastStatus
 from bot.services.conversations import Step
 
-from .actions import encode
+from .actions import encode, number
 from .context import Ctx
 from .onboarding import private_only
 
@@ -134,16 +134,12 @@ async def confirm_pressed(ctx: Ctx, choice: str) -> list[Reply]:
 
 
 async def acknowledge(ctx: Ctx, broadcast_id: str) -> list[Reply]:
-    if not broadcast_id.isdigit():
-        return ctx.say(ctx.t("error.stale_button"))
-    fresh = await ctx.services.broadcasts.acknowledge(ctx.member, int(broadcast_id))
+    fresh = await ctx.services.broadcasts.acknowledge(ctx.member, number(broadcast_id))
     return ctx.say(ctx.t("broadcast.acknowledged" if fresh else "broadcast.already_acknowledged"))
 
 
 async def show_status(ctx: Ctx, broadcast_id: str) -> list[Reply]:
-    if not broadcast_id.isdigit():
-        return ctx.say(ctx.t("error.stale_button"))
-    status = await ctx.services.broadcasts.status(ctx.member, int(broadcast_id))
+    status = await ctx.services.broadcasts.status(ctx.member, number(broadcast_id))
     lines = [_summary_line(ctx, None, status)]
     failed = [r for r in status.recipients if r.delivery == "failed"]
     if failed:

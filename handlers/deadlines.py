@@ -15,7 +15,7 @@ from bot.render.text import local_time
 from bot.services.conversations import Step
 from bot.services.deadlines import Board
 
-from .actions import encode
+from .actions import encode, number
 from .context import Ctx
 from .onboarding import private_only
 
@@ -57,7 +57,7 @@ async def list_deadlines(ctx: Ctx, args: list[str]) -> list[Reply]:
 
 
 async def show_deadline(ctx: Ctx, deadline_id: str, *, edit: bool = False) -> list[Reply]:
-    board = await ctx.services.deadlines.board(ctx.member, _id(deadline_id))
+    board = await ctx.services.deadlines.board(ctx.member, number(deadline_id))
     return _detail(ctx, board, edit=edit)
 
 
@@ -95,7 +95,7 @@ def _detail(ctx: Ctx, board: Board, *, edit: bool = False) -> list[Reply]:
 
 async def mark_done(ctx: Ctx, deadline_id: str) -> list[Reply]:
     async with ctx.atomic():
-        board = await ctx.services.deadlines.mark_done(ctx.member, _id(deadline_id))
+        board = await ctx.services.deadlines.mark_done(ctx.member, number(deadline_id))
         await ctx.expect(Step("report", "file", {"deadline": board.deadline.id}))
     unit = ctx.member.for_own_unit(Action.MARK_DEADLINE_DONE)
     return ctx.say(ctx.t("deadline.done_ok", unit=unit.name, title=board.deadline.title))
@@ -223,7 +223,7 @@ async def new_deadline_choice(ctx: Ctx, choice: str) -> list[Reply]:
 
 async def move_pressed(ctx: Ctx, deadline_id: str) -> list[Reply]:
     ctx.member.require(Action.MANAGE_DEADLINES)
-    board = await ctx.services.deadlines.board(ctx.member, _id(deadline_id))
+    board = await ctx.services.deadlines.board(ctx.member, number(deadline_id))
     await ctx.expect(Step("deadline_move", "due", {"deadline": board.deadline.id}))
     return ctx.say(ctx.t("deadline.ask_new_due", title=board.deadline.title))
 
@@ -242,9 +242,9 @@ async def cancel_pressed(ctx: Ctx, deadline_id: str, stage: str) -> list[Reply]:
     caller = ctx.member
     caller.require(Action.MANAGE_DEADLINES)
     if stage == "yes":
-        board = await ctx.services.deadlines.cancel(caller, _id(deadline_id))
+        board = await ctx.services.deadlines.cancel(caller, number(deadline_id))
         return ctx.say(ctx.t("deadline.cancelled_ok", title=board.deadline.title), edit=True)
-    board = await ctx.services.deadlines.board(caller, _id(deadline_id))
+    board = await ctx.services.deadlines.board(caller, number(deadline_id))
     return ctx.say(
         ctx.t("deadline.ask_cancel", title=board.deadline.title),
         rows(
@@ -257,8 +257,8 @@ async def cancel_pressed(ctx: Ctx, deadline_id: str, stage: str) -> list[Reply]:
 
 
 async def confirm_pressed(ctx: Ctx, deadline_id: str, unit_id: str) -> list[Reply]:
-    board = await ctx.services.deadlines.confirm(ctx.member, _id(deadline_id), _id(unit_id))
-    unit = next(r.unit for r in board.rows if r.unit.id == int(unit_id))
+    board = await ctx.services.deadlines.confirm(ctx.member, number(deadline_id), number(unit_id))
+    unit = next(r.unit for r in board.rows if r.unit.id == number(unit_id))
     return [
         *ctx.say(ctx.t("deadline.confirm_ok", unit=unit.code, title=board.deadline.title)),
         *_detail(ctx, board),
@@ -266,8 +266,8 @@ async def confirm_pressed(ctx: Ctx, deadline_id: str, unit_id: str) -> list[Repl
 
 
 async def reopen_pressed(ctx: Ctx, deadline_id: str, unit_id: str) -> list[Reply]:
-    board = await ctx.services.deadlines.reopen(ctx.member, _id(deadline_id), _id(unit_id))
-    unit = next(r.unit for r in board.rows if r.unit.id == int(unit_id))
+    board = await ctx.services.deadlines.reopen(ctx.member, number(deadline_id), number(unit_id))
+    unit = next(r.unit for r in board.rows if r.unit.id == number(unit_id))
     return [
         *ctx.say(ctx.t("deadline.reopen_ok", unit=unit.code, title=board.deadline.title)),
         *_detail(ctx, board),
@@ -286,12 +286,6 @@ async def calendar_received(ctx: Ctx, text: str) -> list[Reply]:
 
 
 # -- helpers ------------------------------------------------------------------------------------
-
-
-def _id(text: str) -> int:
-    if not text.isdigit():
-        raise InvalidInput("error.stale_button")
-    return int(text)
 
 
 def _row(board: Board, unit_id: int):

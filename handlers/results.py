@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.domain.errors import InvalidInput
 from bot.messages import Attachment, Reply, rows
 from bot.render import ballots as render
 from bot.render.minutes import minutes_pdf, minutes_xlsx
 from bot.services.ballot_views import BallotResult
 
-from .actions import encode
+from .actions import encode, number
 from .context import Ctx
 from .notices import ChatNotices
 
@@ -47,11 +46,11 @@ async def list_results(ctx: Ctx, args: list[str]) -> list[Reply]:
 
 
 async def show(ctx: Ctx, ballot_id: str) -> list[Reply]:
-    return result_replies(ctx, await ctx.services.counting.result(ctx.member, parse_id(ballot_id)))
+    return result_replies(ctx, await ctx.services.counting.result(ctx.member, number(ballot_id)))
 
 
 async def minutes_pressed(ctx: Ctx, ballot_id: str, kind: str) -> list[Reply]:
-    result = await ctx.services.counting.result(ctx.member, parse_id(ballot_id))
+    result = await ctx.services.counting.result(ctx.member, number(ballot_id))
     tz = ctx.services.settings.timezone
     name = f"bien-ban-kiem-phieu-{result.ballot.number}"
     if kind == "pdf":
@@ -73,17 +72,8 @@ async def audit(ctx: Ctx, args: list[str]) -> list[Reply]:
             entry=report.broken_at,
         )
     ]
-    for meeting_id, number, ok in report.ballots:
-        lines.append(
-            ctx.t(
-                "audit.recount_ok" if ok else "audit.recount_bad", meeting=meeting_id, number=number
-            )
-        )
+    for meeting_id, ballot_number, ok in report.ballots:
+        key = "audit.recount_ok" if ok else "audit.recount_bad"
+        lines.append(ctx.t(key, meeting=meeting_id, number=ballot_number))
     lines.append(ctx.t("audit.all_ok" if report.ok else "audit.problems"))
     return ctx.say("\n".join(lines))
-
-
-def parse_id(text: str) -> int:
-    if not text.isdigit():
-        raise InvalidInput("error.stale_button")
-    return int(text)

@@ -10,15 +10,9 @@ from bot.messages import Button, Reply, rows
 from bot.render import scoring as render
 from bot.services.conversations import Step
 
-from .actions import encode
+from .actions import encode, number
 from .context import Ctx
 from .onboarding import private_only
-
-
-def _unit_id(text: str) -> int:
-    if not text.isdigit():
-        raise InvalidInput("error.stale_button")
-    return int(text)
 
 
 async def list_for_verification(ctx: Ctx, args: list[str]) -> list[Reply]:
@@ -38,7 +32,7 @@ async def list_for_verification(ctx: Ctx, args: list[str]) -> list[Reply]:
 
 
 async def open_sheet(ctx: Ctx, unit_id: str) -> list[Reply]:
-    review = await ctx.services.verification.review(ctx.member, _unit_id(unit_id))
+    review = await ctx.services.verification.review(ctx.member, number(unit_id))
     await ctx.expect(Step("verify", "entry", {"unit": review.unit.id}))
     text = render.review(ctx.locale, review) + "\n\n" + ctx.t("verify.prompt")
     return ctx.say(
@@ -59,7 +53,7 @@ async def verified_typed(ctx: Ctx, step: Step, text: str) -> list[Reply]:
 
 async def finish(ctx: Ctx, unit_id: str) -> list[Reply]:
     async with ctx.atomic():
-        review = await ctx.services.verification.finish_verification(ctx.member, _unit_id(unit_id))
+        review = await ctx.services.verification.finish_verification(ctx.member, number(unit_id))
         await ctx.finish()
     return ctx.say(
         ctx.t(
@@ -124,7 +118,7 @@ async def reopen_reason_typed(ctx: Ctx, step: Step, text: str) -> list[Reply]:
 async def return_pressed(ctx: Ctx, unit_id: str) -> list[Reply]:
     ctx.member.require(Action.RETURN_SHEET)
     lines = await ctx.services.verification.sheet_lines(ctx.member)
-    line = next((x for x in lines if x.unit.id == _unit_id(unit_id)), None)
+    line = next((x for x in lines if x.unit.id == number(unit_id)), None)
     if line is None or not line.status.returnable:
         return ctx.say(ctx.t("error.stale_button"))
     await ctx.expect(Step("return", "reason", {"unit": line.unit.id}))

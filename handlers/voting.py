@@ -9,7 +9,7 @@ from bot.messages import Reply, rows
 from bot.render import ballots as render
 from bot.services.ballot_views import BallotView
 
-from .actions import encode
+from .actions import encode, number
 from .choices import decode_mask, encode_mask, toggled
 from .context import Ctx
 from .onboarding import private_only
@@ -37,9 +37,9 @@ async def start(ctx: Ctx, args: list[str]) -> list[Reply]:
 async def paper_pressed(ctx: Ctx, ballot_id: str, mask: str) -> list[Reply]:
     """Open the paper, or toggle a mark (the mask is the marks after the toggle)."""
     chosen = decode_mask(mask)
-    if chosen is None or not ballot_id.isdigit():
+    if chosen is None:
         return ctx.say(ctx.t("error.stale_button"))
-    view = await ctx.services.polling.ballot_paper(ctx.member, int(ballot_id))
+    view = await ctx.services.polling.ballot_paper(ctx.member, number(ballot_id))
     limit = view.ballot.rules.max_choices
     if len(chosen) > limit:
         return ctx.say(ctx.t("ballot.too_many", limit=limit))
@@ -74,9 +74,9 @@ def _paper(
 
 async def review_pressed(ctx: Ctx, ballot_id: str, mask: str) -> list[Reply]:
     chosen = decode_mask(mask)
-    if chosen is None or not ballot_id.isdigit():
+    if chosen is None:
         return ctx.say(ctx.t("error.stale_button"))
-    view = await ctx.services.polling.ballot_paper(ctx.member, int(ballot_id))
+    view = await ctx.services.polling.ballot_paper(ctx.member, number(ballot_id))
     if len(chosen) > view.ballot.rules.max_choices or any(
         p >= len(view.candidates) for p in chosen
     ):
@@ -93,8 +93,8 @@ async def review_pressed(ctx: Ctx, ballot_id: str, mask: str) -> list[Reply]:
 
 async def cast_pressed(ctx: Ctx, ballot_id: str, mask: str) -> list[Reply]:
     chosen = decode_mask(mask)
-    if chosen is None or not ballot_id.isdigit():
+    if chosen is None:
         return ctx.say(ctx.t("error.stale_button"))
-    receipt = await ctx.services.polling.cast(ctx.member, int(ballot_id), chosen)
+    receipt = await ctx.services.polling.cast(ctx.member, number(ballot_id), chosen)
     # The receipt goes straight back in this reply: it is stored nowhere that names the unit.
     return ctx.say(ctx.t("vote.cast", receipt=receipt), edit=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import aiosqlite
 
-_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+_MIGRATION_NAME = re.compile(r"^([0-9]{4})_[a-z0-9_]+\.sql$")
 
 
 def migrations() -> list[tuple[int, str, str]]:

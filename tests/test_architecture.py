@@ -13,7 +13,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "domain": {"vocabulary"},
     "storage": {"domain", "vocabulary"},
     "services": {"storage", "domain", "vocabulary"},
-    "channels": {"storage", "vocabulary"},
+    "channels": {"storage", "domain", "vocabulary"},
     "render": {"services", "domain", "vocabulary"},
     "scheduler": {"services", "storage", "channels", "vocabulary"},
     "handlers": {"services", "render", "domain", "vocabulary"},

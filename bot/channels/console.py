@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from bot.domain.typed import whole_number
 from bot.i18n import t
 from bot.messages import Address, Attachment, Button, Incoming, Reply
 
@@ -114,9 +115,9 @@ class ConsoleChannel:
         if press:
             ref, buttons = self._last_buttons.get(handle, ("", []))
             wanted = press.group(1).strip()
-            chosen = None
-            if wanted.isdigit() and 1 <= int(wanted) <= len(buttons):
-                chosen = buttons[int(wanted) - 1]
+            position = whole_number(wanted, 1, len(buttons))
+            if position is not None:
+                chosen: Button | None = buttons[position - 1]
             else:
                 chosen = next((b for b in buttons if b.label == wanted), None)
             if chosen is None:

@@ -25,6 +25,7 @@ from telegram.error import BadRequest, Forbidden, InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
 from bot.config import LOCALES, Settings
+from bot.domain.typed import ascii_digits
 from bot.messages import Address, Attachment, Incoming, Reply
 
 from .base import ChannelRefused, DeliveryFailed, Dispatch, Sent, Undeliverable, split_text
@@ -214,7 +215,7 @@ class TelegramChannel:
     # -- outgoing -----------------------------------------------------------------------------
 
     async def send(self, address: Address, reply: Reply, *, edit_ref: str | None = None) -> Sent:
-        if not address.chat_id.lstrip("-").isdigit():
+        if not ascii_digits(address.chat_id.removeprefix("-")):
             raise Undeliverable(f"not a Telegram chat id: {address.chat_id}")
         chat_id = int(address.chat_id)
         markup = _keyboard(reply)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from bot.i18n import t
 from bot.messages import Reply
 
-_NUMBER = re.compile(r"^[#(]?\s*(\d{1,3})\s*[.)]?$")
+_NUMBER = re.compile(r"^[#(]?\s*([0-9]{1,3})\s*[.)]?$")
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bot.domain.typed import ascii_digits
+
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 2000  # characters of a message or a photo caption
@@ -198,7 +200,7 @@ class ZaloApi:
         raise ZaloApiError(
             code,
             str(body.get("description") or response.reason_phrase),
-            min(int(retry_after), 60) if retry_after.isdigit() else None,
+            min(int(retry_after), 60) if ascii_digits(retry_after) else None,
         )
 
 

@@ -62,11 +62,11 @@ def unit_status(deadline: Deadline, completion: Completion | None, now: datetime
 
 
 _DATE = re.compile(
-    r"^\s*(?P<d>\d{1,2})[/.-](?P<m>\d{1,2})(?:[/.-](?P<y>\d{4}))?"
-    r"(?:\s+(?:lúc\s+)?(?P<H>\d{1,2})[:hg](?P<M>\d{2})?)?\s*$",
+    r"^\s*(?P<d>[0-9]{1,2})[/.-](?P<m>[0-9]{1,2})(?:[/.-](?P<y>[0-9]{4}))?"
+    r"(?:\s+(?:lúc\s+)?(?P<H>[0-9]{1,2})[:hg](?P<M>[0-9]{2})?)?\s*$",
     re.IGNORECASE,
 )
-_ISO = re.compile(r"^\s*\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2})?\s*$")
+_ISO = re.compile(r"^\s*[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2})?\s*$")
 
 
 def parse_due(text: str, timezone: str, now: datetime) -> datetime:

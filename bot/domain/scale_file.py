@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import yaml
 
 from .errors import FileInvalid
 from .scoring import BONUS, DEDUCTION, ITEM, TIE_BREAKS, Criterion, Group, Scale, fmt
+from .typed import exact_decimal
 from .yaml_text import mended_text
 
 ITEM_FIELDS = {"code", "title", "max", "guidance", "per_occurrence"}
@@ -68,10 +69,7 @@ class _ScaleReader:
 
     def number(self, value: object, where: str) -> Decimal | None:
         """A positive maximum with at most two decimals."""
-        try:
-            parsed = Decimal(str(value))
-        except (InvalidOperation, ValueError):
-            parsed = None
+        parsed = exact_decimal(value)
         if parsed is None or parsed <= 0 or parsed != parsed.quantize(Decimal("0.01")):
             self.problems.append(("scale.bad_max", {"code": where}))
             return None
@@ -132,10 +130,7 @@ class _ScaleReader:
     def bands(self, raw: dict) -> tuple[tuple[Decimal, str], ...]:
         bands = []
         for raw_band in raw.get("bands") or []:
-            try:
-                floor = Decimal(str(raw_band.get("min"))) if isinstance(raw_band, dict) else None
-            except (InvalidOperation, ValueError):
-                floor = None
+            floor = exact_decimal(raw_band.get("min")) if isinstance(raw_band, dict) else None
             name = str(raw_band.get("name") or "").strip() if isinstance(raw_band, dict) else ""
             if floor is None or floor < 0 or not name:
                 self.problems.append(("scale.bad_band", {}))

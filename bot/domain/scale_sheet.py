@@ -4,12 +4,13 @@ III, then "Điểm thưởng" and "Điểm trừ" sections, a "Tổng cộng" ro
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import yaml
 
 from .errors import FileInvalid, InvalidInput
 from .scoring import Scale, check_score, parse_score
+from .typed import exact_decimal
 
 _ROMAN = re.compile(r"^(?=[IVXLC])(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})$")
 _BONUS = ("điểm thưởng", "điểm cộng", "cộng điểm", "bonus")
@@ -93,10 +94,7 @@ def scale_yaml_from_rows(rows: list[list[object]], name: str) -> str:
 
 
 def _decimal(text: str) -> Decimal:
-    try:
-        return Decimal(text.replace(",", "."))
-    except InvalidOperation:
-        return Decimal(0)
+    return exact_decimal(text) or Decimal(0)
 
 
 def _decimal_text(text: str) -> str:

@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from .errors import FileInvalid, InvalidInput
 
-_NUMBER = re.compile(r"^\s*(\d{1,4})(?:[.,](\d{1,2}))?\s*$")
+_NUMBER = re.compile(r"^\s*([0-9]{1,4})(?:[.,]([0-9]{1,2}))?\s*$")
 ITEM, BONUS, DEDUCTION = "item", "bonus", "deduction"
 TIE_BREAKS = ("first_group", "fewer_deductions", "earlier_submission")
 

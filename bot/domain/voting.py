@@ -9,6 +9,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from .errors import InvalidInput
+from .typed import exact_decimal
 
 QUORUM = Decimal(2) / Decimal(3)
 
@@ -209,7 +210,9 @@ def parse_ballot_defaults(raw: object) -> BallotDefaults | None:
     }:
         return None
     try:
-        threshold = Decimal(str(raw.get("threshold", "0.5")).strip().rstrip("%").replace(",", "."))
+        threshold = exact_decimal(str(raw.get("threshold", "0.5")).strip().rstrip("%"))
+        if threshold is None or threshold < 0:
+            return None
         if threshold >= 1:
             threshold /= 100
         defaults = BallotDefaults(
