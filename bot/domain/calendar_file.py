@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-import yaml
 from pydantic import BaseModel, ConfigDict
 
 from .deadlines import DEFAULT_DUE_TIME, MONTHLY
 from .errors import FileInvalid
 from .reminders import ReminderPolicy
+from .yaml_file import read_yaml
 
 Problem = tuple[str, dict[str, object]]
 
@@ -44,12 +44,9 @@ def parse_calendar(
     scoring_round, every: month, remind_days: [3, 1], overdue_days: 2}]`, optional top-level
     `year`. Returns the entries to create and the entries skipped because their date has
     passed; raises FileInvalid listing every malformed entry."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
-        raise FileInvalid([("calendar.not_yaml", {})], "calendar.invalid") from None
+    data = read_yaml(text, "calendar.invalid")
     entries = data.get("calendar") if isinstance(data, dict) else None
-    if not isinstance(entries, list) or not entries:
+    if not isinstance(data, dict) or not isinstance(entries, list) or not entries:
         raise FileInvalid([("calendar.empty", {})], "calendar.invalid")
     tz = ZoneInfo(timezone)
     year = data.get("year") or now.astimezone(tz).year

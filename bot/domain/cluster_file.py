@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-import yaml
 from pydantic import BaseModel, ConfigDict
 
 from .errors import FileInvalid
 from .voting import parse_ballot_defaults
+from .yaml_file import read_yaml
 from .yaml_text import mended_text
 
 _CODE = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
@@ -39,12 +39,7 @@ Problem = tuple[str, dict[str, object]]
 
 def parse_cluster_file(text: str) -> list[ClusterSpec]:
     """Parse and validate; raise FileInvalid listing every problem found."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 0
-        raise FileInvalid([("cluster_file.not_yaml", {"line": line})]) from None
+    data = read_yaml(text, "cluster_file.invalid")
     raw_clusters = data.get("clusters") if isinstance(data, dict) else None
     if not isinstance(raw_clusters, list) or not raw_clusters:
         raise FileInvalid([("cluster_file.no_clusters", {})])

@@ -7,11 +7,10 @@ import re
 from dataclasses import replace
 from decimal import Decimal
 
-import yaml
-
 from .errors import FileInvalid
 from .scoring import BONUS, DEDUCTION, ITEM, TIE_BREAKS, Criterion, Group, Scale, fmt
 from .typed import exact_decimal
+from .yaml_file import read_yaml
 from .yaml_text import mended_text
 
 ITEM_FIELDS = {"code", "title", "max", "guidance", "per_occurrence"}
@@ -23,10 +22,7 @@ Problem = tuple[str, dict[str, object]]
 
 
 def parse_scale(text: str) -> Scale:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
-        raise FileInvalid([("scale.not_yaml", {})], "scale.invalid") from None
+    data = read_yaml(text, "scale.invalid")
     raw = data.get("scale") if isinstance(data, dict) else None
     if not isinstance(raw, dict):
         raise FileInvalid([("scale.no_scale", {})], "scale.invalid")
