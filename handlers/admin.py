@@ -61,7 +61,7 @@ async def file_received(ctx: Ctx) -> list[Reply]:
         caller.require(Action.IMPORT_CRITERIA)
         name = attachment.file_name.rsplit(".", 1)[0]
         return await scale_received(
-            ctx, scale_yaml_from_rows(first_sheet_rows(attachment.data), name)
+            ctx, scale_yaml_from_rows(await first_sheet_rows(attachment.data), name)
         )
     if not attachment.file_name.lower().endswith((".yaml", ".yml")):
         raise InvalidInput("import.not_yaml")

@@ -80,7 +80,7 @@ async def evidence_received(ctx: Ctx, step: Step) -> list[Reply]:
     attachment = ctx.attachment
     if attachment.file_name.lower().endswith(".xlsx") and attachment.data:
         view = await ctx.services.scoring.sheet(ctx.member)
-        rows = first_sheet_rows(attachment.data)
+        rows = await first_sheet_rows(attachment.data)
         if is_score_template(rows):
             scores, notes = scores_from_template_rows(view.scale, rows)
             saved = await ctx.services.scoring.set_scores(ctx.member, scores, notes)

@@ -47,10 +47,10 @@ def _office_scale() -> bytes:
     return book.save()
 
 
-def test_an_office_excel_scale_becomes_the_scale_file():
+async def test_an_office_excel_scale_becomes_the_scale_file():
     from bot.render.xlsx_reader import first_sheet_rows
 
-    scale = parse_scale(scale_yaml_from_rows(first_sheet_rows(_office_scale()), "tệp"))
+    scale = parse_scale(scale_yaml_from_rows(await first_sheet_rows(_office_scale()), "tệp"))
     assert scale.name == "BẢNG ĐIỂM THI ĐUA NĂM 2025" and scale.total == Decimal(100)
     assert [(g.code, g.max) for g in scale.groups] == [("I", Decimal(60)), ("II", Decimal(40))]
     assert scale.criterion("2.1").max == Decimal("39.5") and scale.bonus_cap == Decimal(10)

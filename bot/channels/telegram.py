@@ -29,6 +29,7 @@ from bot.domain.typed import ascii_digits
 from bot.messages import Address, Attachment, Incoming, Reply
 
 from .base import ChannelRefused, DeliveryFailed, Dispatch, Sent, Undeliverable, split_text
+from .chat_order import PerChatOrder
 
 NAME = "telegram"
 MAX_TEXT = 4096
@@ -54,6 +55,7 @@ def build_application(settings: Settings, *, poll_timeout: float = 10) -> Applic
             AIORateLimiter(overall_max_rate=1, overall_time_period=1 / 29.5, max_retries=5)
         )
         .get_updates_read_timeout(poll_timeout + 5)
+        .concurrent_updates(PerChatOrder())
         .build()
     )
 

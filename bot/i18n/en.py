@@ -324,6 +324,8 @@ MESSAGES: dict[str, str] = {
     "xlsx.template_sheet": "Self score",
     "xlsx.template_hint": "Fill in the self score column; a comma or a point for decimals.",
     "button.excel_form": "📄 Excel form",
+    "excel.too_large": "The Excel file is too large or unpacks to too much (at most {limit} MB). A score sheet needs one small worksheet.",
+    "excel.too_slow": "The Excel file needed more than {seconds} seconds to read, so the bot stopped reading it. Please send a trimmed copy holding only the score table.",
     "excel.unreadable": "Cannot read this Excel file (.xlsx). Please save it as an Excel Workbook and send it again.",
     "scale_sheet.no_header": "no header row with a “Nội dung” (criterion) column and a “Điểm” (max) column",
     "scale_sheet.item_before_group": "item “{code}” comes before the first group (I, II, …)",

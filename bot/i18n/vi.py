@@ -333,6 +333,8 @@ MESSAGES: dict[str, str] = {
     "xlsx.template_sheet": "Tự chấm",
     "xlsx.template_hint": "Điền cột “Điểm tự chấm”; dùng dấu phẩy hoặc dấu chấm cho phần thập phân.",
     "button.excel_form": "📄 Mẫu Excel",
+    "excel.too_large": "Tệp Excel quá lớn hoặc giải nén ra quá nhiều (tối đa {limit} MB). Bảng điểm chỉ cần một trang tính nhỏ.",
+    "excel.too_slow": "Tệp Excel cần quá {seconds} giây để đọc, nên bot đã dừng đọc. Vui lòng gửi bản rút gọn chỉ gồm bảng điểm.",
     "excel.unreadable": "Không đọc được tệp Excel (.xlsx). Vui lòng lưu lại dưới dạng Excel Workbook rồi gửi lại.",
     "scale_sheet.no_header": "không tìm thấy dòng tiêu đề có cột “Nội dung” và cột “Điểm” (tối đa)",
     "scale_sheet.item_before_group": "có mục “{code}” nằm trước nhóm tiêu chí đầu tiên (I, II, …)",
