@@ -7,12 +7,14 @@ webhook server when THIDUA_WEBHOOK_URL is set.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 from telegram import (
     BotCommand,
@@ -22,20 +24,69 @@ from telegram import (
     Update,
 )
 from telegram.error import BadRequest, Forbidden, InvalidToken, TelegramError
-from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    BaseUpdateProcessor,
+    ContextTypes,
+    TypeHandler,
+)
 
 from bot.config import LOCALES, Settings
 from bot.domain.typed import ascii_digits
 from bot.messages import Address, Attachment, Incoming, Reply
 
 from .base import ChannelRefused, DeliveryFailed, Dispatch, Sent, Undeliverable, split_text
-from .chat_order import PerChatOrder
 
 NAME = "telegram"
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_DOWNLOAD = 1024 * 1024  # files we accept in chat (cluster files, evidence) are small
 log = logging.getLogger(__name__)
+
+
+# -- updates of different chats side by side, one chat's in order ---------------------------
+
+MAX_IN_FLIGHT = 256  # updates being handled at once, across all chats
+
+
+class PerChatOrder(BaseUpdateProcessor):
+    """python-telegram-bot hands every update to its update processor as a task, in arrival
+    order. A lock per chat keeps a person's second message behind their first, while a slow
+    upload in one chat never delays another chat's /help."""
+
+    def __init__(self, max_concurrent_updates: int = MAX_IN_FLIGHT) -> None:
+        super().__init__(max_concurrent_updates)
+        self._chats: dict[object, tuple[asyncio.Lock, int]] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        key = _chat_of(update)
+        lock, users = self._chats.get(key, (asyncio.Lock(), 0))
+        self._chats[key] = (lock, users + 1)
+        try:
+            async with lock:  # asyncio locks are fair: waiters go in arrival order
+                await coroutine
+        finally:
+            lock, users = self._chats[key]
+            if users == 1:
+                del self._chats[key]
+            else:
+                self._chats[key] = (lock, users - 1)
+
+    async def initialize(self) -> None:
+        """Nothing to set up: locks are made as chats appear."""
+
+    async def shutdown(self) -> None:
+        """Nothing to release: a lock goes with the last update of its chat."""
+
+
+def _chat_of(update: object) -> object:
+    if isinstance(update, Update):
+        if update.effective_chat is not None:
+            return update.effective_chat.id
+        if update.effective_user is not None:
+            return ("user", update.effective_user.id)
+    return None  # anything else runs in one shared order
 
 
 def build_application(settings: Settings, *, poll_timeout: float = 10) -> Application:
