@@ -17,6 +17,7 @@ from .choices import decode_mask, encode_mask, toggled
 from .context import Ctx
 from .onboarding import private_only
 from .results import result_replies
+from .units import typed_unit_codes
 
 FLOW = "ballot_new"
 QUOTAS = (1, 2, 3, 5)
@@ -153,8 +154,7 @@ async def candidates_pressed(ctx: Ctx, index: str) -> list[Reply]:
 
 
 async def candidates_typed(ctx: Ctx, step: Step, text: str) -> list[Reply]:
-    codes = text.replace(";", ",").replace(" ", ",").split(",")
-    return await _draft(ctx, step, codes)
+    return await _draft(ctx, step, await typed_unit_codes(ctx, text))
 
 
 async def _draft(ctx: Ctx, step: Step, codes: list[str]) -> list[Reply]:

@@ -12,6 +12,7 @@ from bot.services.conversations import Step
 from .actions import encode, number
 from .context import Ctx
 from .onboarding import private_only
+from .units import typed_unit_codes
 
 FLOW = "broadcast"
 
@@ -89,8 +90,8 @@ async def audience_pressed(ctx: Ctx, audience: str) -> list[Reply]:
 
 
 async def units_typed(ctx: Ctx, step: Step, text: str) -> list[Reply]:
-    codes = [c.strip().upper() for c in text.replace(";", ",").replace(" ", ",").split(",")]
-    return await _confirm(ctx, {**step.data, "audience": "units", "units": [c for c in codes if c]})
+    codes = await typed_unit_codes(ctx, text)
+    return await _confirm(ctx, {**step.data, "audience": "units", "units": codes})
 
 
 async def _confirm(ctx: Ctx, data: dict) -> list[Reply]:

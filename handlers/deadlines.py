@@ -18,6 +18,7 @@ from bot.services.deadlines import Board
 from .actions import encode, number
 from .context import Ctx
 from .onboarding import private_only
+from .units import typed_unit_codes
 
 NEW_TITLE = Step("deadline", "title")
 MAX_REPORT_MB = 20
@@ -152,8 +153,7 @@ async def due_typed(ctx: Ctx, step: Step, text: str) -> list[Reply]:
 
 
 async def units_typed(ctx: Ctx, step: Step, text: str) -> list[Reply]:
-    codes = [c.strip().upper() for c in text.replace(";", ",").replace(" ", ",").split(",")]
-    return await _ask_confirm(ctx, step, [c for c in codes if c])
+    return await _ask_confirm(ctx, step, await typed_unit_codes(ctx, text))
 
 
 async def _ask_confirm(ctx: Ctx, step: Step, codes: list[str] | None) -> list[Reply]:
@@ -161,9 +161,6 @@ async def _ask_confirm(ctx: Ctx, step: Step, codes: list[str] | None) -> list[Re
     caller.require(Action.MANAGE_DEADLINES)
     roster = await ctx.services.membership.roster(caller)
     known = {u.unit.code for u in roster.units}
-    unknown = [c for c in codes or [] if c not in known]
-    if unknown:
-        raise InvalidInput("deadline.unknown_units", codes=", ".join(unknown))
     await ctx.expect(Step("deadline", "confirm", {**step.data, "units": codes}))
     units = (
         ctx.t("deadline.units_some", codes=", ".join(codes))

@@ -189,7 +189,7 @@ async def test_the_token_never_reaches_the_logs(tg_settings, api, caplog):
     assert TOKEN not in caplog.text and TOKEN.split(":")[1] not in caplog.text  # …without the token
 
 
-async def test_webhook_mode_checks_the_secret(tg_settings, api, unused_tcp_port):
+async def test_webhook_mode_checks_the_secret(tg_settings, api, unused_tcp_port, caplog):
     settings = tg_settings.model_copy(
         update={
             "webhook_url": "https://bot.example.invalid/hook",
@@ -236,8 +236,15 @@ async def test_webhook_mode_checks_the_secret(tg_settings, api, unused_tcp_port)
                 headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-value"},
             )
             assert right.status_code == 200
+            secret = {"X-Telegram-Bot-Api-Secret-Token": "s3cret-value"}
+            for body in ([1, 2], "text", 7, None, {"update_id": "x"}):
+                bad = await client.post(f"{base}/telegram", json=body, headers=secret)
+                assert bad.status_code == 400, body
+            broken = await client.post(f"{base}/telegram", content=b"{", headers=secret)
+            assert broken.status_code == 400
         assert "Chào mừng Lan" in await _reply(api, AGG_REP, 1)
     assert len(api.texts_to(AGG_REP)) == 1
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 async def test_sigterm_stops_the_bot_gracefully(tg_settings, api):

@@ -183,8 +183,12 @@ class TelegramChannel:
             if not secrets.compare_digest(given.encode(), secret.encode()):
                 return Response(status_code=403)
             try:
-                update = Update.de_json(await request.json(), self.bot)
-            except ValueError:
+                data = await request.json()
+                shaped = isinstance(data, dict) and type(data.get("update_id")) is int
+                update = Update.de_json(data, self.bot) if shaped else None
+            except (ValueError, TypeError, KeyError):  # not JSON, or not an update's shape
+                update = None
+            if update is None:
                 return Response(status_code=400)
             await self.application.update_queue.put(update)
             return Response(status_code=200)
@@ -243,7 +247,7 @@ class TelegramChannel:
             ref = str(query.message.message_id) if query.message else None
             return replace(base, action=query.data or "", message_ref=ref)
         message = update.message
-        if message is None:
+        if message is None or not self._addressed_to_me(message.text):
             return None
         attachment = None
         if message.document:
@@ -254,6 +258,13 @@ class TelegramChannel:
         if text is None and attachment is None:
             return None
         return replace(base, text=text, attachment=attachment)
+
+    def _addressed_to_me(self, text: str | None) -> bool:
+        """`/score@other_bot` in a group is another bot's command: ours ignores it."""
+        if not text or not text.startswith("/"):
+            return True
+        _, at, bot = text.split(maxsplit=1)[0].partition("@")
+        return not at or bot.lower() == (self.username or "").lower()
 
     async def _download(self, media, file_name: str | None) -> Attachment:
         name = file_name or "file"

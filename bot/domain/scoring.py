@@ -161,6 +161,9 @@ def parse_bulk(scale: Scale, text: str) -> dict[str, Decimal]:
         if not sep or criterion is None:
             problems.append(("score.bulk_unknown", {"line": number, "code": code[:16]}))
             continue
+        if code in scores:  # "1.1 = 9; 1.1 = 8": which one was meant?
+            problems.append(("score.bulk_repeated", {"line": number, "code": code}))
+            continue
         try:
             scores[code] = check_score(criterion, parse_score(value))
         except InvalidInput as error:
@@ -241,6 +244,9 @@ def parse_verification(scale: Scale, text: str) -> dict[str, tuple[Decimal, str 
         criterion = scale.criterion(code.strip())
         if not sep or criterion is None:
             problems.append(("score.bulk_unknown", {"line": number, "code": code.strip()[:16]}))
+            continue
+        if criterion.code in entries:
+            problems.append(("score.bulk_repeated", {"line": number, "code": criterion.code}))
             continue
         try:
             entries[criterion.code] = (
