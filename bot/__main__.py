@@ -9,11 +9,12 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.app import App, configure_logging, run_console
+from bot.app import App, run_console
 from bot.clock import SystemClock
 from bot.config import Settings, SettingsError, load_settings
 from bot.domain.errors import DomainError, FileInvalid
 from bot.i18n import t
+from bot.logs import configure_logging
 from bot.render import text as render
 
 

@@ -115,18 +115,6 @@ def telegram_commands() -> dict[str, list[tuple[str, str]]]:
     return {locale: command_menu(locale) for locale in LOCALES}
 
 
-def configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    # httpx logs every request URL, and a Bot API URL holds the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    logging.getLogger("fontTools").setLevel(logging.WARNING)  # fpdf2 subsetting the PDF font
-
-
 async def run_console(
     settings: Settings,
     lines: Iterable[str] | None,

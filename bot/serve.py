@@ -22,34 +22,12 @@ from bot.channels.file_links import ROUTE as FILES_ROUTE
 from bot.channels.file_links import FileLinks
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.logs import keep_secrets
 from bot.services.updates import UpdateLog
 from storage.db import Database
 
 log = logging.getLogger("thidua")
 ZALO_POLL_SECONDS = 30
-
-
-class RedactTokens(logging.Filter):
-    """Remove bot tokens from every log record (the platforms' API URLs contain them)."""
-
-    def __init__(self, tokens: list[str]) -> None:
-        super().__init__()
-        self.tokens = [token for token in tokens if token]
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if any(token in message for token in self.tokens):
-            for token in self.tokens:
-                message = message.replace(token, "<token>")
-            record.msg, record.args = message, None
-        return True
-
-
-def install_token_filter(settings: Settings) -> None:
-    secrets_ = (settings.telegram_token, settings.zalo_token)
-    redact = RedactTokens([s.get_secret_value() for s in secrets_ if s is not None])
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(redact)
 
 
 def channel_factory(settings: Settings, clock: Clock, poll_timeout: float) -> ChannelFactory:
@@ -94,7 +72,7 @@ async def run_live(
     settings: Settings, stop: asyncio.Event | None = None, *, poll_timeout: float = 10
 ) -> None:
     """Run every channel with a token until SIGTERM/SIGINT (or `stop` is set)."""
-    install_token_filter(settings)
+    keep_secrets(settings)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

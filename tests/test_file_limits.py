@@ -77,3 +77,23 @@ def test_whole_numbers_and_decimals_within_bounds():
     assert whole_number("1" * 10) is None  # no typed number needs ten digits
     assert exact_decimal("9,5") == exact_decimal(9.5) == exact_decimal("9.5")
     assert exact_decimal(True) is None and exact_decimal(float("nan")) is None
+
+
+def test_the_log_filter_masks_tokens_receipts_and_marks():
+    import logging
+
+    from bot.logs import Redact
+
+    record = logging.LogRecord(
+        "telegram",
+        logging.DEBUG,
+        __file__,
+        1,
+        "POST /bot123:ABC/sendMessage %s %s",
+        ("data=1:vcast:12:3f", "Mã biên nhận: VSWH-8HTF"),
+        None,
+    )
+    Redact(["123:ABC"]).filter(record)
+    assert record.getMessage() == (
+        "POST /bot<token>/sendMessage data=1:vcast:12:<marks> Mã biên nhận: <receipt>"
+    )
