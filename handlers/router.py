@@ -76,7 +76,7 @@ COMMANDS: tuple[Command, ...] = (
         verification.list_for_verification,
         (Action.VERIFY_SCORES, Action.CROSS_SCORE),
     ),
-    Command("sheets", "bangdiem", "cmd.sheets", verification.list_sheets, (Action.RETURN_SHEET,)),
+    Command("sheets", "bangdiem", "cmd.sheets", verification.list_sheets, (Action.VIEW_SHEETS,)),
     Command(
         "crossscore",
         "chamcheo",

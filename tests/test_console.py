@@ -263,3 +263,15 @@ async def test_the_secretariat_assigns_cross_scoring_by_pairs_and_by_rotation(se
     assert "AGG ← BLU\nBLU ← BTE" in boards[2] and "VLG ← CTO" in boards[2]  # the next unit
     assert "→ @BLU\nĐơn vị của anh/chị được phân công chấm chéo" in out
     assert out.rstrip().endswith("hoặc bấm “Xoay vòng”.")  # "AGG" alone: how to write a pair
+
+
+async def test_sheets_are_read_by_the_chair_and_returned_only_by_the_secretariat(settings):
+    scale = ROOT / "bot" / "data" / "scale-example.yaml"
+    out = await _console(
+        settings,
+        [f"@secretariat file:{scale}", "@CTO /sheets", "@AGG /bangdiem", "@secretariat /sheets"],
+    )
+    chair, rep, secretariat = out.split("→ @")[-3:]
+    assert chair.startswith("CTO\n") and "Trả lại" not in chair and "AGG" in chair
+    assert rep.startswith("AGG\n") and "không có quyền" in rep
+    assert secretariat.startswith("secretariat\n") and "Mở lại đợt chấm" in secretariat

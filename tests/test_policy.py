@@ -19,6 +19,7 @@ score_own_unit      . . . R .
 verify_scores       . C V . .
 cross_score         . . . R .
 assign_verifiers    S . . . .
+view_sheets         S C V . .
 return_sheet        S . . . .
 view_ranking        S C V R O
 export              S . . . .

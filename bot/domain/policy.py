@@ -27,6 +27,7 @@ class Action(StrEnum):
     VERIFY_SCORES = "verify_scores"
     CROSS_SCORE = "cross_score"  # verify the sheets assigned to one's own unit (chấm chéo)
     ASSIGN_VERIFIERS = "assign_verifiers"
+    VIEW_SHEETS = "view_sheets"  # who has submitted, with totals (/sheets)
     RETURN_SHEET = "return_sheet"
     VIEW_RANKING = "view_ranking"
     EXPORT = "export"
@@ -56,6 +57,7 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.VERIFY_SCORES: frozenset({C, V}),
     Action.CROSS_SCORE: frozenset({R}),
     Action.ASSIGN_VERIFIERS: frozenset({S}),
+    Action.VIEW_SHEETS: frozenset({S, C, V}),
     Action.RETURN_SHEET: frozenset({S}),
     Action.VIEW_RANKING: EVERYONE,
     Action.EXPORT: frozenset({S}),

@@ -39,8 +39,7 @@ class Verification:
 
     async def sheet_lines(self, by: Caller) -> list[SheetLine]:
         """Every unit's sheet of the current round, for the verifiers and the secretariat."""
-        if not (may(by.roles, Action.VERIFY_SCORES) or may(by.roles, Action.RETURN_SHEET)):
-            raise Forbidden()
+        by.require(Action.VIEW_SHEETS)
         async with UnitOfWork(self.db) as uow:
             scoring_round, scale = await current_round(uow, by.cluster.id, by.period)
             sheets = {s.unit_id: s for s in await uow.scoring.sheets(scoring_round.id)}
