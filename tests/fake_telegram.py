@@ -5,6 +5,7 @@ setWebhook, deleteWebhook; and 429 with retry_after on demand."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import time
@@ -39,6 +40,7 @@ class FakeBotApi(FakePlatform):
         self.fail: dict[str, list[int]] = {}  # method -> retry_after values to answer with 429
         self.files: dict[str, bytes] = {}
         self.blocked: set[int] = set()  # chats whose user blocked the bot: 403 on every send
+        self.send_delay = 0.0  # seconds a send takes on the wire, before it counts as delivered
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(100)
 
@@ -191,6 +193,8 @@ class FakeBotApi(FakePlatform):
             )
         if method == "getUpdates":
             return JSONResponse({"ok": True, "result": await self._get_updates(params)})
+        if method.startswith("send") and self.send_delay:
+            await asyncio.sleep(self.send_delay)  # a kill meanwhile: delivered, never confirmed
         async with self._changed:
             result = self._answer(method, params, files)
             self.record(Call(method, params, files))
