@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sqlite3
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -34,6 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     invites = commands.add_parser("invites", help="print (and renew) the invite codes")
     invites.add_argument("--cluster", help="cluster key (default: every cluster)")
     invites.add_argument("--revoke", metavar="CODE", help="revoke this invite code")
+    backup = commands.add_parser("backup", help="copy the database (safe while the bot runs)")
+    backup.add_argument("file", type=Path, help="the new file to write")
     return parser
 
 
@@ -61,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if command == "console":
         return _console(settings, args.script, args.seed, args.now)
+    if command == "backup":
+        return _backup(settings, args.file)
     return asyncio.run(_admin(settings, command, args))
 
 
@@ -74,6 +79,18 @@ def _console(settings: Settings, script: Path | None, seed: str, now: str | None
     if lines is None and not sys.stdin.isatty():
         lines = sys.stdin.read().splitlines()
     asyncio.run(run_console(settings, lines, sys.stdout, seed=seed, now=start))
+    return 0
+
+
+def _backup(settings: Settings, target: Path) -> int:
+    from storage.backup import BackupRefused, backup
+
+    try:
+        size = backup(Path(settings.database_path), target)
+    except (BackupRefused, OSError, sqlite3.Error) as error:
+        print(f"backup refused: {error}", file=sys.stderr)
+        return 1
+    print(f"{target}: {size / 1024:.0f} KB")
     return 0
 
 

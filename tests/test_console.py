@@ -190,6 +190,20 @@ def test_cli_imports_a_cluster_and_prints_invites(tmp_path):
     assert again.returncode == 1 and "đã bị thu hồi" in again.stderr
 
 
+def test_cli_backs_the_database_up_into_a_new_file(tmp_path):
+    env = {"THIDUA_DATABASE_PATH": str(tmp_path / "cli.sqlite3")}
+    assert (
+        _cli("import-cluster", str(ROOT / "bot" / "data" / "clusters.yaml"), env=env).returncode
+        == 0
+    )
+    made = _cli("backup", str(tmp_path / "b" / "copy.sqlite3"), env=env)
+    assert made.returncode == 0 and "copy.sqlite3" in made.stdout
+    again = _cli("backup", str(tmp_path / "b" / "copy.sqlite3"), env=env)
+    assert again.returncode == 1 and again.stderr.strip().count("\n") == 0
+    restored = _cli("invites", env={"THIDUA_DATABASE_PATH": str(tmp_path / "b" / "copy.sqlite3")})
+    assert restored.returncode == 0 and "Khối thi đua số 9 thành phố Hà Nội" in restored.stdout
+
+
 def test_cli_names_an_unknown_cluster_in_one_line(tmp_path):
     env = {"THIDUA_DATABASE_PATH": str(tmp_path / "cli.sqlite3")}
     result = _cli("invites", "--cluster", "NOPE", env=env)

@@ -144,3 +144,21 @@ async def test_a_failure_at_the_outer_level_undoes_the_inner_units_of_work_too(d
             raise RuntimeError("crash between the action and the conversation step")
     async with UnitOfWork(db) as uow:
         assert await uow.clusters.all() == []
+
+
+async def test_a_backup_taken_mid_transaction_holds_what_was_committed(db, db_path, tmp_path):
+    import asyncio
+
+    from storage.backup import BackupRefused, backup
+
+    async with UnitOfWork(db) as uow:
+        await uow.clusters.upsert("c1", "Cụm 1", "cụm", "Asia/Ho_Chi_Minh", [], NOW)
+    async with UnitOfWork(db) as uow:  # the bot is in the middle of a write
+        await uow.clusters.upsert("c2", "Cụm 2", "cụm", "Asia/Ho_Chi_Minh", [], NOW)
+        size = await asyncio.to_thread(backup, db_path, tmp_path / "copy.sqlite3")
+    assert size > 0
+    copy = sqlite3.connect(tmp_path / "copy.sqlite3")
+    assert [r[0] for r in copy.execute("SELECT key FROM clusters")] == ["c1"]
+    copy.close()
+    with pytest.raises(BackupRefused):
+        backup(db_path, tmp_path / "copy.sqlite3")  # never overwrites
