@@ -166,10 +166,13 @@ async def current_round(
 
 
 async def load_sheet(uow: UnitOfWork, by: Caller, now: datetime) -> SheetView:
-    """The caller's own unit's sheet in the current round (a draft is made on first use)."""
+    """The caller's own unit's sheet in the current round; an empty draft until something is
+    saved (reading never writes)."""
     unit = by.for_own_unit(Action.SCORE_OWN_UNIT)
     scoring_round, scale = await current_round(uow, by.cluster.id, by.period)
-    row = await uow.scoring.sheet(scoring_round.id, unit.id, now)
+    row = await uow.scoring.sheet_of(scoring_round.id, unit.id)
+    if row is None:
+        return SheetView(scoring_round, scale, SheetStatus.DRAFT, {}, None, {}, {})
     stored = await uow.scoring.scores(row.id)
     scores = {code: v for code, v in stored.own.items() if scale.criterion(code)}
     return SheetView(
