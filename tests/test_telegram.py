@@ -439,3 +439,15 @@ async def test_a_secret_ballot_is_cast_with_buttons_and_answered_with_a_receipt(
             assert await uow.ballots.box(ballot_id) == [(receipt, "[0]")]
     finally:
         await app.close()
+
+
+async def test_a_command_addressed_to_another_bot_is_ignored(tg_settings, api):
+    async with running(tg_settings, api):
+        await api.send_text(AGG_REP, "/start DEMO-AGG")
+        await _reply(api, AGG_REP, 1)
+        group = -100500
+        await api.send_text(AGG_REP, "/score@other_bot", chat_id=group, chat_type="group")
+        await api.send_text(AGG_REP, "/help@THIDUA_TEST_BOT", chat_id=group, chat_type="group")
+        answer = await _reply(api, group, 1)
+        await asyncio.sleep(0.3)
+    assert answer.startswith("Các lệnh") and len(api.texts_to(group)) == 1
