@@ -429,6 +429,11 @@ async def test_a_secret_ballot_is_cast_with_buttons_and_answered_with_a_receipt(
         # Pressing confirm again (a double tap) casts nothing more.
         await api.press(agg, 900, confirm[0][0]["callback_data"])
         await api.wait_for(lambda: "đã bỏ phiếu số 1" in api.texts_to(agg)[-1])
+        # The chair closes the ballot: the result and its papers go to every member.
+        await api.press(3000, 901, f"1:bclose:{ballot_id}:yes")
+        await api.wait_for(
+            lambda: any(int(c.params["chat_id"]) == agg for c in api.called("sendPhoto"))
+        )
     logged = caplog.text
     assert receipt not in logged and confirm[0][0]["callback_data"] not in logged
     assert paper[0][0]["callback_data"] not in logged and "Xem lại phiếu" not in logged
