@@ -3,6 +3,7 @@ confirms or reopens; status boards. The engine's side is in `reminders`."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -115,7 +116,9 @@ class Deadlines:
 
     async def import_calendar(self, by: Caller, text: str) -> tuple[list[Board], list]:
         by.require(Action.MANAGE_DEADLINES)
-        entries, skipped = parse_calendar(text, by.cluster.timezone, self.clock.now())
+        # A file is read in a worker thread: other chats go on meanwhile.
+        read = asyncio.to_thread(parse_calendar, text, by.cluster.timezone, self.clock.now())
+        entries, skipped = await read
         async with UnitOfWork(self.db) as uow:  # every unit code checked before anything is created
             for entry in entries:
                 await _unit_ids(uow, by.cluster.id, list(entry.unit_codes or []) or None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -118,7 +119,8 @@ class Membership:
     ) -> list[ImportReport]:
         """Create or update every cluster of the file. `by` None is the operator's CLI; a member
         (the secretariat) may only update their own cluster."""
-        return await self.import_clusters(parse_cluster_file(text), by=by)
+        specs = await asyncio.to_thread(parse_cluster_file, text)  # other chats go on meanwhile
+        return await self.import_clusters(specs, by=by)
 
     async def import_clusters(
         self, specs: list[ClusterSpec], *, by: Caller | None = None

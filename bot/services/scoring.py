@@ -4,6 +4,7 @@ secretariat exports the workbook."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from decimal import Decimal
 
@@ -52,7 +53,7 @@ class Scoring:
         """Set the scale of a round of the current period (the file's `round`, else year-end);
         frozen once any unit submitted. The round imported last is the one units score."""
         by.require(Action.IMPORT_CRITERIA)
-        scale = parse_scale(text)
+        scale = await asyncio.to_thread(parse_scale, text)  # other chats go on meanwhile
         key = key or scale.round or DEFAULT_ROUND
         if by.period is None:
             raise InvalidInput("score.no_period")
