@@ -24,6 +24,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pydantic import SecretStr
 from telegram import Update
 from telegram.ext import Application
 
@@ -35,8 +36,9 @@ from bot.domain.cluster_file import ClusterSpec, UnitSpec
 from bot.domain.models import Role
 from bot.domain.voting import BallotKind, Rules, TiePolicy
 from bot.messages import Reply
-from bot.services.ballot_views import count_box
+from bot.services.ballot_views import count_papers
 from storage.uow import UnitOfWork
+from tests.conftest import TEST_SECRET
 from tests.fake_telegram import TOKEN, FakeBotApi
 
 CAST_TARGET = 1.5
@@ -116,6 +118,7 @@ async def cast_vs_echo(n: int, rounds: int = ROUNDS) -> tuple[float, float, int]
         settings = Settings(
             _env_file=None,
             database_path=Path(tmp) / "bench.sqlite3",
+            secret_key=SecretStr(TEST_SECRET),
             telegram_token=TOKEN,
             telegram_base_url=api.base_url,
         )
@@ -148,7 +151,7 @@ async def cast_vs_echo(n: int, rounds: int = ROUNDS) -> tuple[float, float, int]
             handler = router
             cast_seconds = min(cast_seconds, await _presses(channel, api, presses))
             async with UnitOfWork(app.db) as uow:
-                cast = min(cast, len(await uow.ballots.box(ballot_id)))
+                cast = min(cast, len(await uow.ballots.sealed(ballot_id)))
             chair = await app.services.membership.identify("telegram", str(BASE_USER))
             await app.services.counting.close(chair, ballot_id)
             await app.engine.tick()  # results go out before the next round
@@ -170,14 +173,11 @@ def count_10k() -> float:
     )  # fmt: skip
     # Up to 3 of 20 candidates per ballot, drawn at random: about 1 400 distinct marks.
     draw = random.Random(6)
-    box = [
-        (f"R{i:07d}", json.dumps(sorted(draw.sample(range(20), draw.randint(0, 3)))))
-        for i in range(10_000)
-    ]
+    papers = [json.dumps(sorted(draw.sample(range(20), draw.randint(0, 3)))) for _ in range(10_000)]
     best = float("inf")
     for _ in range(5):
         started = time.perf_counter()
-        tally = count_box(ballot, box, {})
+        tally = count_papers(ballot, papers, {})
         best = min(best, time.perf_counter() - started)
     assert tally.cast == 10_000
     return best * 1000

@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
 
         try:
             asyncio.run(run_live(settings))
-        except ChannelRefused as error:
+        except (ChannelRefused, SettingsError) as error:
             print(error, file=sys.stderr)
             return 2
         return 0

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import TextIO
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from pydantic import SecretStr
 
 from bot.channels.base import Channel
 from bot.channels.console import ConsoleChannel
@@ -29,6 +30,7 @@ from bot.services.membership import Membership
 from bot.services.polling import Polling
 from bot.services.reminders import Reminders
 from bot.services.scoring import Scoring
+from bot.services.sealing import DEMO_SECRET, Sealer
 from bot.services.updates import UpdateLog
 from bot.services.verification import Verification
 from handlers.context import Services
@@ -71,6 +73,8 @@ class App:
         notices = ChatNotices()
         batched = frozenset(name for name, ch in live.items() if not ch.edits_in_place)
         live_views = LiveViews(db, clock, settings, notices, batched)
+        secret = settings.secret_key.get_secret_value() if settings.secret_key else None
+        sealer = Sealer(secret)
         reminders = Reminders(db, clock, settings, notices)
         services = Services(
             settings=settings,
@@ -83,8 +87,8 @@ class App:
             verification=Verification(db, clock, settings, notices),
             meetings=Meetings(db, clock, settings, notices),
             ballot_drafts=BallotDrafts(db, clock),
-            polling=Polling(db, clock, settings, notices, live_views),
-            counting=Counting(db, clock, settings, notices, live_views),
+            polling=Polling(db, clock, settings, notices, live_views, sealer),
+            counting=Counting(db, clock, settings, notices, live_views, sealer),
             live_views=live_views,
             channels=live,
         )
@@ -125,6 +129,8 @@ async def run_console(
 ) -> None:
     """Run the bot in a terminal; `lines` None reads stdin interactively until EOF."""
     clock = ShiftableClock(now)
+    if settings.secret_key is None:  # the demo seals with a public key: demo secrecy only
+        settings = settings.model_copy(update={"secret_key": SecretStr(DEMO_SECRET)})
     channel = ConsoleChannel(out, clock, settings.timezone, settings.default_locale)
     # A script is replayed in a fixed order: the engine runs when the clock moves and after each
     # message, never in the background; an interactive session also gets real timers.

@@ -59,6 +59,11 @@ class Settings(BaseSettings):
         30, ge=0, description="days an invite code stays valid; 0 = no expiry"
     )
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
+    secret_key: SecretStr | None = Field(
+        None,
+        description="server secret that seals secret ballots while they are open (32+ "
+        "characters, kept out of the database and its backups); needed to open a secret ballot",
+    )
 
     @field_validator("default_locale")
     @classmethod
@@ -97,6 +102,13 @@ class Settings(BaseSettings):
         # Telegram accepts A-Z a-z 0-9 _ - only; Zalo wants 8 to 256 characters.
         if value is not None and not _SECRET.fullmatch(value.get_secret_value()):
             raise ValueError("must be 8-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _strong_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("must be at least 32 characters (e.g. `openssl rand -base64 32`)")
         return value
 
     @property

@@ -82,6 +82,7 @@ async def run_live(
     app = await App.open(settings, clock, channel_factory(settings, clock, poll_timeout))
     started: list[Channel] = []
     try:
+        await app.services.counting.check_can_open_sealed()
         for channel in app.channels.values():
             await channel.start(app.router.dispatch)
             started.append(channel)

@@ -112,6 +112,11 @@ class ChatNotices:
             rows([(t(locale, "button.vote"), encode("vote", str(view.ballot.id), "0"))]),
         )
 
+    def receipt(self, locale: str, ballot, receipt: str) -> Reply:
+        return Reply(
+            t(locale, "vote.receipt", number=ballot.number, award=ballot.award, receipt=receipt)
+        )
+
     def cast_by_colleague(self, locale: str, ballot, name: str) -> Reply:
         return Reply(
             t(locale, "vote.cast_by_colleague", number=ballot.number, award=ballot.award, name=name)

@@ -95,6 +95,7 @@ async def cast_pressed(ctx: Ctx, ballot_id: str, mask: str) -> list[Reply]:
     chosen = decode_mask(mask)
     if chosen is None:
         return ctx.say(ctx.t("error.stale_button"))
-    receipt = await ctx.services.polling.cast(ctx.member, number(ballot_id), chosen)
-    # The receipt goes straight back in this reply: it is stored nowhere that names the unit.
-    return ctx.say(ctx.t("vote.cast", receipt=receipt), edit=True)
+    await ctx.services.polling.cast(ctx.member, number(ballot_id), chosen)
+    # The receipt follows in a message of its own, queued with the cast itself: delivered once,
+    # even if the bot stops right now.
+    return ctx.say(ctx.t("vote.cast"), edit=True)

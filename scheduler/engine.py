@@ -27,6 +27,7 @@ from .outbox import OutboxDispatcher
 
 log = logging.getLogger(__name__)
 JOB_ID = "thidua-tick"
+DRAIN_JOB_ID = "thidua-drain"
 LIVE_JOB_ID = "thidua-live-views"
 LIVE_VIEW_DELAY = timedelta(seconds=1)  # live views are edited at most about once a second
 
@@ -101,31 +102,44 @@ class ReminderEngine:
             return await self._arm()
 
     async def _arm(self) -> datetime | None:
-        candidates = [
+        work = [
             await self.reminders.next_wake(),
-            await self.outbox.next_time(),
             await self.counting.next_close_time(),
             self.live_views.due(),
         ]
-        moments = [m for m in candidates if m]
+        due_work = min((m for m in work if m), default=None)
+        sending = await self.outbox.next_time()
+        wake = min((m for m in (due_work, sending) if m), default=None)
         if self.scheduler is None:
-            return min(moments) if moments else None
-        if not moments:
-            if self.scheduler.get_job(JOB_ID):
-                self.scheduler.remove_job(JOB_ID)
-            return None
-        wake = min(moments)
-        delay = max(timedelta(0), wake - self.clock.now())
-        run_at = datetime.now(wake.tzinfo) + delay
+            return wake
+        self._schedule(JOB_ID, self.tick, due_work)
+        # Messages due before the next tick go out on their own, without the tick's other work
+        # (a cast's receipt, a reply-like notice): the cheap path for the common case.
+        early = sending if sending and (due_work is None or sending < due_work) else None
+        self._schedule(DRAIN_JOB_ID, self._drain, early)
+        return wake
+
+    def _schedule(self, job_id: str, job, moment: datetime | None) -> None:
+        assert self.scheduler is not None
+        if moment is None:
+            if self.scheduler.get_job(job_id):
+                self.scheduler.remove_job(job_id)
+            return
+        delay = max(timedelta(0), moment - self.clock.now())
         self.scheduler.add_job(
-            self.tick,
-            DateTrigger(run_date=run_at),
-            id=JOB_ID,
+            job,
+            DateTrigger(run_date=datetime.now(moment.tzinfo) + delay),
+            id=job_id,
             replace_existing=True,
             misfire_grace_time=None,
             coalesce=True,
         )
-        return wake
+
+    async def _drain(self) -> None:
+        try:
+            await self.outbox.drain()
+        except Exception:
+            log.exception("outbox drain failed; retrying at the next wake-up")
 
     async def wait_ticks(self, count: int, timeout: float = 10) -> None:
         async def _wait():

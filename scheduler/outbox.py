@@ -102,11 +102,13 @@ class OutboxDispatcher:
         now = self.clock.now()
         async with UnitOfWork(self.db) as uow:
             if error is None:
-                await uow.outbox.sent(message.id, now, sent.message_ref)
+                forget = bool(message.payload.get("forget_after_send"))
+                await uow.outbox.sent(message.id, now, sent.message_ref, forget=forget)
                 return True
             gave_up = permanent or message.attempts >= len(BACKOFF)
             retry_at = None if gave_up else now + BACKOFF[message.attempts]
-            await uow.outbox.failed(message.id, error, retry_at)
+            forget = gave_up and bool(message.payload.get("forget_after_send"))
+            await uow.outbox.failed(message.id, error, retry_at, forget=forget)
             if gave_up:
                 await uow.audit.record(
                     now,

@@ -1,12 +1,14 @@
 """Ballots of the review meeting: drafts and rules, the voter register and the ballot box.
 
-The register (who voted) and the box (what was voted) share no column but the ballot id. The box
-is a WITHOUT ROWID table keyed by (ballot, random receipt): no unit, no time, no insertion order.
+The register (who voted), the papers (what was voted) and the receipts share no column but the
+ballot id. Papers of a secret ballot are sealed while it is open (bot/services/sealing.py) and
+kept under random keys in WITHOUT ROWID tables: no unit, no time, no insertion order.
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 from datetime import datetime
 from decimal import Decimal
 
@@ -222,35 +224,81 @@ class BallotRepo(_Repo):
             == 1
         )
 
-    async def put_in_box(self, ballot_id: int, receipt: str, choices: list[int]) -> bool:
+    async def set_seal(self, ballot_id: int, public: bytes, private_sealed: bytes) -> None:
+        await self.conn.execute(
+            "UPDATE ballots SET seal_public = ?, seal_private = ? WHERE id = ?",
+            (public, private_sealed, ballot_id),
+        )
+
+    async def seal(self, ballot_id: int) -> tuple[bytes, bytes] | None:
+        """(public key, private key sealed under the server secret) of a secret ballot."""
+        row = await self._one(
+            "SELECT seal_public, seal_private FROM ballots WHERE id = ?", ballot_id
+        )
+        if row is None or row[0] is None:
+            return None
+        return bytes(row[0]), bytes(row[1])
+
+    async def open_sealed(self) -> int:
+        """How many open ballots have papers sealed to a key of their own."""
+        row = await self._first(
+            "SELECT COUNT(*) FROM ballots WHERE status = 'open' AND seal_private IS NOT NULL"
+        )
+        return int(row[0])
+
+    async def add_receipt(self, ballot_id: int, receipt: str) -> bool:
         """False when the receipt is already taken (draw another)."""
         return (
             await self._changed(
-                "INSERT OR IGNORE INTO ballot_box (ballot_id, receipt, choices) VALUES (?, ?, ?)",
+                "INSERT OR IGNORE INTO ballot_receipts (ballot_id, receipt) VALUES (?, ?)",
                 ballot_id,
                 receipt,
-                json.dumps(sorted(choices)),
             )
             == 1
         )
 
-    async def box(self, ballot_id: int) -> list[tuple[str, str]]:
-        """(receipt, choices JSON) in receipt order, which is random."""
-        rows = await self._all(
-            "SELECT receipt, choices FROM ballot_box WHERE ballot_id = ? ORDER BY receipt",
-            ballot_id,
+    async def drop_sealed(self, ballot_id: int, paper: bytes) -> None:
+        """A sealed paper into the box, under a random key."""
+        await self.conn.execute(
+            "INSERT INTO sealed_papers (ballot_id, id, paper) VALUES (?, ?, ?)",
+            (ballot_id, secrets.token_bytes(16), paper),
         )
-        return [(r[0], r[1]) for r in rows]
 
-    async def rewrite_box(self, ballot_id: int) -> None:
-        """Rewrite the box's rows in receipt order (with secure_delete on, the old cells are
-        zeroed), so not even the file's byte layout keeps the order ballots were cast in."""
-        ballots = await self.box(ballot_id)
-        await self.conn.execute("DELETE FROM ballot_box WHERE ballot_id = ?", (ballot_id,))
-        await self.conn.executemany(
-            "INSERT INTO ballot_box (ballot_id, receipt, choices) VALUES (?, ?, ?)",
-            [(ballot_id, receipt, choices) for receipt, choices in ballots],
+    async def drop_open(self, ballot_id: int, choices: list[int]) -> None:
+        """A paper of an open (non-secret) ballot, readable at once, under a random key."""
+        await self.conn.execute(
+            "INSERT INTO ballot_papers (ballot_id, position, choices) VALUES (?, ?, ?)",
+            (ballot_id, -secrets.randbits(62) - 1, json.dumps(sorted(choices))),
         )
+
+    async def sealed(self, ballot_id: int) -> list[bytes]:
+        rows = await self._all("SELECT paper FROM sealed_papers WHERE ballot_id = ?", ballot_id)
+        return [bytes(r[0]) for r in rows]
+
+    async def papers(self, ballot_id: int) -> list[str]:
+        """The readable papers (JSON lists of positions), in their stored order."""
+        rows = await self._all(
+            "SELECT choices FROM ballot_papers WHERE ballot_id = ? ORDER BY position", ballot_id
+        )
+        return [r[0] for r in rows]
+
+    async def receipts(self, ballot_id: int) -> list[str]:
+        rows = await self._all(
+            "SELECT receipt FROM ballot_receipts WHERE ballot_id = ? ORDER BY receipt", ballot_id
+        )
+        return [r[0] for r in rows]
+
+    async def store_counted(self, ballot_id: int, papers: list[str]) -> None:
+        """At close: the papers, already shuffled, replace the box (sealed and open alike) and
+        the key. With secure_delete on, the old cells are zeroed, so neither the rows nor the
+        file's byte layout keep the order papers were cast in."""
+        for table in ("sealed_papers", "ballot_papers"):
+            await self.conn.execute(f"DELETE FROM {table} WHERE ballot_id = ?", (ballot_id,))
+        await self.conn.executemany(
+            "INSERT INTO ballot_papers (ballot_id, position, choices) VALUES (?, ?, ?)",
+            [(ballot_id, position, paper) for position, paper in enumerate(papers, start=1)],
+        )
+        await self.conn.execute("UPDATE ballots SET seal_private = NULL WHERE id = ?", (ballot_id,))
 
     # -- live views --------------------------------------------------------------------------
 
@@ -325,4 +373,5 @@ def _ballot(row: aiosqlite.Row) -> Ballot:
         closed_at=_time(row["closed_at"]),
         decision=tuple(decision) if decision is not None else None,
         chain_head=row["chain_head"],
+        seal=bytes(row["seal_public"]) if row["seal_private"] is not None else None,
     )

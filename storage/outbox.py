@@ -77,11 +77,14 @@ class OutboxRepo(_Repo):
         row = await self._one("SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'")
         return _time(row[0]) if row and row[0] else None
 
-    async def sent(self, message_id: int, now: datetime, ref: str | None = None) -> None:
+    async def sent(
+        self, message_id: int, now: datetime, ref: str | None = None, *, forget: bool = False
+    ) -> None:
+        """Delivered. `forget`: its content is erased (a receipt; secure_delete zeroes it)."""
         await self.conn.execute(
-            "UPDATE outbox SET state = 'sent', sent_at = ?, sent_ref = ?, attempts = attempts + 1"
-            " WHERE id = ?",
-            (_iso(now), ref, message_id),
+            "UPDATE outbox SET state = 'sent', sent_at = ?, sent_ref = ?, attempts = attempts + 1,"
+            " payload = CASE WHEN ? THEN '{}' ELSE payload END WHERE id = ?",
+            (_iso(now), ref, forget, message_id),
         )
 
     async def sent_ref(self, dedupe_key: str) -> str | None:
@@ -102,11 +105,13 @@ class OutboxRepo(_Repo):
             == 1
         )
 
-    async def failed(self, message_id: int, error: str, retry_at: datetime | None) -> None:
-        """Retry at `retry_at`, or give up for good when it is None."""
+    async def failed(
+        self, message_id: int, error: str, retry_at: datetime | None, *, forget: bool = False
+    ) -> None:
+        """Retry at `retry_at`, or give up for good when it is None (`forget`: and erase it)."""
         await self.conn.execute(
             "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at ="
             " COALESCE(?, next_attempt_at), state = CASE WHEN ? IS NULL THEN 'failed'"
-            " ELSE 'pending' END WHERE id = ?",
-            (error[:200], _iso(retry_at), _iso(retry_at), message_id),
+            " ELSE 'pending' END, payload = CASE WHEN ? THEN '{}' ELSE payload END WHERE id = ?",
+            (error[:200], _iso(retry_at), _iso(retry_at), forget, message_id),
         )

@@ -5,6 +5,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from pydantic import SecretStr
 
 from bot.clock import ManualClock
 from bot.config import Settings
@@ -13,6 +14,7 @@ from bot.services.membership import Membership
 from storage.db import Database
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
+TEST_SECRET = "a-test-server-secret-of-at-least-32-characters"
 DOMAIN_CLUSTERS = Path(__file__).resolve().parents[1] / "bot" / "data" / "clusters.yaml"
 
 
@@ -23,7 +25,7 @@ def db_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def settings(db_path: Path) -> Settings:
-    return Settings(_env_file=None, database_path=db_path)
+    return Settings(_env_file=None, database_path=db_path, secret_key=SecretStr(TEST_SECRET))
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 import json
 
-from bot.domain.audit_chain import GENESIS, box_digest, check_chain, entry_hash
+from bot.domain.audit_chain import GENESIS, check_chain, entry_hash, papers_digest
 from handlers.choices import decode_mask, encode_mask, toggled
 
 
@@ -49,10 +49,12 @@ def test_entries_from_before_the_chain_may_only_come_first():
     assert check_chain(entries).broken_at == 9
 
 
-def test_the_box_digest_ignores_storage_order_but_not_content():
-    box = [("AAAA-BBBB", "[0]"), ("CCCC-DDDD", "[1]")]
-    assert box_digest(box) == box_digest(list(reversed(box)))
-    assert box_digest(box) != box_digest([("AAAA-BBBB", "[1]"), ("CCCC-DDDD", "[1]")])
+def test_the_papers_digest_ignores_storage_order_but_not_content():
+    receipts, papers = ["AAAA-BBBB", "CCCC-DDDD"], ["[0]", "[1]"]
+    digest = papers_digest(receipts, papers)
+    assert digest == papers_digest(list(reversed(receipts)), list(reversed(papers)))
+    assert digest != papers_digest(receipts, ["[1]", "[1]"])
+    assert digest != papers_digest(["AAAA-BBBB", "CCCC-DDDE"], papers)
 
 
 def test_marks_round_trip_and_forged_masks_are_refused():

@@ -5,11 +5,14 @@ the chair, auto-close by the engine, and an audit that catches tampering."""
 import asyncio
 import io
 import json
+import sqlite3
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from nacl.exceptions import CryptoError
+from nacl.public import PrivateKey, SealedBox
 
 from bot.app import App
 from bot.channels.console import ConsoleChannel
@@ -18,6 +21,7 @@ from bot.domain.cluster_file import parse_cluster_file
 from bot.domain.errors import FileInvalid, Forbidden, InvalidInput, NotFound
 from bot.domain.models import Role
 from bot.domain.voting import BallotKind, BallotStatus, parse_ballot_defaults
+from bot.render.minutes import minutes_pdf, minutes_xlsx
 from bot.services.demo import DEMO_CLUSTER, seed_demo
 
 from .conftest import DOMAIN_CLUSTERS, VN
@@ -36,8 +40,10 @@ def clock():
 
 @pytest.fixture
 async def app(settings, clock):
-    application = await App.open(settings, clock, scheduled=False)
+    channel = ConsoleChannel(io.StringIO(), clock, settings.timezone)
+    application = await App.open(settings, clock, {"console": channel}, scheduled=False)
     await seed_demo(application.services.membership)
+    await channel.start(application.router.dispatch)
     await application.start_engine()
     yield application
     await application.close()
@@ -67,9 +73,28 @@ async def _cast(app, handle, ballot_id, *positions):
     return await app.services.polling.cast(await _who(app, handle), ballot_id, frozenset(positions))
 
 
+async def _rows_flat(app, sql, *args):
+    return [r[0] for r in await _rows(app, sql, *args)]
+
+
 async def _rows(app, sql, *args):
     async with app.db.conn.execute(sql, args) as cursor:
         return [tuple(r) for r in await cursor.fetchall()]
+
+
+def minutes_pdf_text(result) -> str:
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(minutes_pdf(result, "Asia/Ho_Chi_Minh")))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def minutes_xlsx_text(result) -> str:
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(minutes_xlsx(result, "Asia/Ho_Chi_Minh")), read_only=True)
+    rows = book.worksheets[0].iter_rows(values_only=True)
+    return "\n".join(" ".join(str(v) for v in row if v is not None) for row in rows)
 
 
 # -- secrecy ------------------------------------------------------------------------------------
@@ -82,22 +107,71 @@ async def test_nothing_stored_links_a_unit_to_its_choices(app):
     for handle, positions in (("AGG", (1,)), ("BLU", (0, 1)), ("CMU", ()), ("DTP", (0,))):
         receipts[handle] = await _cast(app, handle, view.ballot.id, *positions)
 
-    box_columns = {r[1] for r in await _rows(app, "PRAGMA table_info(ballot_box)")}
+    sealed_columns = {r[1] for r in await _rows(app, "PRAGMA table_info(sealed_papers)")}
+    receipt_columns = {r[1] for r in await _rows(app, "PRAGMA table_info(ballot_receipts)")}
     register_columns = {r[1] for r in await _rows(app, "PRAGMA table_info(voter_register)")}
-    assert box_columns == {"ballot_id", "receipt", "choices"}  # no unit, no time
-    assert box_columns & register_columns == {"ballot_id"}
-    with pytest.raises(Exception, match="rowid"):  # no insertion order to read back
-        await _rows(app, "SELECT rowid FROM ballot_box")
-    # The box's natural order is the receipts' (random) order, not the casting order.
-    stored = [r[0] for r in await _rows(app, "SELECT receipt FROM ballot_box")]
+    assert sealed_columns == {"ballot_id", "id", "paper"}  # no unit, no time, no receipt
+    assert receipt_columns == {"ballot_id", "receipt"}
+    assert sealed_columns & register_columns == receipt_columns & register_columns == {"ballot_id"}
+    for table in ("sealed_papers", "ballot_receipts", "ballot_papers"):
+        with pytest.raises(Exception, match="rowid"):  # no insertion order to read back
+            await _rows(app, f"SELECT rowid FROM {table}")
+    papers = await _rows(app, "SELECT paper FROM sealed_papers")
+    assert len(papers) == 4 and len({len(p) for (p,) in papers}) == 1  # one size for any marks
+    assert await _rows(app, "SELECT * FROM ballot_papers") == []  # nothing readable while open
+    # Receipts sit apart (sorted), and in the outbox only until delivered, then are erased.
+    stored = [r for (r,) in await _rows(app, "SELECT receipt FROM ballot_receipts")]
     assert stored == sorted(receipts.values())
-    # The receipts appear nowhere but the box: not in the outbox, audit log or conversations.
-    for table in ("outbox", "audit_log", "conversations", "voter_register"):
-        dump = json.dumps(await _rows(app, f"SELECT * FROM {table}"), ensure_ascii=False)
+    await app.engine.tick()
+    for table in ("outbox", "audit_log", "conversations", "voter_register", "ballots"):
+        dump = json.dumps(
+            await _rows(app, f"SELECT * FROM {table}"), ensure_ascii=False, default=str
+        )
         assert not any(r in dump for r in receipts.values()), table
     casts = await _rows(app, "SELECT detail FROM audit_log WHERE action = 'ballot.cast'")
     assert sorted(json.loads(d)["unit"] for (d,) in casts) == ["AGG", "BLU", "CMU", "DTP"]
     assert all(set(json.loads(d)) == {"unit"} for (d,) in casts)
+
+
+async def test_a_copy_taken_after_any_cast_links_no_unit_to_its_marks(app, settings, tmp_path):
+    """After every single cast the database file and its write-ahead log are copied. Each copy,
+    together with everything the bot publishes at close (result, minutes), is searched for any
+    link between a unit and its marks: none is found, even replaying the log commit by commit."""
+    await _meeting(app)
+    view = await _open(app)
+    plan = {"AGG": (1,), "BLU": (0, 1), "CMU": (), "DTP": (0,), "HGG": (2,), "KGG": (1,)}
+    copies = []
+    for n, (handle, positions) in enumerate(plan.items()):
+        await _cast(app, handle, view.ballot.id, *positions)
+        copy = tmp_path / f"copy-{n}"
+        copy.mkdir()
+        for suffix in ("", "-wal"):
+            source = Path(f"{settings.database_path}{suffix}")
+            if source.exists():
+                (copy / f"db{suffix}").write_bytes(source.read_bytes())
+        copies.append(copy)
+    result = await app.services.counting.close(await _who(app, "CTO"), view.ballot.id)
+    published = minutes_pdf_text(result) + minutes_xlsx_text(result)
+    for receipt in result.receipts:  # the receipts are published, but beside no paper
+        for line in published.splitlines():
+            assert receipt not in line or not any(code in line for code in plan), line
+    for n, copy in enumerate(copies, start=1):
+        # Open each copy (with its log) as the database it is, as whoever took it would.
+        db = sqlite3.connect(copy / "db")
+        try:
+            assert db.execute("SELECT COUNT(*) FROM ballot_papers").fetchone()[0] == 0
+            sealed = [bytes(p) for (p,) in db.execute("SELECT paper FROM sealed_papers")]
+            assert len(sealed) == n and len({len(p) for p in sealed}) == 1
+            (private,) = db.execute(
+                "SELECT seal_private FROM ballots WHERE id = ?", (view.ballot.id,)
+            ).fetchone()
+            with pytest.raises(CryptoError):  # the ballot's key opens only with the server's
+                SealedBox(PrivateKey(bytes(private)[-32:])).decrypt(sealed[0])
+        finally:
+            db.close()
+    assert sorted(json.dumps(sorted(p)) for p in plan.values()) == sorted(
+        await _rows_flat(app, "SELECT choices FROM ballot_papers")
+    )
 
 
 async def test_while_a_secret_ballot_is_open_the_chair_sees_turnout_only(app):
@@ -185,7 +259,8 @@ async def test_two_representatives_of_one_unit_casting_at_once_leave_exactly_one
     refused = [r for r in results if isinstance(r, InvalidInput)]
     assert len(receipts) == 1 and len(refused) == 2
     assert all(e.key == "ballot.already_cast" for e in refused)
-    assert await _rows(app, "SELECT COUNT(*) FROM ballot_box") == [(1,)]
+    assert await _rows(app, "SELECT COUNT(*) FROM sealed_papers") == [(1,)]
+    assert await _rows(app, "SELECT COUNT(*) FROM ballot_receipts") == [(1,)]
     assert await _rows(app, "SELECT voted FROM voter_register WHERE voted = 1") == [(1,)]
     told = await _rows(app, "SELECT payload FROM outbox WHERE dedupe_key LIKE 'ballot:%:cast:%'")
     assert len(told) == 1 and "mỗi đơn vị một phiếu" in json.loads(told[0][0])["text"]
@@ -196,7 +271,8 @@ async def test_two_representatives_of_one_unit_casting_at_once_leave_exactly_one
 
 async def _box_and_register(app):
     return (
-        await _rows(app, "SELECT * FROM ballot_box ORDER BY receipt"),
+        await _rows(app, "SELECT * FROM sealed_papers ORDER BY id"),
+        await _rows(app, "SELECT * FROM ballot_receipts ORDER BY receipt"),
         await _rows(app, "SELECT * FROM voter_register ORDER BY unit_id"),
     )
 
@@ -372,7 +448,7 @@ async def test_audit_recounts_and_catches_a_changed_ballot_or_log_entry(app):
     with pytest.raises(Forbidden):
         await app.services.counting.audit(await _who(app, "AGG"))
 
-    await app.db.conn.execute("UPDATE ballot_box SET choices = '[1]'")
+    await app.db.conn.execute("UPDATE ballot_papers SET choices = '[1]'")
     report = await app.services.counting.audit(observer)
     assert not report.ok and report.ballots == [(view.ballot.meeting_id, 1, False)]
 
@@ -442,3 +518,30 @@ async def test_the_real_scheduler_edits_the_chairs_live_view_about_a_second_afte
         assert len(edits) == 2 and "Đã bỏ phiếu: 2/9" in edits[1]
     finally:
         await app.close()
+
+
+async def test_a_counted_vote_reaches_its_voter_even_if_the_bot_stops_right_after(settings, clock):
+    """The cast commits with its receipt queued: the process dying before it answers (before
+    the engine drains anything) loses no receipt; the next start delivers it, once."""
+    app = await App.open(settings, clock, scheduled=False)
+    await seed_demo(app.services.membership)
+    await _meeting(app)
+    view = await _open(app)
+    receipt = await _cast(app, "AGG", view.ballot.id, 1)
+    await app.db.close()  # stops dead: no reply, no drain, no clean shutdown of the engine
+
+    out = io.StringIO()
+    channel = ConsoleChannel(out, clock, settings.timezone)
+    again = await App.open(settings, clock, {"console": channel}, scheduled=False)
+    await channel.start(again.router.dispatch)
+    await again.start_engine()  # catches up at once
+    await again.engine.tick()
+    await again.close()
+    printed = out.getvalue()
+    assert printed.count(receipt) == 1 and "→ @AGG\n🧾 Mã biên nhận phiếu số 1" in printed
+    with pytest.raises(InvalidInput, match="ballot.already_cast"):
+        again2 = await App.open(settings, clock, scheduled=False)
+        try:
+            await _cast(again2, "AGG", view.ballot.id, 0)
+        finally:
+            await again2.close()

@@ -6,6 +6,7 @@ import time
 from contextlib import asynccontextmanager
 
 import pytest
+from pydantic import SecretStr
 
 from bot.app import App
 from bot.clock import SystemClock
@@ -14,6 +15,7 @@ from bot.domain.models import Role
 from bot.serve import run_live
 from bot.services.demo import DEMO_CLUSTER, seed_demo
 
+from .conftest import TEST_SECRET
 from .fake_telegram import TOKEN, FakeBotApi
 from .test_telegram import ROOT
 from .workbooks import slow_sheet, zip_bomb
@@ -32,7 +34,11 @@ async def api():
 @pytest.fixture
 async def settings(db_path, api) -> Settings:
     settings = Settings(
-        _env_file=None, database_path=db_path, telegram_token=TOKEN, telegram_base_url=api.base_url
+        _env_file=None,
+        secret_key=SecretStr(TEST_SECRET),
+        database_path=db_path,
+        telegram_token=TOKEN,
+        telegram_base_url=api.base_url,
     )
     app = await App.open(settings, SystemClock(), scheduled=False)
     members = app.services.membership

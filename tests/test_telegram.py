@@ -4,6 +4,7 @@ API server on loopback, with a real SQLite file."""
 import asyncio
 import logging
 import os
+import re
 import signal
 import sys
 from contextlib import asynccontextmanager
@@ -24,6 +25,7 @@ from bot.serve import run_live
 from bot.services.demo import seed_demo
 from storage.uow import UnitOfWork
 
+from .conftest import TEST_SECRET
 from .fake_telegram import TOKEN, FakeBotApi
 
 AGG_REP = 1001
@@ -41,7 +43,11 @@ async def api():
 @pytest.fixture
 async def tg_settings(db_path, api) -> Settings:
     settings = Settings(
-        _env_file=None, database_path=db_path, telegram_token=TOKEN, telegram_base_url=api.base_url
+        _env_file=None,
+        secret_key=SecretStr(TEST_SECRET),
+        database_path=db_path,
+        telegram_token=TOKEN,
+        telegram_base_url=api.base_url,
     )
     app = await App.open(settings, SystemClock())
     await seed_demo(app.services.membership, with_members=False)
@@ -424,8 +430,9 @@ async def test_a_secret_ballot_is_cast_with_buttons_and_answered_with_a_receipt(
         await api.wait_for(lambda: "Xem lại phiếu" in api.texts_to(agg)[-1])
         confirm = api.called("editMessageText")[-1].params["reply_markup"]["inline_keyboard"]
         await api.press(agg, 900, confirm[0][0]["callback_data"])
-        await api.wait_for(lambda: "Mã biên nhận" in api.texts_to(agg)[-1])
-        receipt = api.texts_to(agg)[-1].split("Mã biên nhận của đơn vị: ")[1][:9]
+        await api.wait_for(lambda: "Mã biên nhận phiếu số 1" in api.texts_to(agg)[-1])
+        assert "✅ Đã bỏ phiếu" in api.texts_to(agg)[-2]  # the paper, now cast
+        receipt = re.search(r"[A-Z2-9]{4}-[A-Z2-9]{4}", api.texts_to(agg)[-1]).group()
         # Pressing confirm again (a double tap) casts nothing more.
         await api.press(agg, 900, confirm[0][0]["callback_data"])
         await api.wait_for(lambda: "đã bỏ phiếu số 1" in api.texts_to(agg)[-1])
@@ -441,7 +448,8 @@ async def test_a_secret_ballot_is_cast_with_buttons_and_answered_with_a_receipt(
     app = await App.open(tg_settings, SystemClock())
     try:
         async with UnitOfWork(app.db) as uow:
-            assert await uow.ballots.box(ballot_id) == [(receipt, "[0]")]
+            assert await uow.ballots.receipts(ballot_id) == [receipt]
+            assert await uow.ballots.papers(ballot_id) == ["[0]"]  # opened at close
     finally:
         await app.close()
 

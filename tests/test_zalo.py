@@ -4,6 +4,7 @@ API server on loopback, with a real SQLite file. Everything is done by typing te
 import asyncio
 import logging
 import os
+import re
 import sys
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -25,6 +26,7 @@ from bot.serve import run_live
 from bot.services.demo import DEMO_CLUSTER, seed_demo
 from storage.uow import UnitOfWork
 
+from .conftest import TEST_SECRET
 from .fake_zalo import TOKEN, FakeZaloApi
 
 AGG = "8d2f0c1e5a7b3d9f4e61"  # Zalo user ids are opaque strings
@@ -43,7 +45,11 @@ async def zalo():
 @pytest.fixture
 async def zalo_settings(db_path, zalo) -> Settings:
     settings = Settings(
-        _env_file=None, database_path=db_path, zalo_token=TOKEN, zalo_base_url=zalo.base_url
+        _env_file=None,
+        secret_key=SecretStr(TEST_SECRET),
+        database_path=db_path,
+        zalo_token=TOKEN,
+        zalo_base_url=zalo.base_url,
     )
     app = await App.open(settings, SystemClock())
     await seed_demo(app.services.membership, with_members=False)
@@ -159,14 +165,15 @@ async def test_a_secret_ballot_is_cast_by_text_only(zalo_settings, zalo):
         assert "☑ AGG" in paper and "☐ VLG" in paper
         review = await ask(zalo, agg, "xem lai va bo phieu", "1. ✔ Xác nhận bỏ phiếu")
         assert "2. Sửa lại" in review
-        receipt_text = await ask(zalo, agg, "1", "Mã biên nhận")
-        receipt = receipt_text.split("Mã biên nhận của đơn vị: ")[1][:9]
+        receipt_text = await ask(zalo, agg, "1", "Mã biên nhận phiếu số 1")
+        receipt = re.search(r"[A-Z2-9]{4}-[A-Z2-9]{4}", receipt_text).group()
         # The paper is gone with the receipt: "1" now chooses nothing and casts nothing.
         assert "Chưa rõ yêu cầu" in await ask(zalo, agg, "1", "Chưa rõ")
     app = await App.open(zalo_settings, SystemClock())
     try:
         async with UnitOfWork(app.db) as uow:
-            assert await uow.ballots.box(ballot_id) == [(receipt, "[0, 2]")]
+            assert await uow.ballots.receipts(ballot_id) == [receipt]
+            assert len(await uow.ballots.sealed(ballot_id)) == 1  # sealed until the close
             assert await uow.chat_menus.get("zalo", agg) is None
     finally:
         await app.close()

@@ -57,7 +57,8 @@ def check_chain(entries: Iterable[dict]) -> ChainCheck:
     return ChainCheck(count, previous, None)
 
 
-def box_digest(ballots: Iterable[tuple[str, str]]) -> str:
-    """A digest of a ballot box's (receipt, choices) pairs, independent of storage order."""
-    lines = sorted(f"{receipt}:{choices}" for receipt, choices in ballots)
-    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+def papers_digest(receipts: Iterable[str], papers: Iterable[str]) -> str:
+    """A digest of a counted ballot: its receipts and its papers, each set apart and in no
+    stored order (no receipt is ever paired with a paper)."""
+    text = "\n".join(sorted(receipts)) + "\n--\n" + "\n".join(sorted(papers))
+    return hashlib.sha256(text.encode()).hexdigest()

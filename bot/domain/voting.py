@@ -262,6 +262,7 @@ class Ballot:
     closed_at: datetime | None = None
     decision: tuple[int, ...] | None = None  # the chair's choice among units tied at the cut
     chain_head: str | None = None
+    seal: bytes | None = None  # the public key its papers are sealed to, while secret and open
 
     def choice_from_positions(self, positions: frozenset[int]) -> frozenset[int]:
         """Ballot positions (0-based, as buttons carry them) -> candidate unit ids."""

@@ -62,8 +62,11 @@ LABELS: dict[str, str] = {
     "tie_open": "Bằng phiếu tại vị trí cuối giữa {units}: chưa giải quyết.",
     "conclusion": "Kết luận: đơn vị được đề nghị {award}: {units}",
     "nobody": "không có",
-    "receipts": "Danh sách phiếu theo mã biên nhận (thứ tự ngẫu nhiên):",
-    "blank_paper": "(phiếu trắng)",
+    "papers": "Các lá phiếu đã kiểm (xáo trộn, không kèm mã biên nhận):",
+    "paper": "Phiếu {number}: {marks}",
+    "receipts": "Mã biên nhận của các phiếu đã bỏ (xếp theo thứ tự chữ cái):",
+    "blank_paper": "không đánh dấu đơn vị nào",
+    "unreadable_paper": "không đọc được (phiếu không hợp lệ)",
     "chain": "Mã băm đầu chuỗi nhật ký khi đóng phiếu (SHA-256): {head}",
     "sign.chair": "CỤM TRƯỞNG",
     "sign.secretary": "THƯ KÝ",
@@ -206,11 +209,15 @@ def _pdf_table(pdf: FPDF, result: BallotResult) -> None:
 
 def _pdf_receipts(pdf: FPDF, result: BallotResult) -> None:
     pdf.set_font("DejaVu", "B", 10)
+    pdf.cell(0, 6, _label("papers"), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 9)
+    for line in paper_lines(result):
+        pdf.cell(0, 4.8, line, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    pdf.set_font("DejaVu", "B", 10)
     pdf.cell(0, 6, _label("receipts"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 9)
-    for receipt, chosen in result.box:
-        line = f"{receipt}   {', '.join(chosen) or _label('blank_paper')}"
-        pdf.cell(0, 4.8, line, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 4.8, ", ".join(result.receipts) or "–", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     head = _label("chain", head=result.ballot.chain_head or "–")
     pdf.multi_cell(0, 5, head, new_x="LMARGIN", new_y="NEXT")
@@ -225,6 +232,18 @@ def _pdf_signatures(pdf: FPDF) -> None:
     pdf.set_font("DejaVu", "", 8)
     for _ in range(3):
         pdf.cell(width, 5, _label("sign.hint"), align="C")
+
+
+def paper_lines(result: BallotResult) -> list[str]:
+    """Every counted paper, in the shuffled order it is stored in: anyone can recount."""
+    lines = []
+    for number, marks in enumerate(result.papers, start=1):
+        if marks is None:
+            text = _label("unreadable_paper")
+        else:
+            text = ", ".join(marks) or _label("blank_paper")
+        lines.append(_label("paper", number=number, marks=text))
+    return lines
 
 
 def minutes_xlsx(result: BallotResult, timezone: str) -> bytes:
@@ -245,15 +264,13 @@ def minutes_xlsx(result: BallotResult, timezone: str) -> bytes:
     for line in conclusion(result):
         sheet.append([(None, PLAIN), (line, TEXT)])
     sheet.append([])
+    sheet.append([(None, PLAIN), (_label("papers"), HEADER)])
+    for line in paper_lines(result):
+        sheet.append([(None, PLAIN), (line, TEXT)])
+    sheet.append([])
     sheet.append([(None, PLAIN), (_label("receipts"), HEADER)])
-    for receipt, chosen in result.box:
-        sheet.append(
-            [
-                (None, PLAIN),
-                (receipt, TEXT),
-                (", ".join(chosen) or _label("blank_paper"), TEXT),
-            ]
-        )
+    for receipt in result.receipts:
+        sheet.append([(None, PLAIN), (receipt, TEXT)])
     sheet.append([])
     sheet.append([(None, PLAIN), (_label("chain", head=result.ballot.chain_head or "–"), TEXT)])
     return book.save()

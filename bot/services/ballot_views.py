@@ -35,6 +35,8 @@ class BallotNotices(Protocol):
 
     def cast_by_colleague(self, locale: str, ballot: Ballot, name: str) -> Reply: ...
 
+    def receipt(self, locale: str, ballot: Ballot, receipt: str) -> Reply: ...
+
     def live_view(self, locale: str, view: BallotView) -> Reply: ...
 
     def ballot_result(self, locale: str, result: BallotResult) -> Reply: ...
@@ -79,7 +81,8 @@ class BallotResult:
     places: int  # places left for the units tied at the cut
     winners: list[Unit]  # final: after the ranking, a run-off or the chair's decision
     runoff: BallotResult | None
-    box: list[tuple[str, list[str]]]  # (receipt, chosen unit codes), in receipt order
+    papers: list[list[str] | None]  # each paper's marked unit codes, shuffled; None: unreadable
+    receipts: list[str]  # sorted, apart from the papers: each unit finds its own
 
     @property
     def tie_open(self) -> bool:
@@ -147,7 +150,7 @@ async def ballot_view(uow: UnitOfWork, ballot: Ballot) -> BallotView:
     register = await uow.ballots.register(ballot.id)
     running = None
     if ballot.status == BallotStatus.OPEN and not ballot.rules.secret:
-        tally = count_box(ballot, await uow.ballots.box(ballot.id), {})
+        tally = count_papers(ballot, await uow.ballots.papers(ballot.id), {})
         running = {c.candidate: c.votes for c in tally.candidates}
     return BallotView(ballot, [units[u] for u in ballot.candidates], units, register, running)
 
@@ -155,8 +158,8 @@ async def ballot_view(uow: UnitOfWork, ballot: Ballot) -> BallotView:
 async def ballot_result(uow: UnitOfWork, ballot: Ballot) -> BallotResult:
     record = await uow.ballots.result_record(ballot.id) or {}
     ranks = {int(u): r for u, r in record.get("ranks", {}).items()}
-    box = await uow.ballots.box(ballot.id)
-    tally = count_box(ballot, box, ranks)
+    papers = await uow.ballots.papers(ballot.id)  # shuffled at close
+    tally = count_papers(ballot, papers, ranks)
     units = {u.id: u for u in await uow.units.in_cluster(ballot.cluster_id)}
     child = await uow.ballots.runoff_of(ballot.id)
     runoff = (
@@ -177,12 +180,21 @@ async def ballot_result(uow: UnitOfWork, ballot: Ballot) -> BallotResult:
         places,
         [units[u] for u in winners],
         runoff,
-        [(receipt, [codes[p] for p in json.loads(c)]) for receipt, c in box],
+        [_codes(codes, paper) for paper in papers],
+        await uow.ballots.receipts(ballot.id),
     )
 
 
-def count_box(ballot: Ballot, box: list[tuple[str, str]], ranks: dict[int, int]) -> Count:
-    """Count a ballot from its box as stored: (receipt, JSON list of candidate positions)."""
+def _codes(codes: list[str], paper: str) -> list[str] | None:
+    """The unit codes a paper marks; None for a paper that cannot be read (invalid)."""
+    try:
+        return [codes[p] for p in json.loads(paper)]
+    except (ValueError, IndexError, TypeError):
+        return None
+
+
+def count_papers(ballot: Ballot, stored: list[str], ranks: dict[int, int]) -> Count:
+    """Count a ballot from its papers as stored: JSON lists of candidate positions."""
     candidates = list(ballot.candidates)
     decoded: dict[str, frozenset[int] | None] = {}  # few distinct marks, many ballots
 
@@ -194,7 +206,7 @@ def count_box(ballot: Ballot, box: list[tuple[str, str]], ranks: dict[int, int])
                 decoded[choices] = None  # unreadable: counted as invalid, never guessed
         return decoded[choices]
 
-    papers = [paper(choices) for _, choices in box]
+    papers = [paper(choices) for choices in stored]
     return count(
         ballot.rules,
         candidates,

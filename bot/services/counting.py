@@ -4,10 +4,11 @@ the result published to every member, and the audit that recounts every ballot f
 from __future__ import annotations
 
 import json
+import secrets
 
 from bot.clock import Clock
-from bot.config import Settings
-from bot.domain.audit_chain import box_digest, check_chain
+from bot.config import Settings, SettingsError
+from bot.domain.audit_chain import check_chain, papers_digest
 from bot.domain.errors import InvalidInput
 from bot.domain.policy import Action
 from bot.domain.voting import (
@@ -25,13 +26,14 @@ from .ballot_views import (
     BallotResult,
     ballot_result,
     ballot_subject,
-    count_box,
+    count_papers,
     load_ballot,
 )
 from .live_views import LiveViews
 from .membership import Caller
 from .recipients import enqueue, locale_of
 from .scoring_views import unit_ranks
+from .sealing import Sealer
 
 
 class Counting:
@@ -42,9 +44,10 @@ class Counting:
         settings: Settings,
         notices: BallotNotices,
         live: LiveViews,
+        sealer: Sealer,
     ) -> None:
         self.db, self.clock, self.settings, self.notices = db, clock, settings, notices
-        self.live = live
+        self.live, self.sealer = live, sealer
 
     async def close(self, by: Caller, ballot_id: int) -> BallotResult:
         by.require(Action.MANAGE_BALLOT)
@@ -66,6 +69,16 @@ class Counting:
             await self.db.truncate_wal()
         return len(due)
 
+    async def check_can_open_sealed(self) -> None:
+        """At start-up: a secret ballot left open needs the key its papers were sealed under."""
+        async with UnitOfWork(self.db) as uow:
+            waiting = await uow.ballots.open_sealed()
+        if waiting and not self.sealer.ready:
+            raise SettingsError(
+                f"THIDUA_SECRET_KEY is not set, but {waiting} secret ballot(s) are open:"
+                " set the key their papers were sealed under, then start again"
+            )
+
     async def next_close_time(self):
         async with UnitOfWork(self.db) as uow:
             return await uow.ballots.next_close_time()
@@ -77,8 +90,9 @@ class Counting:
             if ballot.tie_policy == TiePolicy.RANKING
             else {}
         )
-        box = await uow.ballots.box(ballot.id)
-        tally = count_box(ballot, box, ranks)
+        papers = await self._open_papers(uow, ballot)
+        receipts = await uow.ballots.receipts(ballot.id)
+        tally = count_papers(ballot, papers, ranks)
         record = {
             "ranks": {str(u): r for u, r in ranks.items() if u in ballot.candidates},
             "votes": [c.votes for c in tally.candidates],
@@ -87,7 +101,7 @@ class Counting:
             "abstentions": tally.abstentions,
             "winners": tally.winners,
             "tied": tally.tied,
-            "box": box_digest(box),
+            "papers_digest": papers_digest(receipts, papers),
         }
         await uow.ballots.close(ballot.id, record, now)
         head = await uow.audit.record(
@@ -99,7 +113,7 @@ class Counting:
             detail=record,
         )
         await uow.ballots.set_chain_head(ballot.id, head)
-        await uow.ballots.rewrite_box(ballot.id)
+        await uow.ballots.store_counted(ballot.id, papers)
         closed = await uow.ballots.one(ballot.id)
         self.live.behind.discard(ballot.id)
         await self.live.refresh(uow, closed)
@@ -112,6 +126,18 @@ class Counting:
             if not parent.tie_open:
                 await self._publish(uow, parent)
         return result
+
+    async def _open_papers(self, uow: UnitOfWork, ballot: Ballot) -> list[str]:
+        """Every paper of the ballot, readable and shuffled: the sealed ones opened in memory,
+        a paper that does not open kept as unreadable (counted invalid, never guessed)."""
+        papers = await uow.ballots.papers(ballot.id)
+        seal = await uow.ballots.seal(ballot.id)
+        if seal is not None:
+            sealed = await uow.ballots.sealed(ballot.id)
+            for marks in self.sealer.open_all(seal[1], sealed):
+                papers.append(json.dumps(sorted(marks)) if marks is not None else "null")
+        secrets.SystemRandom().shuffle(papers)
+        return papers
 
     async def _publish(self, uow: UnitOfWork, result: BallotResult) -> None:
         """The result, with its chart, to every member and the cluster's group chats."""
@@ -202,12 +228,16 @@ class Counting:
             }
             checks = []
             for ballot in reversed(await uow.ballots.closed(by.cluster.id, limit=10**6)):
-                box = await uow.ballots.box(ballot.id)
+                papers = await uow.ballots.papers(ballot.id)
+                receipts = await uow.ballots.receipts(ballot.id)
                 recorded = closed_events.get(str(ballot.id))
-                ok = recorded is not None and recorded.get("box") == box_digest(box)
+                # Ballots counted before papers were sealed recorded a digest of receipt and
+                # paper pairs, which are kept apart since: their recount alone is checked.
+                digest = recorded.get("papers_digest", "legacy") if recorded else None
+                ok = digest in ("legacy", papers_digest(receipts, papers))
                 if recorded is not None and ok:
                     ranks = {int(u): r for u, r in recorded["ranks"].items()}
-                    tally = count_box(ballot, box, ranks)
+                    tally = count_papers(ballot, papers, ranks)
                     ok = (
                         [c.votes for c in tally.candidates] == recorded["votes"]
                         and tally.winners == recorded["winners"]

@@ -39,6 +39,7 @@ from .live_views import LiveViews
 from .meetings import current_meeting
 from .membership import Caller
 from .recipients import enqueue, locale_of, representatives
+from .sealing import Sealer
 
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
@@ -51,9 +52,10 @@ class Polling:
         settings: Settings,
         notices: BallotNotices,
         live: LiveViews,
+        sealer: Sealer,
     ) -> None:
         self.db, self.clock, self.settings, self.notices = db, clock, settings, notices
-        self.live = live
+        self.live, self.sealer = live, sealer
 
     async def open(self, by: Caller, ballot_id: int) -> BallotView:
         """Open a draft: the units present receive it; refused without quorum."""
@@ -75,6 +77,9 @@ class Polling:
             )
         closes_at = now + timedelta(minutes=ballot.close_after) if ballot.close_after else None
         voters = sorted(meeting.present_ids)
+        if ballot.rules.secret:  # its papers are sealed to a key of its own until it closes
+            keys = self.sealer.new_keys()
+            await uow.ballots.set_seal(ballot.id, keys.public, keys.private_sealed)
         await uow.ballots.open(ballot.id, len(meeting.units), voters, now, closes_at)
         opened = await ballot_view(uow, await uow.ballots.one(ballot.id))
         for unit_id in voters:
@@ -174,7 +179,9 @@ class Polling:
             return view
 
     async def cast(self, by: Caller, ballot_id: int, positions: frozenset[int]) -> str:
-        """Cast the unit's one ballot; returns the private receipt code."""
+        """Cast the unit's one ballot; returns the private receipt code, which also goes to the
+        voter through the outbox in the same transaction: a crash after the cast never leaves a
+        counted vote without its receipt."""
         unit = by.for_own_unit(Action.CAST_VOTE)
         now = self.clock.now()
         async with UnitOfWork(self.db) as uow:
@@ -187,8 +194,16 @@ class Polling:
                 voted = await uow.ballots.has_voted(ballot.id, unit.id)
                 _check_can_vote(ballot, voted, now)
             receipt = new_receipt()
-            while not await uow.ballots.put_in_box(ballot.id, receipt, sorted(positions)):
+            while not await uow.ballots.add_receipt(ballot.id, receipt):
                 receipt = new_receipt()
+            if ballot.seal is not None:
+                await uow.ballots.drop_sealed(ballot.id, self.sealer.seal(ballot.seal, positions))
+            else:  # an open (non-secret) ballot: readable at once, for its running count
+                await uow.ballots.drop_open(ballot.id, sorted(positions))
+            reply = self.notices.receipt(locale_of(self.settings, by.member), ballot, receipt)
+            forget = {"forget_after_send": True}  # the receipt leaves the outbox once delivered
+            key = f"ballot:{ballot.id}:receipt:{by.member.id}"
+            await enqueue(uow, key, by.member, reply, now, ballot_subject(ballot), forget)
             await uow.audit.record(
                 now,
                 "ballot.cast",
