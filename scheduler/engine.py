@@ -51,7 +51,7 @@ class ReminderEngine:
         self._lock = asyncio.Lock()
         self._arming = asyncio.Lock()  # one plan at a time, so an older plan never wins
         self._watcher: asyncio.Task[None] | None = None
-        self.ticks = 0
+        self.ticks = 0  # wake-ups so far, full ticks and drains alike (tests wait on them)
         self._ticked = asyncio.Condition()
 
     async def start(self) -> None:
@@ -92,6 +92,9 @@ class ReminderEngine:
             except Exception:
                 log.exception("reminder tick failed; retrying at the next wake-up")
             await self.arm()
+        await self._woke()
+
+    async def _woke(self) -> None:
         async with self._ticked:
             self.ticks += 1
             self._ticked.notify_all()
@@ -140,6 +143,7 @@ class ReminderEngine:
             await self.outbox.drain()
         except Exception:
             log.exception("outbox drain failed; retrying at the next wake-up")
+        await self._woke()
 
     async def wait_ticks(self, count: int, timeout: float = 10) -> None:
         async def _wait():
