@@ -267,6 +267,10 @@ async def _result(ctx: Ctx, result: BallotResult) -> list[Reply]:
     replies = result_replies(ctx, result)
     if result.tie_open:
         replies += _tie_prompt(ctx, result, frozenset())
+    elif result.second_round_allowed:
+        units = render.codes(result.second_round)
+        button = (ctx.t("button.second_round", units=units), encode("brun", str(result.ballot.id)))
+        replies += ctx.say(ctx.t("ballot.second_round_prompt", units=units), rows([button]))
     return replies
 
 

@@ -547,3 +547,62 @@ async def test_a_counted_vote_reaches_its_voter_even_if_the_bot_stops_right_afte
             await _cast(again2, "AGG", view.ballot.id, 0)
         finally:
             await again2.close()
+
+
+async def test_an_election_without_a_majority_goes_to_a_second_round_and_elects(app):
+    """Next year's chair: 4–3–2 gives nobody more than half of 13 members; one tap opens a
+    second round between the two leaders, whose winner is the election's, published once."""
+    await _meeting(app)
+    view = await _open(app, kind=BallotKind.ELECT, codes=("AGG", "BLU", "CTO"))
+    votes = {
+        "CTO": 0,
+        "AGG": 0,
+        "BLU": 0,
+        "BTE": 0,
+        "CMU": 1,
+        "DTP": 1,
+        "HGG": 1,
+        "KGG": 2,
+        "LAN": 2,
+    }
+    for handle, position in votes.items():
+        await _cast(app, handle, view.ballot.id, position)
+    chair = await _who(app, "CTO")
+    first = await app.services.counting.close(chair, view.ballot.id)
+    assert first.winners == [] and first.undecided and first.second_round_allowed
+    assert [u.code for u in first.second_round] == ["AGG", "BLU"]
+    assert await _rows(app, "SELECT 1 FROM outbox WHERE dedupe_key LIKE 'ballot:%:result:%'") == []
+    second = await app.services.polling.runoff(chair, view.ballot.id)
+    assert second.ballot.rules.kind == BallotKind.ELECT and len(second.candidates) == 2
+    for handle in ("CTO", "AGG", "BLU", "BTE", "CMU"):
+        await _cast(app, handle, second.ballot.id, 0)
+    for handle in ("DTP", "HGG", "KGG", "LAN"):
+        await _cast(app, handle, second.ballot.id, 1)
+    await app.services.counting.close(chair, second.ballot.id)
+    final = await app.services.counting.result(chair, view.ballot.id)
+    assert [u.code for u in final.winners] == ["AGG"] and not final.undecided
+    published = await _rows_flat(
+        app,
+        "SELECT payload FROM outbox WHERE dedupe_key LIKE ?",
+        f"ballot:{view.ballot.id}:result:%",
+    )
+    assert published and all("Được bầu: Sở Y tế An Giang (AGG)" in p for p in published)
+    with pytest.raises(InvalidInput, match="ballot.no_runoff"):  # one second round only
+        await app.services.polling.runoff(chair, view.ballot.id)
+
+
+async def test_a_six_six_election_ties_again_in_its_second_round_and_the_chair_decides(app):
+    twelve = ("CTO", "AGG", "BLU", "BTE", "CMU", "DTP", "HGG", "KGG", "LAN", "STG", "TGG", "TVH")
+    await _meeting(app, present=twelve)
+    view = await _open(app, kind=BallotKind.ELECT, codes=("AGG", "BLU"), rules=("tie",))
+    chair = await _who(app, "CTO")
+    for ballot_id in (view.ballot.id, None):
+        if ballot_id is None:
+            ballot_id = (await app.services.polling.runoff(chair, view.ballot.id)).ballot.id
+        for i, handle in enumerate(twelve):
+            await _cast(app, handle, ballot_id, i % 2)
+        result = await app.services.counting.close(chair, ballot_id)
+    assert result.tie_open and not result.runoff_allowed  # the second round's own tie
+    await app.services.counting.decide(chair, ballot_id, frozenset({1}))
+    final = await app.services.counting.result(chair, view.ballot.id)
+    assert [u.code for u in final.winners] == ["BLU"]

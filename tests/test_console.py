@@ -95,7 +95,7 @@ async def test_meeting_scenario_runs_check_in_ballots_run_off_minutes_and_audit(
     transcript = await _console(settings, script, now=datetime(2026, 12, 15, 9, 0, tzinfo=VN))
     _assert_transcript("meeting.out", _masked(transcript))
     assert transcript.count("✅ Đã bỏ phiếu.") == 9 + 5 + 9 + 9
-    assert "Đơn vị được đề nghị: Sở Y tế TP Cần Thơ (CTO)" in transcript  # the run-off decided
+    assert "Được đề nghị tặng Cờ thi đua của Chính phủ: Sở Y tế TP Cần Thơ (CTO)" in transcript
     assert "Kết luận: dữ liệu bỏ phiếu nguyên vẹn." in transcript
 
 

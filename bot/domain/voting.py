@@ -285,6 +285,35 @@ def decision_pool(count: Count, runoff: Count | None) -> tuple[list[int], list[i
     return list(still), list(runoff.winners)
 
 
+def second_round_pool(rules: Rules, count: Count) -> list[int]:
+    """Elect-one where nobody has more than half: the two leaders go to a second round (every
+    unit tied at the top, or the top one and every unit tied second). Empty when the ballot
+    elected someone, is tied at the cut, or had no vote at all."""
+    if rules.kind != BallotKind.ELECT or count.winners or count.tied:
+        return []
+    ordered = sorted(count.candidates, key=lambda r: -r.votes)
+    if not ordered or ordered[0].votes == 0:
+        return []
+    top = [r.candidate for r in ordered if r.votes == ordered[0].votes]
+    if len(top) >= 2:
+        return top
+    rest = ordered[1:]
+    second = [r.candidate for r in rest if rest and r.votes == rest[0].votes]
+    return top + second
+
+
+def second_round_rules(rules: Rules) -> Rules:
+    """The second round elects one among the leaders by the most votes, counted on the units
+    present; a tie there follows the ballot's tie policy."""
+    return Rules(
+        BallotKind.ELECT,
+        quota=1,
+        threshold=Decimal(0),
+        denominator=Denominator.PRESENT,
+        secret=rules.secret,
+    )
+
+
 def final_winners(
     count: Count, places: int, decision: tuple[int, ...] | None, runoff: Count | None
 ) -> list[int]:

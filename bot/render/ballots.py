@@ -147,11 +147,13 @@ def _mark(locale: str, ballot: Ballot, chosen: bool, position: int, unit) -> str
 
 def result(locale: str, data: BallotResult) -> str:
     ballot, tally = data.ballot, data.count
+    approve = ballot.rules.kind == BallotKind.APPROVE
     lines = [
         t(locale, "result.head", number=ballot.number, award=ballot.award),
         t(
+            # On an approve ballot a paper marking nobody is valid, against every candidate.
             locale,
-            "result.turnout",
+            "result.turnout.approve" if approve else "result.turnout",
             members=tally.members,
             issued=tally.issued,
             cast=tally.cast,
@@ -171,11 +173,12 @@ def result(locale: str, data: BallotResult) -> str:
         lines.append(
             t(
                 locale,
-                "result.row",
+                "result.row.approve" if approve else "result.row",
                 mark="✅" if unit in data.winners else ("✔" if row.passed else "✖"),
                 code=unit.code,
                 name=unit.name,
                 votes=row.votes,
+                against=tally.valid - row.votes,
                 share=percent(row.share),
                 of_issued=percent(row.share_of_issued),
             )
@@ -185,7 +188,7 @@ def result(locale: str, data: BallotResult) -> str:
         lines.append(
             t(
                 locale,
-                "result.runoff",
+                "result.second_round_votes" if data.second_round else "result.runoff",
                 votes=", ".join(
                     f"{data.units[r.candidate].code} {r.votes}" for r in runoff.candidates
                 ),
@@ -197,10 +200,14 @@ def result(locale: str, data: BallotResult) -> str:
         )
     if data.tie_open:
         lines.append(t(locale, "result.tie", units=codes(data.chair_choice[0]), places=data.places))
+    elif data.undecided:
+        lines.append(t(locale, "result.second_round", units=codes(data.second_round)))
+    elected = ballot.rules.kind == BallotKind.ELECT
     if data.winners:
-        lines.append(t(locale, "result.winners", units=_names(data.winners)))
-    elif not data.tie_open:
-        lines.append(t(locale, "result.no_winner"))
+        key = "result.elected" if elected else "result.winners"
+        lines.append(t(locale, key, units=_names(data.winners), award=ballot.award))
+    elif not data.undecided:
+        lines.append(t(locale, "result.nobody_elected" if elected else "result.no_winner"))
     return "\n".join(lines)
 
 

@@ -21,6 +21,7 @@ from bot.domain.voting import (
     final_winners,
     places_left,
     runoff_settles,
+    second_round_pool,
 )
 from bot.messages import Attachment, Reply
 from storage.uow import UnitOfWork
@@ -108,6 +109,28 @@ class BallotResult:
         return [self.units[u] for u in pool], [self.units[u] for u in placed]
 
     @property
+    def second_round(self) -> list[Unit]:
+        """The leaders of an elect-one that gave nobody a majority (empty otherwise)."""
+        return [self.units[u] for u in second_round_pool(self.ballot.rules, self.count)]
+
+    @property
+    def second_round_allowed(self) -> bool:
+        return (
+            bool(self.second_round)
+            and self.ballot.runoff_of is None
+            and self.runoff is None
+            and self.ballot.decision is None
+        )
+
+    @property
+    def undecided(self) -> bool:
+        """Not final yet: a tie at the cut, or an elect-one waiting for its second round."""
+        second_round_open = bool(self.second_round) and not (
+            self.runoff is not None and self.runoff.winners and not self.runoff.undecided
+        )
+        return self.tie_open or (second_round_open and self.ballot.decision is None)
+
+    @property
     def runoff_allowed(self) -> bool:
         return (
             self.tie_open
@@ -169,6 +192,9 @@ async def ballot_result(uow: UnitOfWork, ballot: Ballot) -> BallotResult:
     )
     places = places_left(ballot.rules, tally)
     winners = final_winners(tally, places, ballot.decision, runoff.count if runoff else None)
+    if runoff is not None and second_round_pool(ballot.rules, tally):
+        # An elect-one without a majority is decided by its second round.
+        winners = [u.id for u in runoff.winners] if not runoff.undecided else []
     codes = [u.code for u in (units[c] for c in ballot.candidates)]
     return BallotResult(
         await uow.clusters.one(ballot.cluster_id),

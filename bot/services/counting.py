@@ -118,12 +118,13 @@ class Counting:
         self.live.behind.discard(ballot.id)
         await self.live.refresh(uow, closed)
         result = await ballot_result(uow, closed)
-        # Members hear the final result: a tie still open waits for the run-off or the chair.
-        if not result.tie_open:
+        # Members hear the final result: a tie still open waits for the run-off or the chair,
+        # an elect-one without a majority for its second round.
+        if not result.undecided:
             await self._publish(uow, result)
         if ballot.runoff_of is not None:  # a run-off settles its parent: publish that too
             parent = await ballot_result(uow, await uow.ballots.one(ballot.runoff_of))
-            if not parent.tie_open:
+            if not parent.undecided:
                 await self._publish(uow, parent)
         return result
 

@@ -23,6 +23,7 @@ from bot.domain.voting import (
     TiePolicy,
     check_choice,
     runoff_rules,
+    second_round_rules,
 )
 from storage.db import Database
 from storage.uow import UnitOfWork
@@ -110,21 +111,28 @@ class Polling:
         return opened
 
     async def runoff(self, by: Caller, ballot_id: int) -> BallotView:
-        """One tap: a run-off among the units tied at the cut, opened at once."""
+        """One tap, opened at once: a run-off among the units tied at the cut, or the second
+        round of an elect-one that gave nobody a majority (between its leaders, under the
+        ballot's own tie policy)."""
         by.require(Action.MANAGE_BALLOT)
         async with UnitOfWork(self.db) as uow:
             parent = await ballot_result(uow, await load_ballot(uow, by, ballot_id))
-            if not parent.runoff_allowed:
-                raise InvalidInput("ballot.no_runoff", number=parent.ballot.number)
             ballot = parent.ballot
-            rules = runoff_rules(ballot.rules, parent.count)
+            if parent.runoff_allowed:
+                rules, tie = runoff_rules(ballot.rules, parent.count), TiePolicy.CHAIR
+                candidates = list(parent.count.tied)
+            elif parent.second_round_allowed:
+                rules, tie = second_round_rules(ballot.rules), ballot.tie_policy
+                candidates = [u.id for u in parent.second_round]
+            else:
+                raise InvalidInput("ballot.no_runoff", number=ballot.number)
             runoff_id = await uow.ballots.add(
                 ballot.cluster_id,
                 ballot.meeting_id,
                 ballot.award,
                 rules,
-                TiePolicy.CHAIR,
-                list(parent.count.tied),
+                tie,
+                candidates,
                 by.actor,
                 self.clock.now(),
                 runoff_of=ballot.id,
