@@ -126,7 +126,7 @@ async def quota_typed(ctx: Ctx, step: Step, text: str) -> list[Reply]:
 async def _ask_candidates(ctx: Ctx, data: dict) -> list[Reply]:
     await ctx.expect(Step(FLOW, "candidates", data))
     size = max(PROPOSAL_SIZE, data["quota"] + 2)
-    proposals = await ctx.services.ballot_drafts.proposals(ctx.member, size)
+    proposals = await ctx.services.ballot_drafts.proposals(ctx.member, size, data["award"])
     lines = [ctx.t("ballot.ask_candidates")]
     buttons = []
     for i, proposal in enumerate(proposals, start=1):
@@ -147,7 +147,7 @@ async def candidates_pressed(ctx: Ctx, index: str) -> list[Reply]:
     if step is None:
         return ctx.say(ctx.t("error.stale_button"))
     size = max(PROPOSAL_SIZE, step.data["quota"] + 2)
-    proposals = await ctx.services.ballot_drafts.proposals(ctx.member, size)
+    proposals = await ctx.services.ballot_drafts.proposals(ctx.member, size, step.data["award"])
     if position >= len(proposals):
         return ctx.say(ctx.t("error.stale_button"))
     return await _draft(ctx, step, [u.code for u in proposals[position].units])

@@ -73,10 +73,11 @@ class ClusterRepo(_Repo):
         )
         return cluster_id, True
 
-    async def ballot_defaults(self, cluster_id: int) -> BallotDefaults:
+    async def ballot_defaults(self, cluster_id: int) -> BallotDefaults | None:
+        """The rules the cluster file sets for new ballots; None when it sets none."""
         row = await self._one("SELECT ballot_defaults FROM clusters WHERE id = ?", cluster_id)
-        stored = json.loads(row["ballot_defaults"]) if row else {}
-        return parse_ballot_defaults(stored or None) or BallotDefaults()
+        stored = json.loads(row["ballot_defaults"]) if row and row["ballot_defaults"] else None
+        return parse_ballot_defaults(stored) if stored else None
 
 
 def _unit(row: aiosqlite.Row) -> Unit:

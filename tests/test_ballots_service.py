@@ -606,3 +606,42 @@ async def test_a_six_six_election_ties_again_in_its_second_round_and_the_chair_d
     await app.services.counting.decide(chair, ballot_id, frozenset({1}))
     final = await app.services.counting.result(chair, view.ballot.id)
     assert [u.code for u in final.winners] == ["BLU"]
+
+
+async def test_a_lower_award_offers_the_units_not_yet_proposed_higher_and_warns_of_the_rest(app):
+    await _meeting(app)
+    chair = await _who(app, "CTO")
+    flag = await _open(app, codes=("CTO", "AGG", "VLG"))  # "Cờ thi đua của Chính phủ"
+    for handle in NINE:
+        await _cast(app, handle, flag.ballot.id, 1)
+    await app.services.counting.close(chair, flag.ballot.id)  # AGG is proposed for the flag
+    awards = await app.services.ballot_drafts.awards(chair)
+    lower = awards[-1]
+    proposals = await app.services.ballot_drafts.proposals(chair, 5, lower)
+    offered = next(p for p in proposals if p.source == "not_proposed")
+    assert "AGG" not in [u.code for u in offered.units] and len(offered.units) == 12
+    draft = await app.services.ballot_drafts.draft(
+        chair, lower, BallotKind.CHOOSE, ["AGG", "BLU"], 1
+    )
+    assert [(u.code, award) for u, award in draft.also_proposed] == [
+        ("AGG", "Cờ thi đua của Chính phủ")
+    ]
+    # A new ballot starts with the rules of the meeting's previous one (no cluster defaults).
+    assert draft.ballot.rules.secret == flag.ballot.rules.secret
+    assert draft.ballot.tie_policy == flag.ballot.tie_policy
+
+
+async def test_the_paper_shows_each_candidates_rank_and_score_when_a_ranking_exists(app):
+    scoring = app.services.scoring
+    await scoring.import_scale(await _who(app, "secretariat"), SCALE_TEXT)
+    rep = await _who(app, "AGG")
+    codes = [c.code for c in (await scoring.sheet(rep)).scale.criteria if c.kind == "item"]
+    await scoring.set_scores(rep, {code: "1" for code in codes})
+    await scoring.submit(rep)
+    await _meeting(app)
+    view = await _open(app, codes=("AGG", "BLU"))
+    paper = await app.services.polling.ballot_paper(await _who(app, "BLU"), view.ballot.id)
+    from bot.render.ballots import paper as render_paper
+
+    text = render_paper("vi", paper, frozenset())
+    assert f"AGG) – hạng 1, {len(codes)} điểm" in text and "BLU) – hạng" not in text

@@ -74,6 +74,8 @@ def ballot_card(locale: str, view: BallotView) -> str:
     lines = [ballot_line(locale, ballot)]
     lines.append(t(locale, "ballot.candidates", units=_names(view.candidates)))
     lines += rules_lines(locale, ballot, len(view.units))
+    for unit, award in view.also_proposed:
+        lines.append(t(locale, "ballot.also_proposed", unit=unit.code, award=award))
     if ballot.status == BallotStatus.OPEN:
         lines.append(turnout(locale, view))
     return "\n".join(lines)
@@ -120,7 +122,11 @@ def paper(locale: str, view: BallotView, chosen: frozenset[int]) -> str:
         t(locale, f"vote.how.{ballot.rules.kind.value}", quota=ballot.rules.quota),
     ]
     for position, unit in enumerate(view.candidates):
-        lines.append(_mark(locale, ballot, position in chosen, position, unit))
+        line = _mark(locale, ballot, position in chosen, position, unit)
+        if unit.id in view.standing:
+            rank, total = view.standing[unit.id]
+            line += t(locale, "vote.standing", rank=rank, total=fmt(total))
+        lines.append(line)
     return "\n".join(lines)
 
 

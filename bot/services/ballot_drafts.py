@@ -14,6 +14,8 @@ from bot.domain.voting import (
     CLOSE_AFTER,
     DEFAULT_AWARDS,
     THRESHOLDS,
+    Ballot,
+    BallotDefaults,
     BallotKind,
     BallotStatus,
     Denominator,
@@ -47,9 +49,10 @@ class BallotDrafts:
         async with UnitOfWork(self.db) as uow:
             return await uow.clusters.awards(by.cluster.id) or list(DEFAULT_AWARDS)
 
-    async def proposals(self, by: Caller, size: int) -> list[Proposal]:
+    async def proposals(self, by: Caller, size: int, award: str | None = None) -> list[Proposal]:
         """The ranking's top units, the winners of each earlier ballot of the meeting (chained
-        awards), and every unit."""
+        awards), every unit not yet proposed for an award higher than `award`, and every
+        unit."""
         by.require(Action.MANAGE_BALLOT)
         async with UnitOfWork(self.db) as uow:
             view = await current_meeting(uow, by)
@@ -64,14 +67,18 @@ class BallotDrafts:
                     result = await ballot_result(uow, ballot)
                     if result.winners:
                         found.append(Proposal("winners", result.winners, ballot.number))
+            higher = await _proposed_higher(uow, by, view.ballots, award) if award else {}
+            if higher:
+                rest = [u for u in view.units if u.id not in higher]
+                found.append(Proposal("not_proposed", rest))
             found.append(Proposal("all", view.units))
             return found
 
     async def draft(
         self, by: Caller, award: str, kind: BallotKind, codes: list[str], quota: int = 1
     ) -> BallotView:
-        """A draft ballot of the open meeting with the cluster's default rules (the cluster
-        file's `ballot_defaults`, else DESIGN §3's)."""
+        """A draft ballot of the open meeting, starting with the cluster file's
+        `ballot_defaults`, else the rules of the meeting's previous ballot, else DESIGN §3's."""
         by.require(Action.MANAGE_BALLOT)
         award = award.strip()
         if not award or len(award) > MAX_AWARD:
@@ -84,7 +91,11 @@ class BallotDrafts:
                 quota = 1
             if not 1 <= quota <= len(candidates):
                 raise InvalidInput("ballot.bad_quota", limit=len(candidates))
-            defaults = await uow.clusters.ballot_defaults(by.cluster.id)
+            defaults = (
+                await uow.clusters.ballot_defaults(by.cluster.id)
+                or _rules_of_last(view.ballots)
+                or BallotDefaults()
+            )
             rules = Rules(
                 kind,
                 quota=quota,
@@ -115,7 +126,15 @@ class BallotDrafts:
                     "candidates": [u.code for u in candidates],
                 },
             )
-            return await ballot_view(uow, await uow.ballots.one(ballot_id))
+            return await self._draft_view(uow, by, await uow.ballots.one(ballot_id))
+
+    async def _draft_view(self, uow: UnitOfWork, by: Caller, ballot: Ballot) -> BallotView:
+        """The chair's card of a draft, warning of candidates already proposed higher."""
+        view = await ballot_view(uow, ballot)
+        meeting = await current_meeting(uow, by)
+        higher = await _proposed_higher(uow, by, meeting.ballots, ballot.award)
+        flagged = tuple((u, higher[u.id]) for u in view.candidates if u.id in higher)
+        return replace(view, also_proposed=flagged)
 
     async def change_rule(self, by: Caller, ballot_id: int, rule: str) -> BallotView:
         """Step one rule of a draft to its next value; never once the ballot is open."""
@@ -140,7 +159,7 @@ class BallotDrafts:
             else:
                 raise InvalidInput("error.stale_button")
             await uow.ballots.set_rules(ballot.id, rules, tie, close_after)
-            return await ballot_view(uow, await uow.ballots.one(ballot.id))
+            return await self._draft_view(uow, by, await uow.ballots.one(ballot.id))
 
     async def discard(self, by: Caller, ballot_id: int) -> None:
         by.require(Action.MANAGE_BALLOT)
@@ -164,3 +183,35 @@ def _candidates(units: list[Unit], codes: list[str]) -> list[Unit]:
 def _next(values, current):
     values = list(values)
     return values[(values.index(current) + 1) % len(values)] if current in values else values[0]
+
+
+async def _proposed_higher(
+    uow: UnitOfWork, by: Caller, ballots: list[Ballot], award: str
+) -> dict[int, str]:
+    """unit id -> the higher award it is already proposed for at this meeting (the cluster's
+    awards list runs from the highest down; an award not in it outranks nothing)."""
+    order = await uow.clusters.awards(by.cluster.id) or list(DEFAULT_AWARDS)
+    if award not in order:
+        return {}
+    higher = set(order[: order.index(award)])
+    found: dict[int, str] = {}
+    for ballot in ballots:
+        if ballot.status == BallotStatus.CLOSED and ballot.award in higher:
+            result = await ballot_result(uow, ballot)
+            found.update({u.id: ballot.award for u in result.winners})
+    return found
+
+
+def _rules_of_last(ballots: list[Ballot]) -> BallotDefaults | None:
+    """A new ballot starts with the rules of the meeting's previous one (its run-offs aside)."""
+    earlier = [b for b in ballots if b.runoff_of is None]
+    if not earlier:
+        return None
+    last = earlier[-1]
+    return BallotDefaults(
+        threshold=last.rules.threshold,
+        denominator=last.rules.denominator,
+        secret=last.rules.secret,
+        tie_policy=last.tie_policy,
+        close_after=last.close_after,
+    )

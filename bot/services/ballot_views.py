@@ -5,7 +5,8 @@ the turnout only; counts appear in the result, at close."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Protocol
 
 from bot.domain.errors import NotFound
@@ -54,6 +55,10 @@ class BallotView:
     units: dict[int, Unit]  # every unit of the cluster, by id
     register: dict[int, bool]  # unit id -> has voted (empty until the ballot opens)
     running: dict[int, int] | None = None  # votes per candidate: only for open, non-secret ballots
+    # Candidates already proposed for a higher award at this meeting: (unit, that award).
+    also_proposed: tuple[tuple[Unit, str], ...] = ()
+    # On the voter's paper: each candidate's (rank, total score) when a ranking exists.
+    standing: dict[int, tuple[int, Decimal]] = field(default_factory=dict)
 
     @property
     def issued(self) -> int:

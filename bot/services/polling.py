@@ -10,6 +10,7 @@ outbox), and while a secret ballot is open nobody sees more than the turnout.
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from datetime import timedelta
 
 from bot.clock import Clock
@@ -40,6 +41,7 @@ from .live_views import LiveViews
 from .meetings import current_meeting
 from .membership import Caller
 from .recipients import enqueue, locale_of, representatives
+from .scoring_views import unit_standing
 from .sealing import Sealer
 
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
@@ -184,7 +186,7 @@ class Polling:
         async with UnitOfWork(self.db) as uow:
             view = await ballot_view(uow, await load_ballot(uow, by, ballot_id))
             _check_can_vote(view.ballot, view.register.get(unit.id), self.clock.now())
-            return view
+            return replace(view, standing=await unit_standing(uow, by.cluster.id))
 
     async def cast(self, by: Caller, ballot_id: int, positions: frozenset[int]) -> str:
         """Cast the unit's one ballot; returns the private receipt code, which also goes to the

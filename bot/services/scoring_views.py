@@ -219,10 +219,15 @@ async def ranking_of(uow: UnitOfWork, cluster_id: int, period: Period | None) ->
 async def unit_ranks(uow: UnitOfWork, cluster_id: int) -> dict[int, int]:
     """unit id -> rank in the current round (empty when nothing is ranked yet): the ballot
     count breaks a tie at the cut with it."""
+    return {unit: rank for unit, (rank, _) in (await unit_standing(uow, cluster_id)).items()}
+
+
+async def unit_standing(uow: UnitOfWork, cluster_id: int) -> dict[int, tuple[int, Decimal]]:
+    """unit id -> (rank, total) in the current round; empty when nothing is ranked yet."""
     period = await uow.periods.current(cluster_id)
     try:
         ranking = await ranking_of(uow, cluster_id, period)
     except NotFound:
         return {}
     by_code = {u.code: u.id for u in await uow.units.in_cluster(cluster_id)}
-    return {by_code[r.entry.unit_code]: r.rank for r in ranking.rows}
+    return {by_code[r.entry.unit_code]: (r.rank, r.entry.total) for r in ranking.rows}
