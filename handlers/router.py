@@ -7,7 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.domain.errors import DomainError, FileInvalid
+from bot.domain.errors import DomainError, FileInvalid, Forbidden
 from bot.domain.policy import Action, may
 from bot.i18n import t
 from bot.messages import Incoming, Reply
@@ -217,6 +217,8 @@ class Router:
                 return await self._route(ctx)
             except FileInvalid as error:
                 return ctx.say(render.file_problems(ctx.locale, error))
+            except Forbidden as error:
+                return ctx.say(render.forbidden(ctx.locale, ctx.caller, error))
             except DomainError as error:
                 return ctx.say(ctx.t(error.key, **error.params))
         except Exception:

@@ -289,3 +289,15 @@ async def test_sheets_are_read_by_the_chair_and_returned_only_by_the_secretariat
     assert chair.startswith("CTO\n") and "Trả lại" not in chair and "AGG" in chair
     assert rep.startswith("AGG\n") and "không có quyền" in rep
     assert secretariat.startswith("secretariat\n") and "Mở lại đợt chấm" in secretariat
+
+
+async def test_a_cluster_without_a_chair_unit_tells_why_no_ballot_can_run(settings):
+    await _console(settings, [])  # the demo cluster, seeded
+    db = await Database.open(settings.database_path)
+    await db.conn.execute("UPDATE periods SET chair_unit_id = NULL")  # a file without `chair:`
+    await db.close()
+    out = await _console(settings, ["@CTO /ballot", "@secretariat /ballot"])
+    chair, secretariat = out.split("→ @")[-2:]
+    for answer in (chair, secretariat):
+        assert "Việc này dành cho: cụm trưởng." in answer
+        assert "thêm dòng “chair: MÃ_ĐƠN_VỊ”" in answer

@@ -4,6 +4,8 @@ MESSAGES: dict[str, str] = {
     "error.generic": "The request could not be completed.",
     "error.internal": "Something went wrong while handling your request. Nothing was changed; please try again in a few minutes.",
     "error.not_member": "You have not joined an emulation cluster yet. Send /start with the invite code from the cluster secretariat, e.g. /start ABCD2345.",
+    "error.forbidden_who": "This is for: {roles}.",
+    "error.no_chair_unit": "The cluster has no chair unit for this period, so nobody can run a ballot yet: the secretariat adds a line “chair: UNIT_CODE” (and “vice_chair: …” if any) to the cluster file and sends the file here again.",
     "error.forbidden": "You are not allowed to do this.",
     "error.invalid_input": "That input is not valid.",
     "error.not_found": "Not found.",

@@ -6,6 +6,8 @@ MESSAGES: dict[str, str] = {
     "error.internal": "Hệ thống gặp sự cố khi xử lý yêu cầu. Dữ liệu của anh/chị không bị thay đổi; vui lòng thử lại sau ít phút.",
     "error.not_member": "Anh/chị chưa tham gia cụm thi đua nào. Vui lòng gửi /start kèm mã mời do thư ký cụm cung cấp, ví dụ: /start ABCD2345.",
     "error.forbidden": "Anh/chị không có quyền thực hiện thao tác này.",
+    "error.forbidden_who": "Việc này dành cho: {roles}.",
+    "error.no_chair_unit": "Cụm chưa có đơn vị cụm trưởng cho năm thi đua này, nên chưa ai điều hành được phiếu: thư ký cụm thêm dòng “chair: MÃ_ĐƠN_VỊ” (và “vice_chair: …” nếu có) vào tệp danh sách cụm rồi gửi lại tệp vào đây.",
     "error.invalid_input": "Dữ liệu nhập chưa hợp lệ.",
     "error.not_found": "Không tìm thấy dữ liệu yêu cầu.",
     "error.unknown_command": "Không có lệnh /{command}. Gửi /help để xem các lệnh anh/chị được dùng.",

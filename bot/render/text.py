@@ -6,8 +6,9 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.domain.errors import FileInvalid
+from bot.domain.errors import FileInvalid, Forbidden
 from bot.domain.models import Role
+from bot.domain.policy import ALLOWED, Action
 from bot.i18n import message_template, t
 from bot.services.membership import Caller, ImportReport, InviteView, Roster
 
@@ -160,3 +161,17 @@ def help_lines(locale: str, commands: Iterable[tuple[str, str | None, str]]) -> 
         names = f"/{name}, /{alias}" if alias else f"/{name}"
         lines.append(f"{names} – {t(locale, help_key)}")
     return lines
+
+
+def forbidden(locale: str, caller: Caller | None, error: Forbidden) -> str:
+    """ "Not allowed", saying who may: the roles of the policy table; and when the action is
+    the chair's and the cluster file names no chair unit, what the secretariat must add."""
+    lines = [t(locale, error.key, **error.params)]
+    action = error.params.get("action")
+    if isinstance(action, str) and action in {a.value for a in Action}:
+        allowed = ALLOWED[Action(action)]
+        lines.append(t(locale, "error.forbidden_who", roles=roles_label(locale, allowed)))
+        period = caller.period if caller else None
+        if Role.CHAIR in allowed and period is not None and period.chair_unit_id is None:
+            lines.append(t(locale, "error.no_chair_unit"))
+    return "\n".join(lines)
