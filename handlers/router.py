@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from bot.domain.errors import DomainError, FileInvalid, Forbidden
 from bot.domain.policy import Action, may
-from bot.i18n import t
+from bot.i18n import speaking_of, t
 from bot.messages import Incoming, Reply
 from bot.render import text as render
 from bot.services.conversations import Step
@@ -212,6 +212,11 @@ class Router:
     async def dispatch(self, incoming: Incoming) -> list[Reply]:
         caller = await self.services.membership.identify(incoming.channel, incoming.user_id)
         ctx = Ctx(incoming, caller, self.services, _TEXT_STEPS)
+        with speaking_of(caller.cluster.kind if caller else None):
+            return await self._answer(ctx)
+
+    async def _answer(self, ctx: Ctx) -> list[Reply]:
+        incoming = ctx.incoming
         try:
             try:
                 return await self._route(ctx)

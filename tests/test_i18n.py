@@ -1,5 +1,6 @@
 """Every user-visible string lives in both catalogs with the same placeholders."""
 
+import io
 import re
 import string
 from pathlib import Path
@@ -45,3 +46,30 @@ def test_vietnamese_is_the_default_and_unknown_locales_fall_back_to_it():
 def test_an_unknown_key_is_a_programming_error():
     with pytest.raises(KeyError):
         t("vi", "no.such.key")
+
+
+def test_a_khoi_is_called_a_khoi_in_the_catalogs_words_only():
+    from bot.i18n import speaking_of, t
+
+    with speaking_of("khối"):
+        assert t("vi", "role.chair") == "khối trưởng"
+        assert t("vi", "members.badge.chair") == " – Khối trưởng"
+        assert t("en", "cluster.unknown", key="x").startswith("No emulation block")
+        # A name filled in keeps its own words.
+        assert "Cụm Y tế" in t("vi", "cluster.unknown", key="Cụm Y tế")
+    assert t("vi", "role.chair") == "cụm trưởng"
+
+
+async def test_a_khoi_reads_khoi_in_chat_and_in_its_minutes(settings):
+    from bot.app import run_console
+    from storage.db import Database
+
+    await run_console(settings, [], io.StringIO(), seed="demo")
+    db = await Database.open(settings.database_path)
+    await db.conn.execute("UPDATE clusters SET kind = 'khối'")
+    await db.close()
+    out = io.StringIO()
+    await run_console(settings, ["@CTO /help", "@AGG /ballot"], out, seed="demo")
+    text = out.getvalue()
+    assert "khối trưởng" in text and "cụm trưởng" not in text
+    assert "Việc này dành cho: khối trưởng." in text

@@ -1,16 +1,54 @@
-"""Message catalogs: Vietnamese first (full diacritics), English second."""
+"""Message catalogs: Vietnamese first (full diacritics), English second.
+
+The catalogs speak of a "cụm" (cluster). Many groups are a "khối" (block): while a message for
+one of them is being written (`speaking_of("khối")`), the catalog's own words are read with
+"khối" for "cụm" (and "block" for "cluster"), in the templates only, never in the names and
+texts filled into them.
+"""
 
 from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from . import en, vi
 
 CATALOGS: dict[str, dict[str, str]] = {"vi": vi.MESSAGES, "en": en.MESSAGES}
 DEFAULT_LOCALE = "vi"
+CLUSTER_WORD = "cụm"
+
+_kind: ContextVar[str] = ContextVar("thidua_cluster_kind", default=CLUSTER_WORD)
+_KHOI = {
+    "vi": [
+        (re.compile(r"\bcụm\b"), "khối"),
+        (re.compile(r"\bCụm\b"), "Khối"),
+        (re.compile(r"\bCỤM\b"), "KHỐI"),
+    ],
+    "en": [
+        (re.compile(r"\bclusters\b"), "blocks"),
+        (re.compile(r"\bcluster\b"), "block"),
+        (re.compile(r"\bClusters\b"), "Blocks"),
+        (re.compile(r"\bCluster\b"), "Block"),
+    ],
+}
+
+
+@contextmanager
+def speaking_of(kind: str | None) -> Iterator[None]:
+    """Within this block, messages call the group by its own kind ("cụm" or "khối")."""
+    token = _kind.set((kind or CLUSTER_WORD).strip().lower())
+    try:
+        yield
+    finally:
+        _kind.reset(token)
 
 
 def message_template(locale: str | None, key: str) -> str:
     catalog = CATALOGS.get(locale or DEFAULT_LOCALE, CATALOGS[DEFAULT_LOCALE])
-    return catalog.get(key) or CATALOGS[DEFAULT_LOCALE][key]
+    template = catalog.get(key) or CATALOGS[DEFAULT_LOCALE][key]
+    return _worded(locale or DEFAULT_LOCALE, template)
 
 
 def t(locale: str | None, key: str, /, **params: object) -> str:
@@ -19,4 +57,18 @@ def t(locale: str | None, key: str, /, **params: object) -> str:
     template = catalog.get(key) or CATALOGS[DEFAULT_LOCALE].get(key)
     if template is None:
         raise KeyError(f"no message {key!r}")
+    template = _worded(locale or DEFAULT_LOCALE, template)
     return template.format(**params) if params else template
+
+
+def worded(locale: str, template: str) -> str:
+    """A template of our own (not in a catalog) in the words of the group being spoken of."""
+    return _worded(locale, template)
+
+
+def _worded(locale: str, template: str) -> str:
+    if _kind.get() != "khối":
+        return template
+    for pattern, word in _KHOI.get(locale, []):
+        template = pattern.sub(word, template)
+    return template

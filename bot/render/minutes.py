@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.domain.voting import Denominator
+from bot.i18n import worded
 from bot.services.ballot_views import BallotResult
 
 from . import ballots as text
@@ -30,7 +31,7 @@ LABELS: dict[str, str] = {
     "motto": "Độc lập – Tự do – Hạnh phúc",
     "title": "BIÊN BẢN KIỂM PHIẾU",
     "sheet": "Biên bản kiểm phiếu",
-    "cluster": "Cụm, khối thi đua",
+    "cluster": "Tên cụm thi đua",
     "meeting": "Hội nghị",
     "ballot": "Phiếu số",
     "kind": "Hình thức",
@@ -76,7 +77,8 @@ LABELS: dict[str, str] = {
 
 
 def _label(key: str, /, **params: object) -> str:
-    return LABELS[key].format(**params) if params else LABELS[key]
+    label = worded(VI, LABELS[key])  # "KHỐI TRƯỞNG" in a khối
+    return label.format(**params) if params else label
 
 
 def facts(result: BallotResult, timezone: str) -> list[tuple[str, str]]:

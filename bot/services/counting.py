@@ -16,6 +16,7 @@ from bot.domain.voting import (
     BallotStatus,
     TiePolicy,
 )
+from bot.i18n import speaking_of
 from bot.messages import reply_to_dict
 from storage.db import Database
 from storage.uow import UnitOfWork
@@ -64,7 +65,8 @@ class Counting:
         async with UnitOfWork(self.db) as uow:
             due = await uow.ballots.due_to_close(self.clock.now())
             for ballot in due:
-                await self._close(uow, ballot, "scheduler")
+                with speaking_of((await uow.clusters.one(ballot.cluster_id)).kind):
+                    await self._close(uow, ballot, "scheduler")
         if due:
             await self.db.truncate_wal()
         return len(due)

@@ -13,6 +13,7 @@ from bot.domain.models import Member
 from bot.domain.voting import (
     Ballot,
 )
+from bot.i18n import speaking_of
 from bot.messages import reply_to_dict
 from storage.db import Database
 from storage.uow import UnitOfWork
@@ -57,7 +58,8 @@ class LiveViews:
             async with UnitOfWork(self.db) as uow:
                 ballot = await uow.ballots.get(ballot_id)
                 if ballot is not None:
-                    await self.refresh(uow, ballot)
+                    with speaking_of((await uow.clusters.one(ballot.cluster_id)).kind):
+                        await self.refresh(uow, ballot)
 
     async def watch(self, uow: UnitOfWork, member: Member, view: BallotView) -> None:
         ballot_id = view.ballot.id

@@ -9,11 +9,13 @@ from datetime import datetime
 from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.deadlines import (
+    Deadline,
     DeadlineState,
     next_occurrence,
 )
-from bot.domain.models import Role
+from bot.domain.models import Cluster, Role
 from bot.domain.reminders import ReminderKind, catch_up
+from bot.i18n import speaking_of
 from storage.db import Database
 from storage.uow import UnitOfWork
 
@@ -42,6 +44,12 @@ class Reminders:
     ) -> int:
         deadline = await uow.deadlines.one(deadline_id)
         cluster = await uow.clusters.one(deadline.cluster_id)
+        with speaking_of(cluster.kind):
+            return await self._send_due(uow, deadline, cluster, due, now)
+
+    async def _send_due(
+        self, uow: UnitOfWork, deadline: Deadline, cluster: Cluster, due: list, now: datetime
+    ) -> int:
         if deadline.status != DeadlineState.OPEN:
             for r in due:
                 await uow.reminders.mark(r.id, "cancelled", now)
