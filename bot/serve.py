@@ -86,15 +86,20 @@ async def run_live(
         for channel in app.channels.values():
             await channel.start(app.router.dispatch)
             started.append(channel)
-        await app.start_engine()
         if settings.webhook_url:
             links = file_links(settings, app.db, clock)
-            await _serve_web(app.channels, links, settings, stop)
+            await _serve_web(app, links, settings, stop)
         else:
             for channel in app.channels.values():
                 await channel.start_polling()
+            # Updates are taken first; what queued up while the bot was down goes out meanwhile.
+            await app.start_engine()
             await stop.wait()
     finally:
+        # Stop taking updates and stop the engine together (no new message starts; those on
+        # the wire finish and are marked while the channels can still send), then close the
+        # channels.
+        await asyncio.gather(app.engine.stop(), *(ch.stop_receiving() for ch in started))
         for channel in reversed(started):
             await channel.stop()
         await app.close()
@@ -133,8 +138,9 @@ def web_app(channels: dict, links: FileLinks | None, secret: str):
 
 
 async def _serve_web(
-    channels: dict, links: FileLinks | None, settings: Settings, stop: asyncio.Event
+    app: App, links: FileLinks | None, settings: Settings, stop: asyncio.Event
 ) -> None:
+    channels: dict = app.channels
     import uvicorn
 
     class QuietServer(uvicorn.Server):
@@ -167,6 +173,7 @@ async def _serve_web(
     try:
         for channel in channels.values():  # once we can take the first update
             await channel.set_webhook(settings.webhook_url, secret)
+        await app.start_engine()
         await stop.wait()
     finally:
         server.should_exit = True

@@ -55,19 +55,30 @@ class ReminderEngine:
         self._ticked = asyncio.Condition()
 
     async def start(self) -> None:
-        if self.scheduler is not None:
-            if not self.scheduler.running:
-                self.scheduler.start()
-            self._watcher = asyncio.create_task(self._replan_on_change())
-        await self.tick()
+        """Catch up on what is due. With a scheduler the catch-up runs as its first job, so the
+        channels take updates at once, however much is queued; without one (scripted console
+        runs) it runs before this returns."""
+        if self.scheduler is None:
+            await self.tick()
+            return
+        if not self.scheduler.running:
+            self.scheduler.start()
+        self._watcher = asyncio.create_task(self._replan_on_change())
+        self._schedule(JOB_ID, self.tick, self.clock.now())
 
     async def stop(self) -> None:
+        """No new wake-up; a tick or drain in flight finishes its messages (channels still
+        open), then the scheduler stops."""
         self.outbox.request_stop()
         if self._watcher is not None:
             self._watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._watcher
-        async with self._lock:  # let a tick in flight finish the messages it is sending
+            self._watcher = None
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.pause()
+        async with self._lock:  # a tick in flight finishes the messages it is sending
+            await self.outbox.stop()  # and so does a drain
             if self.scheduler is not None and self.scheduler.running:
                 self.scheduler.shutdown(wait=False)
 
@@ -115,11 +126,14 @@ class ReminderEngine:
         wake = min((m for m in (due_work, sending) if m), default=None)
         if self.scheduler is None:
             return wake
-        self._schedule(JOB_ID, self.tick, due_work)
+        if not self._lock.locked():  # a tick in flight re-arms when it ends
+            self._schedule(JOB_ID, self.tick, due_work)
         # Messages due before the next tick go out on their own, without the tick's other work
-        # (a cast's receipt, a reply-like notice): the cheap path for the common case.
+        # (a cast's receipt, a reply-like notice): the cheap path for the common case. A drain
+        # in flight takes new messages itself.
         early = sending if sending and (due_work is None or sending < due_work) else None
-        self._schedule(DRAIN_JOB_ID, self._drain, early)
+        if not self.outbox.draining:
+            self._schedule(DRAIN_JOB_ID, self._drain, early)
         return wake
 
     def _schedule(self, job_id: str, job, moment: datetime | None) -> None:

@@ -43,6 +43,17 @@ class OutboxDispatcher:
         """Finish the messages in flight, start no new one (graceful shutdown mid-burst)."""
         self._stopping = True
 
+    @property
+    def draining(self) -> bool:
+        return self._draining.locked()
+
+    async def stop(self) -> None:
+        """Start no new message and wait until those on the wire are sent and marked: a stop
+        neither cuts a send off nor spends one of a message's attempts."""
+        self.request_stop()
+        async with self._draining:
+            pass
+
     async def drain(self) -> tuple[int, int]:
         """Send everything ready now; returns (sent, failed for good)."""
         async with self._draining:

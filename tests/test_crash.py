@@ -118,3 +118,44 @@ async def test_kill_9_during_a_reminder_burst_loses_nothing_and_repeats_only_wha
     assert len(expected) == total and set(expected) <= set(sent)  # nothing lost
     repeats = len(sent) - len(set(sent))
     assert repeats <= KILLS * IN_FLIGHT, f"{repeats} repeats after {KILLS} kills"
+
+
+async def _attempts(settings: Settings) -> list[tuple[str, int]]:
+    app = await App.open(settings, SystemClock(), scheduled=False)
+    try:
+        async with UnitOfWork(app.db) as uow:
+            rows = await uow.outbox._all("SELECT state, attempts FROM outbox")
+    finally:
+        await app.close()
+    return [(r["state"], r["attempts"]) for r in rows]
+
+
+async def test_sigterm_mid_burst_finishes_what_is_on_the_wire_and_spends_no_attempt(db_path, api):
+    settings = Settings(_env_file=None, database_path=db_path)
+    await _burst(settings)
+    total = 2 * 13 * REPS_PER_UNIT
+    process = await _start(settings, api)
+    await api.wait_for(lambda: len(_sent(api)) >= 20, timeout=30)
+    process.send_signal(signal.SIGTERM)
+    assert await asyncio.wait_for(process.wait(), 15) == 0
+    stopped = len(_sent(api))
+    assert stopped < total  # the stop came mid-burst
+    rows = await _attempts(settings)
+    assert sorted({a for s, a in rows if s == "sent"}) == [1]  # each sent once, marked once
+    assert {a for s, a in rows if s == "pending"} == {0}  # the rest wait, no attempt spent
+    assert sum(1 for s, _ in rows if s == "sent") == stopped  # nothing sent and left unmarked
+
+    getme = len(api.called("getMe"))
+    process = await _start(settings, api)
+    try:
+        await api.wait_for(lambda: len(api.called("getMe")) > getme, timeout=30)
+        started = asyncio.get_running_loop().time()
+        await api.wait_for(lambda: len(_sent(api)) > stopped, timeout=30)
+        assert asyncio.get_running_loop().time() - started < 1.0  # resumed at once
+        await api.wait_for(lambda: len(set(_sent(api))) >= total, timeout=30)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), 15)
+    sent = _sent(api)
+    assert len(sent) == len(set(sent)) == total  # every message once
+    assert {a for _, a in await _attempts(settings)} == {1}

@@ -53,7 +53,11 @@ class Channel(Protocol):
     async def start_polling(self) -> None:
         """Fetch updates by long polling (when no webhook serves them)."""
 
-    async def stop(self) -> None: ...
+    async def stop_receiving(self) -> None:
+        """Take no new update; let the ones being handled finish. Sending still works."""
+
+    async def stop(self) -> None:
+        """Close the connection to the platform (after stop_receiving)."""
 
     async def send(self, address: Address, reply: Reply, *, edit_ref: str | None = None) -> Sent:
         """Send (or edit `edit_ref` in place, where the platform allows) one message."""

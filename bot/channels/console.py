@@ -59,6 +59,9 @@ class ConsoleChannel:
     async def start_polling(self) -> None:
         """Lines are fed in by `run` or `feed`; there is nothing to poll."""
 
+    async def stop_receiving(self) -> None:
+        self._dispatch = None
+
     async def stop(self) -> None:
         self._dispatch = None
 

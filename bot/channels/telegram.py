@@ -195,11 +195,14 @@ class TelegramChannel:
 
         return Route("/telegram", telegram, methods=["POST"])
 
-    async def stop(self) -> None:
+    async def stop_receiving(self) -> None:
         if self.application.updater and self.application.updater.running:
             await self.application.updater.stop()
         if self.application.running:
-            await self.application.stop()
+            await self.application.stop()  # waits for the updates being handled
+
+    async def stop(self) -> None:
+        await self.stop_receiving()
         await self.application.shutdown()
 
     async def _register_commands(self) -> None:

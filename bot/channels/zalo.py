@@ -94,7 +94,7 @@ class ZaloChannel:
         await self.api.set_webhook(url, secret)
         log.info("Zalo: webhook set")
 
-    async def stop(self) -> None:
+    async def stop_receiving(self) -> None:
         if self._poller is not None:
             self._poller.cancel()
         if self._worker is not None:
@@ -105,6 +105,9 @@ class ZaloChannel:
             *(task for task in (self._poller, self._worker) if task), return_exceptions=True
         )
         self._poller = self._worker = None
+
+    async def stop(self) -> None:
+        await self.stop_receiving()
         await self.api.close()
 
     # -- incoming -----------------------------------------------------------------------------
