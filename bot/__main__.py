@@ -37,6 +37,14 @@ def _parser() -> argparse.ArgumentParser:
     invites.add_argument("--revoke", metavar="CODE", help="revoke this invite code")
     backup = commands.add_parser("backup", help="copy the database (safe while the bot runs)")
     backup.add_argument("file", type=Path, help="the new file to write")
+    archive = commands.add_parser(
+        "audit-archive", help="move a cluster's older audit entries into a file, checkpointed"
+    )
+    archive.add_argument("--cluster", required=True, help="cluster key")
+    archive.add_argument("--before", required=True, help="date: entries before it, e.g. 2027-01-01")
+    archive.add_argument("file", type=Path, help="the new archive file (JSON lines)")
+    verify = commands.add_parser("audit-verify", help="check an audit archive file's hash chain")
+    verify.add_argument("file", type=Path)
     return parser
 
 
@@ -66,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         return _console(settings, args.script, args.seed, args.now)
     if command == "backup":
         return _backup(settings, args.file)
+    if command == "audit-verify":
+        return _audit_verify(args.file)
     return asyncio.run(_admin(settings, command, args))
 
 
@@ -94,12 +104,30 @@ def _backup(settings: Settings, target: Path) -> int:
     return 0
 
 
+def _audit_verify(path: Path) -> int:
+    from bot.services.housekeeping import verify_archive
+
+    try:
+        entries, head, digest = verify_archive(path)
+    except (OSError, ValueError, KeyError) as error:
+        print(f"{path}: not a valid audit archive ({error})", file=sys.stderr)
+        return 1
+    print(f"{path}: {entries} entries, chain intact; head {head}; file sha256 {digest}")
+    return 0
+
+
 async def _admin(settings: Settings, command: str, args: argparse.Namespace) -> int:
     locale = settings.default_locale
     app = await App.open(settings, SystemClock(), scheduled=False)
     membership = app.services.membership
     try:
-        if command == "import-cluster":
+        if command == "audit-archive":
+            before = datetime.fromisoformat(args.before)
+            if before.tzinfo is None:
+                before = before.replace(tzinfo=ZoneInfo(settings.timezone))
+            done = await app.services.housekeeping.archive_audit(args.cluster, before, args.file)
+            print(f"{done.file}: {done.entries} entries archived; head {done.head}")
+        elif command == "import-cluster":
             text = args.file.read_text(encoding="utf-8-sig")
             print(render.import_reports(locale, await membership.import_cluster_file(text)))
         elif args.revoke:
@@ -119,7 +147,7 @@ async def _admin(settings: Settings, command: str, args: argparse.Namespace) -> 
     except DomainError as error:
         print(t(locale, error.key, **error.params), file=sys.stderr)
         return 1
-    except OSError as error:
+    except (OSError, ValueError) as error:
         print(error, file=sys.stderr)
         return 1
     finally:

@@ -24,6 +24,7 @@ from bot.services.conversations import Conversations
 from bot.services.counting import Counting
 from bot.services.deadlines import Deadlines
 from bot.services.demo import seed_demo
+from bot.services.housekeeping import Housekeeping
 from bot.services.live_views import LiveViews
 from bot.services.meetings import Meetings
 from bot.services.membership import Membership
@@ -90,6 +91,7 @@ class App:
             polling=Polling(db, clock, settings, notices, live_views, sealer),
             counting=Counting(db, clock, settings, notices, live_views, sealer),
             live_views=live_views,
+            housekeeping=Housekeeping(db, clock, settings),
             channels=live,
         )
         outbox = OutboxDispatcher(db, clock, live, on_undeliverable=reminders.report_undeliverable)
@@ -97,6 +99,7 @@ class App:
             db,
             reminders,
             services.counting,
+            services.housekeeping,
             live_views,
             outbox,
             clock,

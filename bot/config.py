@@ -59,6 +59,13 @@ class Settings(BaseSettings):
         30, ge=0, description="days an invite code stays valid; 0 = no expiry"
     )
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
+    update_log_days: int = Field(
+        7, ge=1, description="days a handled update is remembered (platforms redeliver within one)"
+    )
+    outbox_retention_days: int = Field(
+        30, ge=1, description="days a delivered message keeps its content (its row stays)"
+    )
+    log_format: str = Field("text", description="text, or json: one JSON object per line")
     secret_key: SecretStr | None = Field(
         None,
         description="server secret that seals secret ballots while they are open (32+ "
@@ -88,6 +95,13 @@ class Settings(BaseSettings):
         if value not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
         return value
+
+    @field_validator("log_format")
+    @classmethod
+    def _known_format(cls, value: str) -> str:
+        if value.lower() not in {"text", "json"}:
+            raise ValueError("must be text or json")
+        return value.lower()
 
     @field_validator("webhook_url")
     @classmethod

@@ -9,6 +9,7 @@ carries.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sys
@@ -28,6 +29,7 @@ QUIET_LIBRARIES = {
 }
 # A receipt (XXXX-XXXX), and the marks in a vote or decision button's data (1:vcast:7:3).
 _RECEIPT = re.compile(r"\b[A-Z2-9]{4}-[A-Z2-9]{4}\b")
+_FORMATTER = logging.Formatter()
 _MARKS = re.compile(r"\b(1:(?:vote|vrev|vcast|bdec|bdecok):[0-9]+):[0-9a-f]+")
 
 
@@ -40,21 +42,45 @@ class Redact(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        masked = message
-        for token in self.tokens:
-            masked = masked.replace(token, "<token>")
-        masked = _MARKS.sub(r"\1:<marks>", _RECEIPT.sub("<receipt>", masked))
+        masked = self.mask(message)
         if masked != message:
             record.msg, record.args = masked, None
+        if record.exc_info and not record.exc_text:  # a traceback may quote a request URL
+            record.exc_text = self.mask(_FORMATTER.formatException(record.exc_info))
+        elif record.exc_text:
+            record.exc_text = self.mask(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.mask(record.stack_info)
         return True
+
+    def mask(self, text: str) -> str:
+        for token in self.tokens:
+            text = text.replace(token, "<token>")
+        return _MARKS.sub(r"\1:<marks>", _RECEIPT.sub("<receipt>", text))
+
+
+class JsonLines(logging.Formatter):
+    """One JSON object per line, for deployments that collect logs (THIDUA_LOG_FORMAT=json)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["error"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
 
 
 def configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    if settings.log_format == "json":
+        handler.setFormatter(JsonLines())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=settings.log_level, handlers=[handler])
     keep_secrets(settings)
 
 

@@ -13,10 +13,12 @@ import logging
 import secrets
 import signal
 from collections.abc import Iterator
+from datetime import timedelta
+from typing import cast
 from urllib.parse import quote
 
 from bot.app import App, ChannelFactory, telegram_commands
-from bot.channels.base import Channel
+from bot.channels.base import Channel, WebhookChannel
 from bot.channels.chat_menus import ChatMenus
 from bot.channels.file_links import ROUTE as FILES_ROUTE
 from bot.channels.file_links import FileLinks
@@ -25,6 +27,7 @@ from bot.config import Settings
 from bot.logs import keep_secrets
 from bot.services.updates import UpdateLog
 from storage.db import Database
+from storage.uow import UnitOfWork
 
 log = logging.getLogger("thidua")
 ZALO_POLL_SECONDS = 30
@@ -105,15 +108,19 @@ async def run_live(
         await app.close()
 
 
-def web_app(channels: dict, links: FileLinks | None, secret: str):
+STALE_OUTBOX = timedelta(minutes=10)  # a message due this long and unsent: alert
+
+
+def web_app(app: App, links: FileLinks | None, secret: str):
     """The webhook endpoints of every channel, the file links and a health check."""
     from starlette.applications import Starlette
     from starlette.requests import Request
-    from starlette.responses import PlainTextResponse, Response
+    from starlette.responses import JSONResponse, PlainTextResponse, Response
     from starlette.routing import Route
 
     async def healthz(request: Request) -> Response:
-        return PlainTextResponse("ok")
+        report, healthy = await health(app)
+        return JSONResponse(report, status_code=200 if healthy else 503)
 
     async def file(request: Request) -> Response:
         found = await links.fetch(request.path_params["token"]) if links else None
@@ -129,12 +136,34 @@ def web_app(channels: dict, links: FileLinks | None, secret: str):
             },
         )
 
-    routes = [channel.webhook_route(secret) for channel in channels.values()]
+    hooks = [cast(WebhookChannel, channel) for channel in app.channels.values()]
+    routes = [channel.webhook_route(secret) for channel in hooks]
     routes += [
         Route(FILES_ROUTE + "/{token}/{name}", file, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
     ]
     return Starlette(routes=routes)
+
+
+async def health(app: App) -> tuple[dict, bool]:
+    """What a monitor needs: the database answers, when the engine wakes next, and how far
+    behind the outbox is. Unhealthy (503): no database, or a due message unsent for too long."""
+    now = app.services.clock.now()
+    try:
+        async with UnitOfWork(app.db) as uow:
+            backlog, oldest = await uow.outbox.backlog(now)
+    except Exception as error:  # the point of a health check: report, never raise
+        return {"status": "error", "database": type(error).__name__}, False
+    waiting = (now - oldest).total_seconds() if oldest else 0.0
+    wake = app.engine.next_wake
+    healthy = waiting < STALE_OUTBOX.total_seconds()
+    report = {
+        "status": "ok" if healthy else "behind",
+        "database": "ok",
+        "engine": {"next_wake": wake.isoformat() if wake else None},
+        "outbox": {"due": backlog, "oldest_due_seconds": round(waiting, 1)},
+    }
+    return report, healthy
 
 
 async def _serve_web(
@@ -156,7 +185,7 @@ async def _serve_web(
         else secrets.token_urlsafe(32)
     )
     config = uvicorn.Config(
-        web_app(channels, links, secret),
+        web_app(app, links, secret),
         host=settings.webhook_listen,
         port=settings.webhook_port,
         log_level="warning",

@@ -17,6 +17,7 @@ from bot.services.broadcasts import Broadcasts
 from bot.services.conversations import Conversations, Step
 from bot.services.counting import Counting
 from bot.services.deadlines import Deadlines
+from bot.services.housekeeping import Housekeeping
 from bot.services.live_views import LiveViews
 from bot.services.meetings import Meetings
 from bot.services.membership import Caller, Membership
@@ -51,6 +52,7 @@ class Services:
     polling: Polling
     counting: Counting
     live_views: LiveViews
+    housekeeping: Housekeeping
     # The running channels, read for what they tell people (links, accounts), never sent on.
     channels: Mapping[str, ChannelFacts] = field(default_factory=dict)
 

@@ -19,6 +19,7 @@ from apscheduler.triggers.date import DateTrigger
 
 from bot.clock import Clock
 from bot.services.counting import Counting
+from bot.services.housekeeping import Housekeeping
 from bot.services.live_views import LiveViews
 from bot.services.reminders import Reminders
 from storage.db import Database
@@ -38,6 +39,7 @@ class ReminderEngine:
         db: Database,
         reminders: Reminders,
         counting: Counting,
+        housekeeping: Housekeeping,
         live_views: LiveViews,
         outbox: OutboxDispatcher,
         clock: Clock,
@@ -45,12 +47,14 @@ class ReminderEngine:
     ) -> None:
         self.db, self.reminders, self.outbox, self.clock = db, reminders, outbox, clock
         self.counting = counting  # ballots with an auto-close time are closed on time
+        self.housekeeping = housekeeping
         self.live_views = live_views
         # None: ticks run only when called (scripted console runs stay deterministic).
         self.scheduler = scheduler
         self._lock = asyncio.Lock()
         self._arming = asyncio.Lock()  # one plan at a time, so an older plan never wins
         self._watcher: asyncio.Task[None] | None = None
+        self.next_wake: datetime | None = None  # as last planned (for /healthz)
         self.ticks = 0  # wake-ups so far, full ticks and drains alike (tests wait on them)
         self._ticked = asyncio.Condition()
 
@@ -99,6 +103,7 @@ class ReminderEngine:
                 await self.reminders.send_due_reminders()
                 await self.counting.close_due()
                 await self.live_views.refresh_behind()
+                await self.housekeeping.prune()
                 await self.outbox.drain()
             except Exception:
                 log.exception("reminder tick failed; retrying at the next wake-up")
@@ -124,6 +129,7 @@ class ReminderEngine:
         due_work = min((m for m in work if m), default=None)
         sending = await self.outbox.next_time()
         wake = min((m for m in (due_work, sending) if m), default=None)
+        self.next_wake = wake
         if self.scheduler is None:
             return wake
         if not self._lock.locked():  # a tick in flight re-arms when it ends

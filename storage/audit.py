@@ -54,6 +54,29 @@ class AuditRepo(_Repo):
         )
         return [dict(r) for r in rows]
 
+    async def archive(self, cluster_id: int, last_id: int, now: datetime, file_digest: str) -> int:
+        """Close the segment up to entry `last_id` with a checkpoint (chained like any entry,
+        holding the segment's head), then delete the segment; returns how many were removed."""
+        segment = [e for e in await self.chain(cluster_id) if e["id"] <= last_id]
+        if not segment:
+            return 0
+        await self.record(
+            now,
+            "audit_log.checkpoint",
+            cluster_id=cluster_id,
+            actor="archive",
+            detail={
+                "archived": len(segment),
+                "first_id": segment[0]["id"],
+                "last_id": segment[-1]["id"],
+                "head": segment[-1]["hash"],
+                "file_sha256": file_digest,
+            },
+        )
+        return await self._changed(
+            "DELETE FROM audit_log WHERE cluster_id IS ? AND id <= ?", cluster_id, last_id
+        )
+
     async def chain(self, cluster_id: int | None) -> list[dict]:
         """One cluster's entries (None: those of no cluster) in order, for checking the chain."""
         rows = await self._all(

@@ -105,6 +105,24 @@ class OutboxRepo(_Repo):
             == 1
         )
 
+    async def forget_finished(self, before: datetime) -> int:
+        """Drop the content of messages sent or given up before `before`; their rows stay, so
+        delivery and acknowledgement counts still add up."""
+        return await self._changed(
+            "UPDATE outbox SET payload = '{}' WHERE state IN ('sent', 'failed')"
+            " AND COALESCE(sent_at, created_at) < ? AND payload != '{}'",
+            _iso(before),
+        )
+
+    async def backlog(self, now: datetime) -> tuple[int, datetime | None]:
+        """(messages due and not yet sent, when the oldest of them was queued)."""
+        row = await self._first(
+            "SELECT COUNT(*), MIN(created_at) FROM outbox"
+            " WHERE state = 'pending' AND next_attempt_at <= ?",
+            _iso(now),
+        )
+        return int(row[0]), _time(row[1])
+
     async def failed(
         self, message_id: int, error: str, retry_at: datetime | None, *, forget: bool = False
     ) -> None:

@@ -8,6 +8,10 @@ from .base import _iso, _Repo
 
 
 class UpdateRepo(_Repo):
+    async def prune(self, before: datetime) -> int:
+        """Forget updates handled before `before` (platforms redeliver within a day)."""
+        return await self._changed("DELETE FROM processed_updates WHERE at < ?", _iso(before))
+
     async def claim(self, channel: str, update_id: int | str, now: datetime) -> bool:
         """Record the update as handled; False when it already was."""
         return (

@@ -1,6 +1,7 @@
 """Every file a person can send is read within limits: a problem names the limit, never a
 traceback, and nothing is slow."""
 
+import sys
 from datetime import UTC, datetime
 
 import pytest
@@ -97,3 +98,19 @@ def test_the_log_filter_masks_tokens_receipts_and_marks():
     assert record.getMessage() == (
         "POST /bot<token>/sendMessage data=1:vcast:12:<marks> Mã biên nhận: <receipt>"
     )
+
+
+def test_the_log_filter_masks_a_traceback_too():
+    import logging
+
+    from bot.logs import Redact
+
+    try:
+        raise ConnectionError("GET http://127.0.0.1/bot123:ABC/getUpdates failed")
+    except ConnectionError:
+        record = logging.LogRecord(
+            "telegram", logging.ERROR, __file__, 1, "polling failed", (), sys.exc_info()
+        )
+    Redact(["123:ABC"]).filter(record)
+    assert "123:ABC" not in logging.Formatter().format(record)
+    assert "/bot<token>/getUpdates" in logging.Formatter().format(record)

@@ -234,7 +234,7 @@ async def test_webhook_mode_checks_the_secret_and_serves_file_links(
             "message": zalo.message(AGG, "Lan", "PRIVATE", text="/start DEMO-AGG"),
         }
         async with httpx.AsyncClient() as client:
-            assert (await client.get(f"{base}/healthz")).text == "ok"
+            assert (await client.get(f"{base}/healthz")).json()["status"] == "ok"
             wrong = await client.post(
                 f"{base}/zalo", json=update, headers={"X-Bot-Api-Secret-Token": "guess"}
             )

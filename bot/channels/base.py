@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.messages import Address, Incoming, Reply
 
@@ -61,6 +61,15 @@ class Channel(Protocol):
 
     async def send(self, address: Address, reply: Reply, *, edit_ref: str | None = None) -> Sent:
         """Send (or edit `edit_ref` in place, where the platform allows) one message."""
+
+
+class WebhookChannel(Channel, Protocol):
+    """A platform that can post its updates to our web server (Telegram, Zalo)."""
+
+    def webhook_route(self, secret: str) -> Any:
+        """The Starlette route the platform posts to, checking `secret`."""
+
+    async def set_webhook(self, public_url: str, secret: str) -> None: ...
 
 
 def split_text(text: str, limit: int) -> list[str]:

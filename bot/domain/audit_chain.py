@@ -39,10 +39,18 @@ class ChainCheck:
         return self.broken_at is None
 
 
+CHECKPOINT = "audit_log.checkpoint"
+
+
 def check_chain(entries: Iterable[dict]) -> ChainCheck:
     """Recompute one cluster's chain in id order. Entries written before the chain existed (no
-    hash) may only come first; they are skipped."""
-    previous, count, started = GENESIS, 0, False
+    hash) may only come first; they are skipped. A chain whose older part was archived starts
+    from the head its (first) checkpoint recorded: the entries left before that checkpoint were
+    chained to the last archived one."""
+    entries = list(entries)
+    checkpoint = next((e for e in entries if e.get("action") == CHECKPOINT), None)
+    previous = json.loads(checkpoint["detail"])["head"] if checkpoint else GENESIS
+    count, started = 0, False
     for entry in entries:
         if entry.get("hash") is None:
             if started:
