@@ -105,9 +105,8 @@ async def soak(updates: int) -> tuple[float, float]:
 def main(updates: int) -> bool:
     rss, db = asyncio.run(soak(updates))
     ok = rss <= TARGET_RSS_MIB
-    print(
-        f"rss_growth_per_1000_updates = {rss:.2f} MiB (target <= {TARGET_RSS_MIB}) {'PASS' if ok else 'FAIL'}"
-    )
+    verdict = "PASS" if ok else "FAIL"
+    print(f"rss_growth_per_1000_updates = {rss:.2f} MiB (target <= {TARGET_RSS_MIB}) {verdict}")
     print(f"db_growth_per_1000_updates = {db:.1f} KiB (pruning on; target info) PASS")
     return ok
 
