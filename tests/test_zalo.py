@@ -351,3 +351,18 @@ async def test_a_refused_token_stops_the_bot_with_one_line(zalo_settings, zalo):
     text = stderr.decode()
     assert process.returncode == 2 and "Traceback" not in text and wrong not in text
     assert "Zalo refused the token (Zalo Bot API error 401: Unauthorized)" in text
+
+
+async def test_an_idle_poll_answered_at_once_is_paced_not_spun(zalo_settings):
+    server = FakeZaloApi(idle_wait=0)  # answers 408 at once, as a proxy might
+    await server.start()
+    settings = zalo_settings.model_copy(update={"zalo_base_url": server.base_url})
+    try:
+        async with running(settings, server):
+            before = server.idle_answers
+            await asyncio.sleep(2)
+            polls = server.idle_answers - before
+            await ask(server, AGG, "/start DEMO-AGG", "Chào mừng")  # and it still hears people
+    finally:
+        await server.stop()
+    assert 1 <= polls <= 6, f"{polls} idle polls in 2 s"

@@ -32,6 +32,9 @@ TYPING_AFTER = 0.3  # seconds of work before the person is shown "typing…"
 log = logging.getLogger(__name__)
 
 
+IDLE_PACE = 0.5  # at least this between two idle polls (one that comes back at once)
+
+
 class ZaloChannel:
     name = NAME
     edits_in_place = False
@@ -114,7 +117,9 @@ class ZaloChannel:
 
     async def _poll(self, timeout: int) -> None:
         delay = 1.0
+        loop = asyncio.get_running_loop()
         while True:
+            asked = loop.time()
             try:
                 update = await self.api.get_updates(timeout)
             except ZaloApiError as error:
@@ -125,6 +130,10 @@ class ZaloChannel:
             delay = 1.0
             if update is not None:
                 await self._updates.put(update)
+            elif (spent := loop.time() - asked) < IDLE_PACE:
+                # "Nothing new" answered at once (a server or proxy that does not hold the long
+                # poll): pace the next poll instead of spinning.
+                await asyncio.sleep(IDLE_PACE - spent)
 
     async def _work(self) -> None:
         while True:
