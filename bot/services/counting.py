@@ -123,7 +123,7 @@ class Counting:
         # Members hear the final result: a tie still open waits for the run-off or the chair,
         # an elect-one without a majority for its second round.
         if not result.undecided:
-            await self._publish(uow, result)
+            await self._publish(uow, result, answered=actor)
         if ballot.runoff_of is not None:  # a run-off settles its parent: publish that too
             parent = await ballot_result(uow, await uow.ballots.one(ballot.runoff_of))
             if not parent.undecided:
@@ -142,8 +142,11 @@ class Counting:
         secrets.SystemRandom().shuffle(papers)
         return papers
 
-    async def _publish(self, uow: UnitOfWork, result: BallotResult) -> None:
-        """The result, with its chart, to every member and the cluster's group chats."""
+    async def _publish(
+        self, uow: UnitOfWork, result: BallotResult, answered: str | None = None
+    ) -> None:
+        """The result, with its chart, to every member and the cluster's group chats; not to
+        the person `answered` (channel:id) who closed or decided it and has it in the reply."""
         now = self.clock.now()
         ballot = result.ballot
         charts: dict[str, int] = {}
@@ -157,6 +160,8 @@ class Counting:
             return charts[locale]
 
         for member in await uow.members.in_cluster(ballot.cluster_id):
+            if f"{member.channel}:{member.external_id}" == answered:
+                continue
             locale = locale_of(self.settings, member)
             reply = self.notices.ballot_result(locale, result)
             photo = {"photo_file_id": await chart(locale)}
@@ -201,7 +206,7 @@ class Counting:
                 detail={"units": [result.units[u].code for u in chosen]},
             )
             decided = await ballot_result(uow, await uow.ballots.one(result.ballot.id))
-            await self._publish(uow, decided)
+            await self._publish(uow, decided, answered=by.actor)
             return decided
 
     async def result(self, by: Caller, ballot_id: int) -> BallotResult:
