@@ -94,16 +94,28 @@ class OutboxRepo(_Repo):
         )
         return row["sent_ref"] if row else None
 
-    async def replace_pending(self, dedupe_key: str, payload: dict) -> bool:
-        """Give a message not yet sent newer content (coalescing edits); False when none waits."""
+    async def replace_pending(
+        self, dedupe_key: str, payload: dict, send_at: datetime | None = None
+    ) -> bool:
+        """Give a message not yet sent newer content (coalescing edits), and bring it forward
+        to `send_at` if given; False when none waits."""
         return (
             await self._changed(
-                "UPDATE outbox SET payload = ? WHERE dedupe_key = ? AND state = 'pending'",
+                "UPDATE outbox SET payload = ?,"
+                " next_attempt_at = MIN(next_attempt_at, COALESCE(?, next_attempt_at))"
+                " WHERE dedupe_key = ? AND state = 'pending'",
                 json.dumps(payload, ensure_ascii=False),
+                _iso(send_at),
                 dedupe_key,
             )
             == 1
         )
+
+    async def sent_at(self, dedupe_key: str) -> datetime | None:
+        row = await self._one(
+            "SELECT sent_at FROM outbox WHERE dedupe_key = ? AND state = 'sent'", dedupe_key
+        )
+        return _time(row["sent_at"]) if row else None
 
     async def forget_finished(self, before: datetime) -> int:
         """Drop the content of messages sent or given up before `before`; their rows stay, so

@@ -217,22 +217,36 @@ class ConsoleWithoutEdits(ConsoleChannel):
     edits_in_place = False  # as on Zalo: an edit is a new message
 
 
-async def test_where_views_cannot_be_edited_a_burst_of_votes_is_one_later_message(settings, clock):
-    channel = ConsoleWithoutEdits(io.StringIO(), clock, settings.timezone)
+async def test_where_views_cannot_be_edited_the_first_update_goes_at_once_then_bursts_wait(
+    settings, clock
+):
+    """On Zalo an update is a new message: the first after a vote goes at once, a burst after
+    it waits and goes as one message 20 s after the last, and the closing one goes at once."""
+    out = io.StringIO()
+    channel = ConsoleWithoutEdits(out, clock, settings.timezone)
     app = await App.open(settings, clock, {"console": channel}, scheduled=False)
     await seed_demo(app.services.membership)
+    await channel.start(app.router.dispatch)
     await _meeting(app)
     view = await _open(app)
-    for handle in ("AGG", "BLU"):
+    await app.engine.tick()  # the ballot and the chair's first view go out
+    await _cast(app, "AGG", view.ballot.id, 0)
+    await app.engine.tick()  # the first update: at once
+    assert out.getvalue().count("Đã bỏ phiếu: 1/9") == 1
+    clock.advance(timedelta(seconds=5))
+    for handle in ("BLU", "BTE"):
         await _cast(app, handle, view.ballot.id, 0)
-        await app.services.live_views.refresh_behind()
+        await app.engine.tick()
     pending = await _rows(
         app,
         "SELECT payload, next_attempt_at FROM outbox"
         " WHERE dedupe_key LIKE 'live:%:e%' AND state = 'pending'",
     )
-    assert len(pending) == 1 and "2/9" in json.loads(pending[0][0])["text"]
+    assert len(pending) == 1 and "3/9" in json.loads(pending[0][0])["text"]
     assert datetime.fromisoformat(pending[0][1]) == NOW + timedelta(seconds=20)
+    await app.services.counting.close(await _who(app, "CTO"), view.ballot.id)
+    await app.engine.tick()  # the closing update does not wait for the batch
+    assert "đã đóng" in out.getvalue().split("→ @CTO")[-1]
     await app.close()
 
 

@@ -12,6 +12,7 @@ from bot.config import Settings
 from bot.domain.models import Member
 from bot.domain.voting import (
     Ballot,
+    BallotStatus,
 )
 from bot.i18n import speaking_of
 from bot.messages import reply_to_dict
@@ -77,17 +78,22 @@ class LiveViews:
             return
         view = await ballot_view(uow, await uow.ballots.one(ballot.id))
         now = self.clock.now()
+        final = ballot.status != BallotStatus.OPEN  # the closing update goes at once
         for member_id, view_key, edits in watchers:
             member = await uow.members.one(member_id)
             reply = self.notices.live_view(locale_of(self.settings, member), view)
             edit = {"edit_of": view_key}
-            if await uow.outbox.replace_pending(
-                f"{view_key}:e{edits}", {**reply_to_dict(reply), **edit}
-            ):
+            payload = {**reply_to_dict(reply), **edit}
+            waiting = f"{view_key}:e{edits}"
+            if await uow.outbox.replace_pending(waiting, payload, now if final else None):
                 continue
             await uow.ballots.count_edit(ballot.id, member_id)
+            later = None
+            if member.channel in self.batched_channels and edits and not final:
+                # Where an update is a new message rather than an edit (Zalo), the first goes
+                # at once, then a burst of votes waits and goes as one: at most one message
+                # per LIVE_BATCH after the last.
+                last = await uow.outbox.sent_at(waiting)
+                later = last + LIVE_BATCH if last and now - last < LIVE_BATCH else None
             key = f"{view_key}:e{edits + 1}"
-            # Where an update is a new message rather than an edit (Zalo), the updates of a
-            # burst of votes wait and go as one: at most one message per LIVE_BATCH.
-            later = now + LIVE_BATCH if member.channel in self.batched_channels else None
             await enqueue(uow, key, member, reply, now, ballot_subject(ballot), edit, later)
