@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.domain.voting import Denominator
+from bot.domain.voting import BallotKind, Denominator
 from bot.i18n import worded
 from bot.services.ballot_views import BallotResult
 
@@ -51,6 +51,8 @@ LABELS: dict[str, str] = {
     "col.no": "STT",
     "col.unit": "Đơn vị",
     "col.votes": "Số phiếu",
+    "col.for": "Đồng ý",
+    "col.against": "Không đồng ý",
     "col.share_members": "% trên tổng số đơn vị",
     "col.share_present": "% trên số đơn vị có mặt",
     "col.share_issued": "% trên số phiếu phát ra",
@@ -102,7 +104,7 @@ def facts(result: BallotResult, timezone: str) -> list[tuple[str, str]]:
         (_label("cast"), str(tally.cast)),
         (_label("valid"), str(tally.valid)),
         (_label("invalid"), str(tally.invalid)),
-        (_label("blank"), str(tally.abstentions)),
+        *([] if _approve(result) else [(_label("blank"), str(tally.abstentions))]),
     ]
 
 
@@ -116,17 +118,23 @@ def candidate_rows(result: BallotResult) -> list[list[str]]:
             if unit.id in winners
             else ("outcome.passed" if row.passed else "outcome.failed")
         )
+        against = [str(result.count.valid - row.votes)] if _approve(result) else []
         out.append(
             [
                 str(index),
                 f"{unit.name} ({unit.code})",
                 str(row.votes),
+                *against,  # on an approve ballot every valid paper not for a unit is against it
                 text.percent(row.share),
                 text.percent(row.share_of_issued),
                 _label(outcome),
             ]
         )
     return out
+
+
+def _approve(result: BallotResult) -> bool:
+    return result.ballot.rules.kind == BallotKind.APPROVE
 
 
 def conclusion(result: BallotResult) -> list[str]:
@@ -149,10 +157,13 @@ def conclusion(result: BallotResult) -> list[str]:
 
 def _columns(result: BallotResult) -> list[str]:
     base = "members" if result.ballot.rules.denominator == Denominator.MEMBERS else "present"
+    votes = (
+        [_label("col.for"), _label("col.against")] if _approve(result) else [_label("col.votes")]
+    )
     return [
         _label("col.no"),
         _label("col.unit"),
-        _label("col.votes"),
+        *votes,
         _label(f"col.share_{base}"),
         _label("col.share_issued"),
         _label("col.outcome"),
@@ -172,7 +183,7 @@ def minutes_pdf(result: BallotResult, timezone: str) -> bytes:
     _pdf_heading(pdf)
     pdf.set_font("DejaVu", "", 10)
     for label, value in facts(result, timezone):
-        pdf.multi_cell(0, 5.5, f"{label}: {value}", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 5.5, f"{label}: {value}", align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     _pdf_table(pdf, result)
     pdf.ln(3)
@@ -198,7 +209,9 @@ def _pdf_heading(pdf: FPDF) -> None:
 
 def _pdf_table(pdf: FPDF, result: BallotResult) -> None:
     with pdf.table(
-        col_widths=(10, 60, 14, 22, 22, 22), text_align="CENTER", line_height=5.5
+        col_widths=(10, 50, 15, 15, 22, 22, 20) if _approve(result) else (10, 60, 14, 22, 22, 22),
+        text_align="CENTER",
+        line_height=5.5,
     ) as table:
         header = table.row()
         for title in _columns(result):
@@ -219,10 +232,11 @@ def _pdf_receipts(pdf: FPDF, result: BallotResult) -> None:
     pdf.set_font("DejaVu", "B", 10)
     pdf.cell(0, 6, _label("receipts"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 9)
-    pdf.multi_cell(0, 4.8, ", ".join(result.receipts) or "–", new_x="LMARGIN", new_y="NEXT")
+    receipts = ", ".join(result.receipts) or "–"
+    pdf.multi_cell(0, 4.8, receipts, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     head = _label("chain", head=result.ballot.chain_head or "–")
-    pdf.multi_cell(0, 5, head, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 5, head, align="L", new_x="LMARGIN", new_y="NEXT")
 
 
 def _pdf_signatures(pdf: FPDF) -> None:
@@ -250,17 +264,20 @@ def paper_lines(result: BallotResult) -> list[str]:
 
 def minutes_xlsx(result: BallotResult, timezone: str) -> bytes:
     book = XlsxBook()
-    sheet = book.add_sheet(_label("sheet"), [6, 48, 12, 18, 18, 16])
+    widths = [6, 48, 12, 12, 18, 18, 16] if _approve(result) else [6, 48, 12, 18, 18, 16]
+    sheet = book.add_sheet(_label("sheet"), widths)
     sheet.append([(_label("title"), TITLE)])
     sheet.append([])
     for label, value in facts(result, timezone):
         sheet.append([(None, PLAIN), (label, TEXT), (value, TEXT)])
     sheet.append([])
     sheet.append([(title, HEADER) for title in _columns(result)])
+    counts = 2 if _approve(result) else 1  # the vote columns, stored as numbers
     for values in candidate_rows(result):
         sheet.append(
-            [(values[0], TEXT), (values[1], TEXT), (int(values[2]), NUMBER)]
-            + [(v, TEXT) for v in values[3:]]
+            [(values[0], TEXT), (values[1], TEXT)]
+            + [(int(v), NUMBER) for v in values[2 : counts + 2]]
+            + [(v, TEXT) for v in values[counts + 2 :]]
         )
     sheet.append([])
     for line in conclusion(result):
