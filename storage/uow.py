@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import Awaitable
 from contextvars import ContextVar, Token
 
 from .audit import AuditRepo
@@ -66,7 +68,14 @@ class UnitOfWork:
             return self
         await self._db.lock.acquire()
         try:
-            await self._db.conn.execute("BEGIN IMMEDIATE")
+            await _to_the_end(self._db.conn.execute("BEGIN IMMEDIATE"))
+        except asyncio.CancelledError:
+            # Cancelled while beginning: the BEGIN ran to its end all the same; undo it before
+            # letting go of the connection, or the next transaction would find one open.
+            with contextlib.suppress(Exception):  # (no transaction if the BEGIN failed)
+                await _to_the_end(self._db.conn.execute("ROLLBACK"))
+            self._db.lock.release()
+            raise
         except BaseException:
             self._db.lock.release()
             raise
@@ -89,8 +98,21 @@ class UnitOfWork:
         assert self._token is not None
         _open_work.reset(self._token)
         try:
-            await conn.execute("ROLLBACK" if exc_type else "COMMIT")
+            # Cancelled or not, COMMIT or ROLLBACK runs to its end before the lock is let go.
+            await _to_the_end(conn.execute("ROLLBACK" if exc_type else "COMMIT"))
             if exc_type is None and conn.total_changes != self._changes:
                 self._db.changed.set()
         finally:
             self._db.lock.release()
+
+
+async def _to_the_end(statement: Awaitable[object]) -> None:
+    """Await a statement that must finish even if the awaiting task is cancelled meanwhile:
+    the cancellation is passed on only once the statement is done."""
+    running = asyncio.ensure_future(statement)
+    try:
+        await asyncio.shield(running)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            await running
+        raise

@@ -1,5 +1,6 @@
 """Storage against a real temporary SQLite file."""
 
+import contextlib
 import sqlite3
 from datetime import UTC, datetime
 
@@ -162,3 +163,23 @@ async def test_a_backup_taken_mid_transaction_holds_what_was_committed(db, db_pa
     copy.close()
     with pytest.raises(BackupRefused):
         backup(db_path, tmp_path / "copy.sqlite3")  # never overwrites
+
+
+async def test_a_unit_of_work_cancelled_at_any_await_leaves_no_transaction_open(db):
+    """A task cancelled while its unit of work begins, works or commits (a stop mid-write)
+    never leaves the connection inside a transaction for the next one."""
+    import asyncio
+
+    async def write(n):
+        async with UnitOfWork(db) as uow:
+            await uow.clusters.upsert(f"c{n}", "Cụm", "cụm", "Asia/Ho_Chi_Minh", [], NOW)
+
+    for delay in range(12):  # cancel after 0, 1, 2 … turns of the loop
+        task = asyncio.create_task(write(delay))
+        for _ in range(delay):
+            await asyncio.sleep(0)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        assert not db.conn.in_transaction and not db.lock.locked(), delay
+    await write(99)  # and the next one works

@@ -264,7 +264,9 @@ def paper_lines(result: BallotResult) -> list[str]:
 
 def minutes_xlsx(result: BallotResult, timezone: str) -> bytes:
     book = XlsxBook()
-    widths = [6, 48, 12, 12, 18, 18, 16] if _approve(result) else [6, 48, 12, 18, 18, 16]
+    widths: list[float] = (
+        [6, 48, 12, 12, 18, 18, 16] if _approve(result) else [6, 48, 12, 18, 18, 16]
+    )
     sheet = book.add_sheet(_label("sheet"), widths)
     sheet.append([(_label("title"), TITLE)])
     sheet.append([])
