@@ -8,6 +8,7 @@ from dataclasses import replace
 from bot.messages import Attachment, Reply, rows
 from bot.render import ballots as render
 from bot.render.minutes import minutes_pdf, minutes_xlsx
+from bot.render.offload import offload
 from bot.services.ballot_views import BallotResult
 
 from .actions import encode, number
@@ -54,9 +55,10 @@ async def minutes_pressed(ctx: Ctx, ballot_id: str, kind: str) -> list[Reply]:
     tz = ctx.services.settings.timezone
     name = f"bien-ban-kiem-phieu-{result.ballot.number}"
     if kind == "pdf":
-        document = Attachment(f"{name}.pdf", minutes_pdf(result, tz), "application/pdf")
+        pdf = await offload(minutes_pdf, result, tz)
+        document = Attachment(f"{name}.pdf", pdf, "application/pdf")
     elif kind == "xlsx":
-        document = Attachment(f"{name}.xlsx", minutes_xlsx(result, tz), XLSX)
+        document = Attachment(f"{name}.xlsx", await offload(minutes_xlsx, result, tz), XLSX)
     else:
         return ctx.say(ctx.t("error.stale_button"))
     return [Reply(ctx.t("result.minutes_ready", number=result.ballot.number), document=document)]

@@ -10,6 +10,7 @@ from bot.domain.scoring import Criterion, fmt, parse_bulk
 from bot.messages import Attachment, Button, Reply, rows
 from bot.render import scoring as render
 from bot.render.charts import ranking_chart
+from bot.render.offload import offload
 from bot.render.xlsx import score_template, score_workbook
 from bot.render.xlsx_reader import first_sheet_rows
 from bot.services.conversations import Step
@@ -125,7 +126,9 @@ async def show_ranking(ctx: Ctx, args: list[str]) -> list[Reply]:
     text = render.ranking(ctx.locale, ranking)
     if not ranking.rows:
         return ctx.say(text)
-    chart = Attachment("xep-hang.png", ranking_chart(ctx.locale, ranking), "image/png")
+    mine = ctx.member.unit.code if ctx.member.unit else None
+    image = await offload(ranking_chart, ctx.locale, ranking, mine)
+    chart = Attachment("xep-hang.png", image, "image/png")
     return [Reply(text, photo=chart)]
 
 
@@ -134,7 +137,7 @@ async def export_workbook(ctx: Ctx, args: list[str]) -> list[Reply]:
     if not ctx.incoming.is_private:
         return private_only(ctx)
     export = await ctx.services.scoring.export(caller)
-    data = score_workbook(ctx.locale, caller.cluster.name, export)
+    data = await offload(score_workbook, ctx.locale, caller.cluster.name, export)
     name = f"bang-diem-{export.round.key}.xlsx"
     mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return [

@@ -45,6 +45,11 @@ def speaking_of(kind: str | None) -> Iterator[None]:
         _kind.reset(token)
 
 
+def current_kind() -> str:
+    """The kind of group being spoken of ("cụm" or "khối")."""
+    return _kind.get()
+
+
 def message_template(locale: str | None, key: str) -> str:
     catalog = CATALOGS.get(locale or DEFAULT_LOCALE, CATALOGS[DEFAULT_LOCALE])
     template = catalog.get(key) or CATALOGS[DEFAULT_LOCALE][key]

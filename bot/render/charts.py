@@ -13,12 +13,21 @@ if TYPE_CHECKING:
     from bot.services.scoring_views import Ranking
 
 
-def ranking_chart(locale: str, ranking: Ranking) -> bytes:
-    """PNG bytes; DejaVu Sans carries Vietnamese."""
+CHART_ROWS = 30  # a readable chart; a larger cluster shows its top units and the reader's own
+
+
+def ranking_chart(locale: str, ranking: Ranking, mine: str | None = None) -> bytes:
+    """PNG bytes; DejaVu Sans carries Vietnamese. Past CHART_ROWS units: the top ones and the
+    reader's unit (`mine`, a unit code), so any cluster fits Telegram's photo limits."""
     # matplotlib loads in about a second: only when a chart is drawn, never at start-up.
     from matplotlib.figure import Figure  # the object API needs no screen and no global state
 
-    rows = list(reversed(ranking.rows))  # best at the top
+    shown = list(ranking.rows)
+    if len(shown) > CHART_ROWS:
+        top = shown[: CHART_ROWS - 1]
+        own = [r for r in shown[CHART_ROWS - 1 :] if r.entry.unit_code == mine]
+        shown = top + (own or [shown[CHART_ROWS - 1]])
+    rows = list(reversed(shown))  # best at the top
     height = max(2.5, 0.45 * len(rows) + 1.2)
     figure = Figure(figsize=(8, height), dpi=110)
     axes = figure.subplots()
@@ -38,8 +47,11 @@ def ranking_chart(locale: str, ranking: Ranking) -> bytes:
     axes.set_xlabel(t(locale, "chart.axis"))
     axes.set_xlim(0, max(values + [float(ranking.scale.total)]) * 1.12)
     axes.spines[["top", "right"]].set_visible(False)
-    figure.text(0.01, 0.01, t(locale, "chart.legend"), fontsize=8, color="#555555")
-    figure.tight_layout(rect=(0, 0.04, 1, 1))
+    legend = t(locale, "chart.legend")
+    if len(shown) < len(ranking.rows):
+        legend += "\n" + t(locale, "chart.top_only", shown=len(shown), units=len(ranking.rows))
+    figure.text(0.01, 0.01, legend, fontsize=8, color="#555555")
+    figure.tight_layout(rect=(0, 0.05, 1, 1))
     out = io.BytesIO()
     figure.savefig(out, format="png")
     return out.getvalue()

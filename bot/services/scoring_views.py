@@ -3,6 +3,7 @@ and reading them from the database."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -162,7 +163,13 @@ async def current_round(
     if not rounds:
         raise NotFound("score.no_round")
     latest = rounds[-1]
-    return latest, parse_scale(latest.scale_yaml)
+    return latest, _scale(latest.scale_yaml)
+
+
+@functools.lru_cache(maxsize=64)
+def _scale(text: str) -> Scale:
+    """Each version of a scale is read once (typed scores read it on every entry)."""
+    return parse_scale(text)
 
 
 async def load_sheet(uow: UnitOfWork, by: Caller, now: datetime) -> SheetView:
