@@ -75,7 +75,9 @@ async def award_pressed(ctx: Ctx, index: str) -> list[Reply]:
 
 async def award_typed(ctx: Ctx, step: Step, text: str) -> list[Reply]:
     ctx.member.require(Action.MANAGE_BALLOT)
-    award = text.strip()
+    awards = (await ctx.services.ballot_drafts.awards(ctx.member))[:8]
+    chosen = whole_number(text, 1, len(awards))  # the number of a listed award picks it
+    award = awards[chosen - 1] if chosen else text.strip()
     if not award or len(award) > 200:
         raise InvalidInput("ballot.bad_award", limit=200)
     return await _ask_kind(ctx, award)
@@ -154,6 +156,9 @@ async def candidates_pressed(ctx: Ctx, index: str) -> list[Reply]:
 
 
 async def candidates_typed(ctx: Ctx, step: Step, text: str) -> list[Reply]:
+    listed = whole_number(text)
+    if listed is not None:  # the number of a listed proposal picks it
+        return await candidates_pressed(ctx, str(listed - 1))
     return await _draft(ctx, step, await typed_unit_codes(ctx, text))
 
 

@@ -186,7 +186,10 @@ STEPS: dict[tuple[str, str], Callable[[Ctx, Step, str], Awaitable[list[Reply]]]]
     ("ballot_new", "candidates"): ballots.candidates_typed,
 }
 
-_TEXT_STEPS = frozenset(STEPS)
+# Steps that take typed text where a bare number is no answer (an award's name, unit codes):
+# on a channel without buttons their choices are numbered, and "1" picks the first.
+CHOICE_FIRST = frozenset({("ballot_new", "award"), ("ballot_new", "candidates")})
+_TEXT_STEPS = frozenset(STEPS) - CHOICE_FIRST
 
 # Conversation steps that wait for a file: (flow, step) -> handler(ctx, step).
 FILE_STEPS = {

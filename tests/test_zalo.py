@@ -366,3 +366,41 @@ async def test_an_idle_poll_answered_at_once_is_paced_not_spun(zalo_settings):
     finally:
         await server.stop()
     assert 1 <= polls <= 6, f"{polls} idle polls in 2 s"
+
+
+async def test_a_chair_on_zalo_drafts_a_ballot_by_numbers_from_numbered_lists(zalo_settings, zalo):
+    app = await App.open(zalo_settings, SystemClock())
+    members = app.services.membership
+    codes = ("CTO", "AGG", "BLU", "BTE", "CMU", "DTP", "HGG", "KGG", "LAN")
+    for i, code in enumerate(codes):
+        await members.add_member(
+            DEMO_CLUSTER, "zalo", f"{i:04x}zc{code.lower()}", code, Role.UNIT_REP, code
+        )
+    await members.add_member(DEMO_CLUSTER, "zalo", SECRETARY, "Thư ký", Role.SECRETARIAT)
+    await app.services.meetings.open(await members.identify("zalo", SECRETARY), "Hội nghị")
+    for i, code in enumerate(codes):
+        await app.services.meetings.check_in(
+            await members.identify("zalo", f"{i:04x}zc{code.lower()}")
+        )
+    awards = await app.services.ballot_drafts.awards(await members.identify("zalo", "0000zccto"))
+    await app.close()
+
+    chair = "0000zccto"
+    async with running(zalo_settings, zalo):
+        card = await ask(zalo, chair, "/ballot", "Tạo phiếu mới")
+        new = next(line.split(".")[0] for line in card.splitlines() if "Tạo phiếu mới" in line)
+        # The meeting's check-in notice may land after the card: it must not take the numbers.
+        await zalo.wait_for(lambda: any("✋ Điểm danh" in t for t in zalo.texts_to(chair)))
+        texts = zalo.texts_to(chair)
+        if "Tạo phiếu mới" in texts[-2]:  # it came last: its choice answers by label only
+            assert "• ✋ Điểm danh" in texts[-1] and "1. ✋" not in texts[-1]
+        listed = await ask(zalo, chair, new, awards[0])
+        assert f"1. {awards[0]}" in listed and "↩ Trả lời bằng số" in listed  # numbered
+        kinds = await ask(zalo, chair, "1", "chọn hình thức bỏ phiếu")  # "1" is the award
+        assert kinds.startswith(f"{awards[0]}:")
+        choose = next(line.split(".")[0] for line in kinds.splitlines() if "Chọn tối đa" in line)
+        await ask(zalo, chair, choose, "chỉ tiêu")
+        proposals = await ask(zalo, chair, "2", "Chọn danh sách đơn vị")
+        assert "1. Dùng danh sách 1" in proposals
+        draft = await ask(zalo, chair, "1", "Đơn vị được đề xuất")  # "1" is the first list
+    assert awards[0] in draft and "Tất cả 13" not in draft

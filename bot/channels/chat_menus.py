@@ -19,13 +19,14 @@ class ChatMenus:
         if found is None:
             return None
         ref, choices, by_label = found
-        return Menu(ref, tuple((label, action) for label, action in choices), by_label)
+        numbered = tuple((c[0], c[1]) for c in choices if len(c) == 2)
+        extra = tuple((c[0], c[1]) for c in choices if len(c) == 3)  # [label, action, "label"]
+        return Menu(ref, numbered, by_label, extra)
 
     async def shown(self, channel: str, chat_id: str, menu: Menu) -> None:
         async with UnitOfWork(self.db) as uow:
-            await uow.chat_menus.put(
-                channel, chat_id, menu.message_ref, [list(c) for c in menu.choices], menu.by_label
-            )
+            stored = [list(c) for c in menu.choices] + [[*c, "label"] for c in menu.extra]
+            await uow.chat_menus.put(channel, chat_id, menu.message_ref, stored, menu.by_label)
 
     async def withdrawn(self, channel: str, chat_id: str, message_ref: str) -> None:
         """The message was replaced by one without choices (e.g. a ballot by its receipt)."""

@@ -24,6 +24,9 @@ class Menu:
     message_ref: str
     choices: tuple[tuple[str, str], ...]  # (label, action data)
     by_label: bool = False  # a bare number is typed text, not a choice
+    # Choices of a notice that came while the person was working through this message: they
+    # answer to their label only, so the numbers keep meaning what the person sees above.
+    extra: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,8 @@ def pick(menu: Menu, text: str) -> str | OutOfRange | None:
     wanted = normalized(text)
     if not wanted:
         return None
-    matches = {action for label, action in menu.choices if normalized(label) == wanted}
+    everything = menu.choices + menu.extra
+    matches = {action for label, action in everything if normalized(label) == wanted}
     return matches.pop() if len(matches) == 1 else None
 
 

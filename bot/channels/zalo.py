@@ -32,6 +32,7 @@ TYPING_AFTER = 0.3  # seconds of work before the person is shown "typing…"
 log = logging.getLogger(__name__)
 
 
+HOLD_MENU = 600.0  # seconds a reply's numbered choices stay theirs against incoming notices
 IDLE_PACE = 0.5  # at least this between two idle polls (one that comes back at once)
 
 
@@ -64,6 +65,9 @@ class ZaloChannel:
         self._poller: asyncio.Task | None = None
         self.account: str | None = None
         self._poll_seconds = poll_seconds
+        # chat id -> when a reply with choices last came (in memory: after a restart, notices
+        # simply take the menu over again)
+        self._working_since: dict[str, float] = {}
 
     def join_link(self, code: str) -> str:
         return f"/start {code}"  # no deep links: the code is typed
@@ -184,7 +188,7 @@ class ZaloChannel:
             target = reply.to or base.address
             edit_ref = pressed if target == base.address else None
             try:
-                await self.send(target, reply, edit_ref=edit_ref)
+                await self._reply(target, reply, edit_ref=edit_ref)
             except (Undeliverable, DeliveryFailed) as error:
                 log.warning("Zalo reply not delivered: %s", error)
 
@@ -221,7 +225,32 @@ class ZaloChannel:
     # -- outgoing -----------------------------------------------------------------------------
 
     async def send(self, address: Address, reply: Reply, *, edit_ref: str | None = None) -> Sent:
-        """Send one reply (an edit is sent as a new message) and remember its choices."""
+        """Send a notice (from the outbox). While the person is working through a reply with
+        choices, a notice does not take its numbers over: its own choices answer to their label,
+        beside the reply's numbered ones."""
+        current = await self.menus.current(NAME, address.chat_id) if address.chat_id else None
+        working = self._working_since.get(address.chat_id, -HOLD_MENU)
+        if current is None or asyncio.get_running_loop().time() - working > HOLD_MENU:
+            return await self._send(address, reply, edit_ref=edit_ref)
+        aside = replace(reply, awaits_text=True)  # its choices listed by label
+        sent = await self._send(address, aside, edit_ref=edit_ref, menu=False)
+        own = menu_of(reply, sent.message_ref)
+        if own is not None:
+            merged = replace(current, extra=current.extra + own.choices)
+            await self.menus.shown(NAME, address.chat_id, merged)
+        return sent
+
+    async def _reply(self, address: Address, reply: Reply, *, edit_ref: str | None) -> Sent:
+        """Send a reply to what the person just typed; its choices are the numbered ones."""
+        sent = await self._send(address, reply, edit_ref=edit_ref)
+        if menu_of(reply, sent.message_ref) is not None:
+            self._working_since[address.chat_id] = asyncio.get_running_loop().time()
+        return sent
+
+    async def _send(
+        self, address: Address, reply: Reply, *, edit_ref: str | None, menu: bool = True
+    ) -> Sent:
+        """Send one message (an edit is sent as a new message) and remember its choices."""
         chat_id = address.chat_id
         if not chat_id:
             raise Undeliverable("no Zalo chat id")
@@ -251,10 +280,10 @@ class ZaloChannel:
             if error.transient or error.code in (401, 408):
                 raise DeliveryFailed(str(error)) from None
             raise Undeliverable(str(error)) from None
-        menu = menu_of(reply, ref)
-        if menu is not None:
-            await self.menus.shown(NAME, chat_id, menu)
-        elif reply.edit and edit_ref:
+        shown = menu_of(reply, ref) if menu else None
+        if shown is not None:
+            await self.menus.shown(NAME, chat_id, shown)
+        elif menu and reply.edit and edit_ref:
             await self.menus.withdrawn(NAME, chat_id, edit_ref)
         return Sent(address, ref)
 
