@@ -13,6 +13,8 @@ class Button:
     label: str
     action: str = ""  # compact, versioned action data (handlers/actions.py); ≤ 64 bytes
     url: str | None = None  # a link button instead (e.g. "continue in the private chat")
+    # Its answer is a file: a channel that cannot deliver files leaves the button out.
+    sends_file: bool = False
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,10 @@ def reply_to_dict(reply: Reply) -> dict:
     return {
         "text": reply.text,
         "buttons": [
-            [{"label": b.label, "action": b.action, "url": b.url} for b in row]
+            [
+                {"label": b.label, "action": b.action, "url": b.url, "sends_file": b.sends_file}
+                for b in row
+            ]
             for row in reply.buttons
         ],
     }
@@ -81,7 +86,10 @@ def reply_from_dict(data: dict) -> Reply:
     return Reply(
         text=data["text"],
         buttons=tuple(
-            tuple(Button(b["label"], b.get("action", ""), b.get("url")) for b in row)
+            tuple(
+                Button(b["label"], b.get("action", ""), b.get("url"), b.get("sends_file", False))
+                for b in row
+            )
             for row in data.get("buttons", [])
         ),
     )
@@ -90,5 +98,7 @@ def reply_from_dict(data: dict) -> Reply:
 def rows(*labels_and_actions: list[tuple[str, str]]) -> tuple[tuple[Button, ...], ...]:
     """Build button rows from (label, action) pairs, one list per row."""
     return tuple(
-        tuple(Button(label, action) for label, action in row) for row in labels_and_actions
+        tuple(Button(label, action) for label, action in row)
+        for row in labels_and_actions
+        if row
     )

@@ -32,6 +32,9 @@ class ChannelFacts(Protocol):
     @property
     def account(self) -> str | None: ...
 
+    @property
+    def takes_documents(self) -> bool: ...
+
     def join_link(self, code: str) -> str: ...
 
     def private_link(self) -> str | None: ...
@@ -63,6 +66,11 @@ class Services:
     def private_link(self, channel: str) -> str | None:
         found = self.channels.get(channel)
         return found.private_link() if found else None
+
+    def takes_documents(self, channel: str) -> bool:
+        """Whether people can send the bot documents (Excel, PDF) on `channel`."""
+        found = self.channels.get(channel)
+        return found.takes_documents if found else True
 
     def accounts(self) -> dict[str, str]:
         """Channel name -> the bot's account there, as people search for it."""

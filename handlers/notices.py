@@ -6,7 +6,7 @@ from bot.domain.models import Member, Unit
 from bot.domain.reminders import ReminderKind
 from bot.domain.voting import BallotStatus
 from bot.i18n import t
-from bot.messages import Attachment, Reply, rows
+from bot.messages import Attachment, Button, Reply, rows
 from bot.render import ballots as ballot_render
 from bot.render import deadlines as render
 from bot.render import scoring as scoring_render
@@ -138,11 +138,17 @@ class ChatNotices:
         bid = str(result.ballot.id)
         return Reply(
             ballot_render.result(locale, result),
-            rows(
-                [
-                    (t(locale, "button.minutes_pdf"), encode("bmin", bid, "pdf")),
-                    (t(locale, "button.minutes_xlsx"), encode("bmin", bid, "xlsx")),
-                ]
+            (
+                (
+                    Button(
+                        t(locale, "button.minutes_pdf"), encode("bmin", bid, "pdf"), sends_file=True
+                    ),
+                    Button(
+                        t(locale, "button.minutes_xlsx"),
+                        encode("bmin", bid, "xlsx"),
+                        sends_file=True,
+                    ),
+                ),
             ),
         )
 

@@ -164,9 +164,12 @@ async def _card(ctx: Ctx, view: SheetView, criterion: Criterion, *, edit: bool =
         jumps.append((ctx.t("button.bonus"), encode("sc", view.scale.bonus[0].code)))
     if view.scale.deductions:
         jumps.append((ctx.t("button.deductions"), encode("sc", view.scale.deductions[0].code)))
-    excel = [(ctx.t("button.excel_form"), encode("sctpl", "0"))]
+    # The Excel form is only worth offering where it can be sent back.
+    takes_documents = ctx.services.takes_documents(ctx.incoming.channel)
+    excel = [(ctx.t("button.excel_form"), encode("sctpl", "0"))] if takes_documents else []
     buttons = rows(nav, jumps, excel)
-    return ctx.say(render.item_card(ctx.locale, view, criterion), buttons, edit=edit)
+    card = render.item_card(ctx.locale, view, criterion, takes_documents=takes_documents)
+    return ctx.say(card, buttons, edit=edit)
 
 
 def _summary(ctx: Ctx, view: SheetView, *, edit: bool = False) -> list[Reply]:

@@ -21,7 +21,7 @@ from bot.clock import SystemClock
 from bot.config import Settings
 from bot.domain.models import Role
 from bot.domain.voting import BallotKind
-from bot.messages import Address, Attachment, Button, Reply
+from bot.messages import Address, Attachment, Button, Reply, rows
 from bot.serve import run_live
 from bot.services.demo import DEMO_CLUSTER, seed_demo
 from storage.uow import UnitOfWork
@@ -113,6 +113,8 @@ async def test_a_full_score_sheet_is_typed_and_submitted(zalo_settings, zalo):
         card = await ask(zalo, AGG, "/score", "1.1")
         # The card waits for a typed score: its choices are listed by label, not by number.
         assert "• Tiếp ▶" in card and "↩ Gõ câu trả lời" in card and "\n1. " not in card
+        # Zalo passes on text and photos only: no Excel form to send back, evidence by photo.
+        assert "Mẫu Excel" not in card and "gửi ảnh chụp làm minh chứng" in card
         for code, score in [("1.2", "25"), ("1.3", "10"), ("1.4", "9,5"), ("2.1", "10")]:
             await ask(zalo, AGG, score, code)
         for code, score in [("2.2", "10"), ("3.1", "5"), ("3.2", "10"), ("3.3", "10")]:
@@ -306,14 +308,24 @@ async def test_long_texts_are_split_and_files_without_a_public_address_are_expla
         buttons = ((Button("Đồng ý", "1:menu:help"), Button("Mở", url="https://t.me/x")),)
         await sender.channel.send(to, Reply(lines, buttons=buttons))
         await sender.channel.send(to, Reply("Biểu đồ", photo=Attachment("a.png", b"png")))
+        menu = rows([("Xem lại", "1:menu:help")])
+        await sender.channel.send(to, Reply("Biên bản", menu, document=Attachment("b.pdf", b"%")))
+        minutes = Button("Biên bản PDF", "1:bmin:1:pdf", sends_file=True)
+        await sender.channel.send(to, Reply("Kết quả", ((minutes, Button("Trợ giúp", "1:help")),)))
     finally:
         await sender.close()
     parts = zalo.texts_to(AGG)
-    assert all(len(p) <= 2000 for p in parts) and len(parts) == 4
+    assert all(len(p) <= 2000 for p in parts) and len(parts) == 6
     assert "".join(parts[:3]).count("Dòng") == 100  # split at line breaks, nothing lost
     assert parts[2].endswith("1. Đồng ý\n↩ Trả lời bằng số (1–1) hoặc gõ tên lựa chọn.")
     assert "🔗 Mở: https://t.me/x" in parts[2]
     assert "THIDUA_WEBHOOK_URL" in parts[3] and not zalo.called("sendPhoto")
+    # The note about the file is part of the text, before the choices and how to answer them.
+    note, menu_at = parts[4].index("📎 b.pdf"), parts[4].index("1. Xem lại")
+    assert note < menu_at and parts[4].endswith("gõ tên lựa chọn.")
+    # A choice whose answer is a file is not offered; the text says where to get the file.
+    assert "Biên bản PDF" not in parts[5] and "1. Trợ giúp" in parts[5]
+    assert "nhận qua Telegram hoặc nhờ thư ký cụm" in parts[5]
 
 
 async def test_server_errors_are_retried_and_a_blocked_member_is_reported_once(

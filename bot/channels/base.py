@@ -36,6 +36,7 @@ Dispatch = Callable[[Incoming], Awaitable[list[Reply]]]
 class Channel(Protocol):
     name: str
     edits_in_place: bool  # False: an edit is sent as a new message
+    takes_documents: bool  # False: people can send text and photos only (Zalo)
 
     @property
     def account(self) -> str | None:

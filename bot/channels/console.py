@@ -36,6 +36,7 @@ _PRESS = re.compile(r"^\[(.+)\]$")
 class ConsoleChannel:
     name = NAME
     edits_in_place = True
+    takes_documents = True
 
     def __init__(self, out: TextIO, clock, timezone: str, locale: str = "vi") -> None:
         self.out, self.clock, self.tz, self.locale = out, clock, ZoneInfo(timezone), locale

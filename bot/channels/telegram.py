@@ -114,6 +114,7 @@ def build_application(settings: Settings, *, poll_timeout: float = 10) -> Applic
 class TelegramChannel:
     name = NAME
     edits_in_place = True
+    takes_documents = True
 
     def __init__(
         self,

@@ -39,6 +39,7 @@ IDLE_PACE = 0.5  # at least this between two idle polls (one that comes back at 
 class ZaloChannel:
     name = NAME
     edits_in_place = False
+    takes_documents = False  # the platform passes on text and photos only
 
     def __init__(
         self,
@@ -254,16 +255,17 @@ class ZaloChannel:
         chat_id = address.chat_id
         if not chat_id:
             raise Undeliverable("no Zalo chat id")
-        text = as_text(reply, self.locale)
+        reply = self._offers_we_keep(reply)
         try:
+            notes = []
             photo_url = None
             if reply.photo is not None:
                 photo_url = await self._link(reply.photo)
                 if photo_url is None:
-                    text += "\n\n" + self._no_link(reply.photo)
+                    notes.append(self._no_link(reply.photo))
             if reply.document is not None:
                 url = await self._link(reply.document)
-                note = (
+                notes.append(
                     t(
                         self.locale,
                         "file.link",
@@ -274,7 +276,8 @@ class ZaloChannel:
                     if url and self.files
                     else self._no_link(reply.document)
                 )
-                text += "\n\n" + note
+            # The file notes belong to the text, before the choices and their "answer by number".
+            text = as_text(replace(reply, text="\n\n".join([reply.text, *notes])), self.locale)
             ref = await self._deliver(chat_id, text, photo_url)
         except ZaloApiError as error:
             if error.transient or error.code in (401, 408):
@@ -298,6 +301,19 @@ class ZaloChannel:
         for part in split_text(text, MAX_TEXT):
             sent = await self.api.send_message(chat_id, part)
         return sent.message_id
+
+    def _offers_we_keep(self, reply: Reply) -> Reply:
+        """Without a public address no file can be delivered: the buttons whose answer is a file
+        are left out, and the text says where to get it instead."""
+        if self.files is not None:
+            return reply
+        kept = tuple(tuple(b for b in row if not b.sends_file) for row in reply.buttons)
+        kept = tuple(row for row in kept if row)
+        if kept == reply.buttons:
+            return reply
+        return replace(
+            reply, text=reply.text + "\n\n" + t(self.locale, "file.elsewhere"), buttons=kept
+        )
 
     async def _link(self, attachment: Attachment) -> str | None:
         return await self.files.share(attachment) if self.files and attachment.data else None

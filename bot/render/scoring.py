@@ -36,7 +36,10 @@ def _items(locale: str, items) -> list[str]:
     return lines
 
 
-def item_card(locale: str, view: SheetView, criterion: Criterion) -> str:
+def item_card(
+    locale: str, view: SheetView, criterion: Criterion, *, takes_documents: bool = True
+) -> str:
+    """One item to score; `takes_documents` False: evidence can come as a photo only."""
     order = [c.code for c in view.scale.criteria]
     kind = {BONUS: "score.kind_bonus", DEDUCTION: "score.kind_deduction"}.get(criterion.kind)
     current = view.scores.get(criterion.code)
@@ -64,7 +67,9 @@ def item_card(locale: str, view: SheetView, criterion: Criterion) -> str:
         lines.append(t(locale, "score.card_note", note=view.notes[criterion.code]))
     if view.evidence.get(criterion.code):
         lines.append(t(locale, "score.card_evidence", file=view.evidence[criterion.code]))
-    lines.append(t(locale, "score.card_prompt"))
+    lines.append(
+        t(locale, "score.card_prompt" if takes_documents else "score.card_prompt_photos")
+    )
     return "\n".join(lines)
 
 
