@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     file_link_days: int = Field(
         7, ge=1, description="days a file link sent to Zalo users stays valid"
     )
+    upload_link_minutes: int = Field(
+        30, ge=1, le=1440, description="minutes an upload link (/upload on Zalo) stays valid"
+    )
     webhook_listen: str = Field("127.0.0.1", description="address the webhook server binds")
     webhook_port: int = Field(8080, ge=1, le=65535, description="port of the webhook server")
     invite_ttl_days: int = Field(

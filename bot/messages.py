@@ -98,7 +98,5 @@ def reply_from_dict(data: dict) -> Reply:
 def rows(*labels_and_actions: list[tuple[str, str]]) -> tuple[tuple[Button, ...], ...]:
     """Build button rows from (label, action) pairs, one list per row."""
     return tuple(
-        tuple(Button(label, action) for label, action in row)
-        for row in labels_and_actions
-        if row
+        tuple(Button(label, action) for label, action in row) for row in labels_and_actions if row
     )

@@ -13,18 +13,23 @@ import logging
 import secrets
 import signal
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 from typing import cast
 from urllib.parse import quote
 
 from bot.app import App, ChannelFactory, telegram_commands
-from bot.channels.base import Channel, WebhookChannel
+from bot.channels.base import Channel, TakesUploads, WebhookChannel
 from bot.channels.chat_menus import ChatMenus
 from bot.channels.file_links import ROUTE as FILES_ROUTE
 from bot.channels.file_links import FileLinks
+from bot.channels.upload_links import MAX_UPLOAD, UploadLinks
+from bot.channels.upload_links import ROUTE as UPLOAD_ROUTE
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.logs import keep_secrets
+from bot.messages import Attachment
+from bot.render import upload_page
 from bot.services.updates import UpdateLog
 from storage.db import Database
 from storage.uow import UnitOfWork
@@ -58,6 +63,7 @@ def channel_factory(settings: Settings, clock: Clock, poll_timeout: float) -> Ch
                 files=file_links(settings, db, clock),
                 locale=settings.default_locale,
                 poll_seconds=ZALO_POLL_SECONDS,
+                uploads=upload_links(settings, db, clock),
             )
         return channels
 
@@ -69,6 +75,13 @@ def file_links(settings: Settings, db: Database, clock: Clock) -> FileLinks | No
     if not settings.webhook_url:
         return None
     return FileLinks(db, clock, settings.webhook_url, settings.file_link_days)
+
+
+def upload_links(settings: Settings, db: Database, clock: Clock) -> UploadLinks | None:
+    """So does the upload page for people who cannot send documents in the chat."""
+    if not settings.webhook_url:
+        return None
+    return UploadLinks(db, clock, settings.webhook_url, settings.upload_link_minutes)
 
 
 async def run_live(
@@ -108,6 +121,7 @@ async def run_live(
         await app.close()
 
 
+FORM_OVERHEAD = 16 * 1024  # multipart boundaries and headers around the file
 STALE_OUTBOX = timedelta(minutes=10)  # a message due this long and unsent: alert
 
 
@@ -139,10 +153,52 @@ def web_app(app: App, links: FileLinks | None, secret: str):
     hooks = [cast(WebhookChannel, channel) for channel in app.channels.values()]
     routes = [channel.webhook_route(secret) for channel in hooks]
     routes += [
+        upload_route(app, upload_links(app.services.settings, app.db, app.services.clock)),
         Route(FILES_ROUTE + "/{token}/{name}", file, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
     ]
     return Starlette(routes=routes)
+
+
+def upload_route(app: App, uploads: UploadLinks | None):
+    """The page behind an /upload link: a form (GET) that takes one file (POST) and hands it to
+    the bot as if sent in the chat where the link was asked for; the answer goes there too."""
+    from starlette.datastructures import UploadFile
+    from starlette.requests import Request
+    from starlette.responses import HTMLResponse, Response
+    from starlette.routing import Route
+
+    locale = app.services.settings.default_locale
+    headers = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+
+    def html(body: str, status: int = 200) -> Response:
+        return HTMLResponse(body, status_code=status, headers=headers)
+
+    async def page(request: Request) -> Response:
+        token = request.path_params["token"]
+        if uploads is None or not await uploads.is_open(token):
+            return html(upload_page.gone(locale), 410)
+        if request.method == "GET":
+            return html(upload_page.form(locale))
+        # Browsers say how long a form is: anything unsaid or too long is refused unread.
+        length = request.headers.get("content-length", "")
+        if not length.isdigit() or int(length) > MAX_UPLOAD + FORM_OVERHEAD:
+            return html(upload_page.form(locale, "upload.page_too_large"), 413)
+        async with request.form(max_files=1, max_fields=1) as form:
+            sent = form.get("file")
+            if not isinstance(sent, UploadFile) or not sent.filename:
+                return html(upload_page.form(locale, "upload.page_no_file"), 400)
+            name, data = sent.filename.rsplit("/", 1)[-1], await sent.read(MAX_UPLOAD + 1)
+        if len(data) > MAX_UPLOAD:
+            return html(upload_page.form(locale, "upload.page_too_large"), 413)
+        sender = await uploads.take(token)
+        channel = app.channels.get(sender.channel) if sender else None
+        if sender is None or not isinstance(channel, TakesUploads):
+            return html(upload_page.gone(locale), 410)
+        answers = await channel.upload_received(replace(sender, attachment=Attachment(name, data)))
+        return html(upload_page.done(locale, name, answers))
+
+    return Route(UPLOAD_ROUTE + "/{token}", page, methods=["GET", "POST"])
 
 
 async def health(app: App) -> tuple[dict, bool]:

@@ -46,14 +46,29 @@ async def revoke(ctx: Ctx, args: list[str]) -> list[Reply]:
     return ctx.say(ctx.t("invites.revoked_ok", code=view.invite.code))
 
 
+FILE_ACTIONS = (Action.IMPORT_CLUSTER, Action.MANAGE_DEADLINES, Action.IMPORT_CRITERIA)
+
+
+async def upload(ctx: Ctx, args: list[str]) -> list[Reply]:
+    """Where documents cannot be sent in the chat (Zalo): a link to a page that takes one."""
+    if not any(may(ctx.member.roles, a) for a in FILE_ACTIONS):
+        raise Forbidden(action=Action.IMPORT_CLUSTER.value)  # says who may
+    if not ctx.incoming.is_private:
+        return private_only(ctx)  # the link acts as its holder: it goes to them alone
+    if ctx.services.takes_documents(ctx.incoming.channel):
+        return ctx.say(ctx.t("upload.send_here"))
+    link = await ctx.services.upload_link(ctx.incoming)
+    if link is None:
+        return ctx.say(ctx.t("upload.no_address"))
+    minutes = ctx.services.settings.upload_link_minutes
+    return ctx.say(ctx.t("upload.link", url=link, minutes=minutes))
+
+
 async def file_received(ctx: Ctx) -> list[Reply]:
     """A file from the secretariat: a calendar of deadlines, a scale (YAML or Excel), or the
     cluster list."""
     caller = ctx.member
-    if not any(
-        may(caller.roles, a)
-        for a in (Action.IMPORT_CLUSTER, Action.MANAGE_DEADLINES, Action.IMPORT_CRITERIA)
-    ):
+    if not any(may(caller.roles, a) for a in FILE_ACTIONS):
         raise Forbidden()
     attachment = ctx.attachment
     if attachment.file_name.lower().endswith(".xlsx") and attachment.data:

@@ -39,6 +39,8 @@ class ChannelFacts(Protocol):
 
     def private_link(self) -> str | None: ...
 
+    async def upload_link(self, incoming: Incoming) -> str | None: ...
+
 
 @dataclass
 class Services:
@@ -66,6 +68,10 @@ class Services:
     def private_link(self, channel: str) -> str | None:
         found = self.channels.get(channel)
         return found.private_link() if found else None
+
+    async def upload_link(self, incoming: Incoming) -> str | None:
+        found = self.channels.get(incoming.channel)
+        return await found.upload_link(incoming) if found else None
 
     def takes_documents(self, channel: str) -> bool:
         """Whether people can send the bot documents (Excel, PDF) on `channel`."""

@@ -66,6 +66,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("lang", "ngonngu", "cmd.lang", onboarding.language, (Action.SET_LANGUAGE,)),
     Command("invites", "mamoi", "cmd.invites", admin.invites, (Action.MANAGE_INVITES,)),
     Command("revoke", "thuhoi", "cmd.revoke", admin.revoke, (Action.MANAGE_INVITES,)),
+    Command("upload", "tailen", "cmd.upload", admin.upload, admin.FILE_ACTIONS),
     Command("criteria", "tieuchi", "cmd.criteria", scoring.show_criteria, (Action.VIEW_CRITERIA,)),
     Command("score", "chamdiem", "cmd.score", scoring.start, (Action.SCORE_OWN_UNIT,)),
     Command("ranking", "xephang", "cmd.ranking", scoring.show_ranking, (Action.VIEW_RANKING,)),

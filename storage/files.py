@@ -53,3 +53,38 @@ class FileLinkRepo(_Repo):
 
     async def purge(self, now: datetime) -> int:
         return await self._changed("DELETE FROM file_links WHERE expires_at <= ?", _iso(now))
+
+
+class UploadLinkRepo(_Repo):
+    async def issue(
+        self, token_hash: str, channel: str, user_id: str, chat_id: str, name: str, until: datetime
+    ) -> None:
+        await self.conn.execute(
+            "INSERT INTO upload_links (token_hash, channel, user_id, chat_id, display_name,"
+            " expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (token_hash, channel, user_id, chat_id, name, _iso(until)),
+        )
+
+    async def open(self, token_hash: str, now: datetime) -> tuple[str, str, str, str] | None:
+        """(channel, user id, chat id, name) of a link that is unused and unexpired."""
+        row = await self._one(
+            "SELECT channel, user_id, chat_id, display_name FROM upload_links"
+            " WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?",
+            token_hash,
+            _iso(now),
+        )
+        return (row[0], row[1], row[2], row[3]) if row else None
+
+    async def use(self, token_hash: str, now: datetime) -> bool:
+        """Mark the link used; False when it was used or expired meanwhile."""
+        changed = await self._changed(
+            "UPDATE upload_links SET used_at = ?"
+            " WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?",
+            _iso(now),
+            token_hash,
+            _iso(now),
+        )
+        return changed == 1
+
+    async def purge(self, now: datetime) -> int:
+        return await self._changed("DELETE FROM upload_links WHERE expires_at <= ?", _iso(now))

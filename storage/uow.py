@@ -14,7 +14,7 @@ from .chats import ChatMenuRepo, ConversationRepo
 from .clusters import ClusterRepo, PeriodRepo, UnitRepo
 from .db import Database
 from .deadlines import DeadlineRepo, ReminderRepo
-from .files import FileLinkRepo, FileRepo
+from .files import FileLinkRepo, FileRepo, UploadLinkRepo
 from .meetings import MeetingRepo
 from .members import InviteRepo, MemberRepo
 from .outbox import OutboxRepo
@@ -54,6 +54,7 @@ class UnitOfWork:
         self.files = FileRepo(conn)
         self.chat_menus = ChatMenuRepo(conn)
         self.file_links = FileLinkRepo(conn)
+        self.upload_links = UploadLinkRepo(conn)
         self.broadcasts = BroadcastRepo(conn)
         self.scoring = ScoringRepo(conn)
         self.meetings = MeetingRepo(conn)

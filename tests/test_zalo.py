@@ -5,6 +5,7 @@ import asyncio
 import logging
 import os
 import re
+import sqlite3
 import sys
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -416,3 +417,75 @@ async def test_a_chair_on_zalo_drafts_a_ballot_by_numbers_from_numbered_lists(za
         assert "1. Dùng danh sách 1" in proposals
         draft = await ask(zalo, chair, "1", "Đơn vị được đề xuất")  # "1" is the first list
     assert awards[0] in draft and "Tất cả 13" not in draft
+
+
+async def test_a_zalo_secretariat_brings_in_the_scale_through_an_upload_link(
+    zalo_settings, zalo, unused_tcp_port
+):
+    """Zalo passes on no documents: /upload gives the secretariat a link to a page that takes one
+    file, once, and hands it to the bot as if sent in the chat; the answer comes in the chat."""
+    base = f"http://127.0.0.1:{unused_tcp_port}"
+    settings = zalo_settings.model_copy(
+        update={
+            "webhook_url": base,
+            "webhook_secret": SecretStr("s3cret-value"),
+            "webhook_port": unused_tcp_port,
+        }
+    )
+    scale = (ROOT / "bot" / "data" / "scale-example.yaml").read_bytes()
+    async with running(settings, zalo), httpx.AsyncClient(base_url=base) as client:
+
+        async def say(user: str, text: str, expect: str) -> str:
+            seen = len(zalo.texts_to(user))
+            update = {"event_name": "message.text.received"}
+            update["message"] = zalo.message(user, "Thư ký", "PRIVATE", text=text)
+            secret = {"X-Bot-Api-Secret-Token": "s3cret-value"}
+            assert (await client.post("/zalo", json=update, headers=secret)).status_code == 200
+            await zalo.wait_for(lambda: any(expect in t for t in zalo.texts_to(user)[seen:]))
+            return next(t for t in zalo.texts_to(user)[seen:] if expect in t)
+
+        await say(SECRETARY, "/start DEMO-SECRETARIAT", "Chào mừng")
+        await say(AGG, "/start DEMO-AGG", "Chào mừng")
+        assert "Việc này dành cho" in await say(AGG, "/upload", "quyền")  # not theirs to do
+        offer = await say(SECRETARY, "/tailen", "📤")
+        link = re.search(rf"{re.escape(base)}/upload/\S+", offer).group(0)
+        path = link.removeprefix(base)
+
+        page = await client.get(path)
+        assert page.status_code == 200 and 'type="file"' in page.text
+        assert page.headers["cache-control"] == "no-store"
+        # Refused without using the link up: too large, or no file at all.
+        big = {"file": ("big.yaml", b"#" * (1024 * 1024 + 1), "application/yaml")}
+        too_large = await client.post(path, files=big)
+        assert too_large.status_code == 413 and "lớn hơn 1 MB" in too_large.text
+        empty = await client.post(path, data={"note": "x"})
+        assert empty.status_code == 400 and "Chưa chọn tệp" in empty.text
+
+        seen = len(zalo.texts_to(SECRETARY))
+        done = await client.post(path, files={"file": ("thang-diem.yaml", scale, "text/yaml")})
+        assert done.status_code == 200 and "Đã nhận tệp thang-diem.yaml" in done.text
+        assert "Đã nhập thang điểm" in done.text
+        assert any("Đã nhập thang điểm" in t for t in zalo.texts_to(SECRETARY)[seen:])
+        # Once only.
+        assert (await client.get(path)).status_code == 410
+        again = await client.post(path, files={"file": ("thang-diem.yaml", scale, "text/yaml")})
+        assert again.status_code == 410 and "/upload" in again.text
+    app = await App.open(settings, SystemClock())
+    try:
+        secretary = await app.services.membership.identify("zalo", SECRETARY)
+        assert (await app.services.scoring.current(secretary))[1].criteria
+        with sqlite3.connect(settings.database_path) as db:
+            stored = db.execute("SELECT token_hash FROM upload_links").fetchall()
+        token = path.rsplit("/", 1)[1]
+        assert len(stored) == 1 and token not in stored[0][0]  # only its hash is kept
+    finally:
+        await app.close()
+
+
+async def test_without_a_public_address_upload_says_where_to_send_files_instead(
+    zalo_settings, zalo
+):
+    async with running(zalo_settings, zalo):
+        await ask(zalo, SECRETARY, "/start DEMO-SECRETARIAT", "Chào mừng")
+        answer = await ask(zalo, SECRETARY, "/upload", "THIDUA_WEBHOOK_URL")
+        assert "qua Telegram" in answer

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from bot.messages import Address, Incoming, Reply
 
@@ -48,6 +48,10 @@ class Channel(Protocol):
     def private_link(self) -> str | None:
         """A link that opens the private chat with the bot, where the platform has one."""
 
+    async def upload_link(self, incoming: Incoming) -> str | None:
+        """Where people cannot send documents: a link to a page that takes one from the sender
+        of `incoming` (None: documents go in the chat, or there is no public address)."""
+
     async def start(self, dispatch: Dispatch) -> None:
         """Begin delivering incoming messages to `dispatch` and sending its replies."""
 
@@ -62,6 +66,14 @@ class Channel(Protocol):
 
     async def send(self, address: Address, reply: Reply, *, edit_ref: str | None = None) -> Sent:
         """Send (or edit `edit_ref` in place, where the platform allows) one message."""
+
+
+@runtime_checkable
+class TakesUploads(Protocol):
+    """A channel whose people send documents through an upload page (Zalo)."""
+
+    async def upload_received(self, incoming: Incoming) -> list[str]:
+        """Answer a file from the page in the chat it came for; the answers' texts."""
 
 
 class WebhookChannel(Channel, Protocol):

@@ -54,6 +54,9 @@ class ConsoleChannel:
     def private_link(self) -> str | None:
         return None
 
+    async def upload_link(self, incoming: Incoming) -> str | None:
+        return None  # documents are sent in the chat itself
+
     async def start(self, dispatch: Dispatch) -> None:
         self._dispatch = dispatch
 

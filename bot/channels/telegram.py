@@ -148,6 +148,9 @@ class TelegramChannel:
     def private_link(self) -> str:
         return f"https://t.me/{self.username}"
 
+    async def upload_link(self, incoming: Incoming) -> str | None:
+        return None  # documents are sent in the chat itself
+
     async def start(self, dispatch: Dispatch) -> None:
         self._dispatch = dispatch
         try:

@@ -24,6 +24,7 @@ from .base import ChannelRefused, DeliveryFailed, Dispatch, Sent, Undeliverable,
 from .chat_menus import ChatMenus
 from .file_links import FileLinks
 from .text_menus import OutOfRange, as_text, menu_of, pick
+from .upload_links import UploadLinks
 from .zalo_api import MAX_TEXT, ZaloApi, ZaloApiError, ZaloUpdate, parse_update
 
 NAME = "zalo"
@@ -50,9 +51,12 @@ class ZaloChannel:
         files: FileLinks | None,
         locale: str,
         poll_seconds: int = 30,
+        uploads: UploadLinks | None = None,
     ) -> None:
         """`claim(channel, key)` says whether an update is new; `files` None: no public address,
-        so files cannot be offered; `locale` is the language of the answer hints."""
+        so files cannot be offered; `uploads`: links to the upload page (with a public address);
+        `locale` is the language of the answer hints."""
+        self.uploads = uploads
         self.api, self._claim, self.menus, self.files, self.locale = (
             api,
             claim,
@@ -75,6 +79,18 @@ class ZaloChannel:
 
     def private_link(self) -> str | None:
         return None
+
+    async def upload_link(self, incoming: Incoming) -> str | None:
+        """Documents cannot be sent here: a link to a page that takes one, if we have an address."""
+        return await self.uploads.issue(incoming) if self.uploads else None
+
+    async def upload_received(self, incoming: Incoming) -> list[str]:
+        """A file from the upload page, answered in the chat it was asked for; the answers'
+        texts, for the page to show too."""
+        replies = await self._answer(incoming)
+        await self._send_all(incoming.address, replies, pressed=None)
+        here = incoming.address
+        return [reply.text for reply in replies if (reply.to or here) == here]
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -185,9 +201,12 @@ class ZaloChannel:
             replies, pressed = [incoming], None
         else:
             replies, pressed = await self._answer(incoming), incoming.message_ref
+        await self._send_all(base.address, replies, pressed=pressed)
+
+    async def _send_all(self, here: Address, replies: list[Reply], *, pressed: str | None) -> None:
         for reply in replies:
-            target = reply.to or base.address
-            edit_ref = pressed if target == base.address else None
+            target = reply.to or here
+            edit_ref = pressed if target == here else None
             try:
                 await self._reply(target, reply, edit_ref=edit_ref)
             except (Undeliverable, DeliveryFailed) as error:

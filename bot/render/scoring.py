@@ -67,9 +67,7 @@ def item_card(
         lines.append(t(locale, "score.card_note", note=view.notes[criterion.code]))
     if view.evidence.get(criterion.code):
         lines.append(t(locale, "score.card_evidence", file=view.evidence[criterion.code]))
-    lines.append(
-        t(locale, "score.card_prompt" if takes_documents else "score.card_prompt_photos")
-    )
+    lines.append(t(locale, "score.card_prompt" if takes_documents else "score.card_prompt_photos"))
     return "\n".join(lines)
 
 
