@@ -231,7 +231,9 @@ async def rule_pressed(ctx: Ctx, ballot_id: str, rule: str) -> list[Reply]:
 
 async def open_pressed(ctx: Ctx, ballot_id: str) -> list[Reply]:
     view = await ctx.services.polling.open(ctx.member, number(ballot_id))
-    return ctx.say(ctx.t("ballot.opened", number=view.ballot.number, issued=view.issued), edit=True)
+    with render.words_of(view.ballot):
+        text = ctx.t("ballot.opened", number=view.ballot.number, issued=view.issued)
+    return ctx.say(text, edit=True)
 
 
 async def discard_pressed(ctx: Ctx, ballot_id: str) -> list[Reply]:

@@ -94,33 +94,44 @@ class ChatNotices:
         )
 
     def ballot_opened(self, locale: str, view) -> Reply:
-        return Reply(
-            t(
+        with ballot_render.words_of(view.ballot):
+            text = t(
                 locale,
                 "vote.opened_notice",
                 number=view.ballot.number,
                 award=view.ballot.award,
                 kind=ballot_render.kind_label(locale, view.ballot),
                 units=ballot_render.codes(view.candidates),
-            ),
+            )
+        return Reply(
+            text,
             rows([(t(locale, "button.vote"), encode("vote", str(view.ballot.id), "0"))]),
         )
 
     def vote_reminder(self, locale: str, view) -> Reply:
+        with ballot_render.words_of(view.ballot):
+            text = t(locale, "vote.reminder", number=view.ballot.number, award=view.ballot.award)
         return Reply(
-            t(locale, "vote.reminder", number=view.ballot.number, award=view.ballot.award),
+            text,
             rows([(t(locale, "button.vote"), encode("vote", str(view.ballot.id), "0"))]),
         )
 
     def receipt(self, locale: str, ballot, receipt: str) -> Reply:
-        return Reply(
-            t(locale, "vote.receipt", number=ballot.number, award=ballot.award, receipt=receipt)
-        )
+        with ballot_render.words_of(ballot):
+            return Reply(
+                t(locale, "vote.receipt", number=ballot.number, award=ballot.award, receipt=receipt)
+            )
 
     def cast_by_colleague(self, locale: str, ballot, name: str) -> Reply:
-        return Reply(
-            t(locale, "vote.cast_by_colleague", number=ballot.number, award=ballot.award, name=name)
-        )
+        with ballot_render.words_of(ballot):
+            text = t(
+                locale,
+                "vote.cast_by_colleague",
+                number=ballot.number,
+                award=ballot.award,
+                name=name,
+            )
+        return Reply(text)
 
     def live_view(self, locale: str, view) -> Reply:
         bid = str(view.ballot.id)

@@ -31,14 +31,14 @@ async def list_results(ctx: Ctx, args: list[str]) -> list[Reply]:
         return ctx.say(ctx.t("result.none"))
     lines = [ctx.t("result.list_head")]
     for result in results:
-        lines.append(
-            ctx.t(
+        with render.words_of(result.ballot):
+            line = ctx.t(
                 "result.list_line",
                 number=result.ballot.number,
                 award=result.ballot.award,
                 winners=render.codes(result.winners),
             )
-        )
+        lines.append(line)
     buttons = [
         (ctx.t("button.ballot_n", number=r.ballot.number), encode("res", str(r.ballot.id)))
         for r in results
@@ -61,7 +61,9 @@ async def minutes_pressed(ctx: Ctx, ballot_id: str, kind: str) -> list[Reply]:
         document = Attachment(f"{name}.xlsx", await offload(minutes_xlsx, result, tz), XLSX)
     else:
         return ctx.say(ctx.t("error.stale_button"))
-    return [Reply(ctx.t("result.minutes_ready", number=result.ballot.number), document=document)]
+    with render.words_of(result.ballot):
+        note = ctx.t("result.minutes_ready", number=result.ballot.number)
+    return [Reply(note, document=document)]
 
 
 async def audit(ctx: Ctx, args: list[str]) -> list[Reply]:

@@ -21,6 +21,7 @@ from bot.domain.cluster_file import parse_cluster_file
 from bot.domain.errors import FileInvalid, Forbidden, InvalidInput, NotFound
 from bot.domain.models import Role
 from bot.domain.voting import BallotKind, BallotStatus, parse_ballot_defaults
+from bot.render import ballots as ballot_render
 from bot.render.minutes import minutes_pdf, minutes_xlsx
 from bot.services.demo import DEMO_CLUSTER, seed_demo
 
@@ -413,6 +414,26 @@ async def test_elect_one_needs_a_majority_of_member_units(app):
     await _cast(app, "HGG", view.ballot.id)  # blank
     result = await app.services.counting.close(await _who(app, "CTO"), view.ballot.id)
     assert result.winners == [] and result.count.abstentions == 1 and result.count.cast == 7
+
+
+async def test_an_election_speaks_of_phieu_bau_and_an_award_ballot_of_phieu(app):
+    """Elections say "phiếu bầu" on the paper, in the notices, the result and the minutes."""
+    await _meeting(app)
+    view = await _open(app, kind=BallotKind.ELECT, codes=("AGG", "VLG"))
+    assert ballot_render.paper("vi", view, frozenset()).startswith("🗳 Phiếu bầu số 1:")
+    notices = await _rows_flat(app, "SELECT payload FROM outbox WHERE dedupe_key LIKE 'ballot:%'")
+    assert notices and all("Phiếu bầu số 1" in json.loads(n)["text"] for n in notices)
+    for handle in ("CTO", "AGG", "BLU", "BTE", "CMU", "DTP", "HGG"):
+        await _cast(app, handle, view.ballot.id, 0)
+    result = await app.services.counting.close(await _who(app, "CTO"), view.ballot.id)
+    assert ballot_render.result("vi", result).startswith("📋 Kết quả phiếu bầu số 1:")
+    pdf = minutes_pdf_text(result)
+    assert "BIÊN BẢN KIỂM PHIẾU BẦU" in pdf and "Phiếu bầu số: 1" in pdf
+    assert "Được bầu" in pdf and "Kết luận: đơn vị được bầu Cờ thi đua" in pdf
+    assert "BIÊN BẢN KIỂM PHIẾU BẦU" in minutes_xlsx_text(result)
+    award = await _open(app, kind=BallotKind.CHOOSE, codes=("AGG", "VLG"))
+    assert ballot_render.paper("vi", award, frozenset()).startswith("🗳 Phiếu số 2:")
+    assert "bầu" not in ballot_render.ballot_card("vi", award).splitlines()[0]
 
 
 async def test_proposals_chain_the_winners_of_an_earlier_ballot(app):

@@ -431,7 +431,7 @@ async def test_a_secret_ballot_is_cast_with_buttons_and_answered_with_a_receipt(
         await api.wait_for(lambda: "Xem lại phiếu" in api.texts_to(agg)[-1])
         confirm = api.called("editMessageText")[-1].params["reply_markup"]["inline_keyboard"]
         await api.press(agg, 900, confirm[0][0]["callback_data"])
-        await api.wait_for(lambda: "Mã biên nhận phiếu số 1" in api.texts_to(agg)[-1])
+        await api.wait_for(lambda: "Mã biên nhận phiếu bầu số 1" in api.texts_to(agg)[-1])
         assert "✅ Đã bỏ phiếu" in api.texts_to(agg)[-2]  # the paper, now cast
         receipt = re.search(r"[A-Z2-9]{4}-[A-Z2-9]{4}", api.texts_to(agg)[-1]).group()
         # Pressing confirm again (a double tap) casts nothing more.

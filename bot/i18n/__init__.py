@@ -3,7 +3,8 @@
 The catalogs speak of a "cụm" (cluster). Many groups are a "khối" (block): while a message for
 one of them is being written (`speaking_of("khối")`), the catalog's own words are read with
 "khối" for "cụm" (and "block" for "cluster"), in the templates only, never in the names and
-texts filled into them.
+texts filled into them. Likewise, while an election is being written of (`electing(True)`), a
+ballot paper is a "phiếu bầu".
 """
 
 from __future__ import annotations
@@ -33,6 +34,26 @@ _KHOI = {
         (re.compile(r"\bCluster\b"), "Block"),
     ],
 }
+
+
+_electing: ContextVar[bool] = ContextVar("thidua_electing", default=False)
+_ELECTION = {
+    "vi": [
+        (re.compile(r"\b([Pp])hiếu số\b"), r"\1hiếu bầu số"),
+        (re.compile(r"\bBIÊN BẢN KIỂM PHIẾU\b"), "BIÊN BẢN KIỂM PHIẾU BẦU"),
+        (re.compile(r"^Biên bản kiểm phiếu$"), "Biên bản kiểm phiếu bầu"),
+    ],
+}
+
+
+@contextmanager
+def electing(is_election: bool) -> Iterator[None]:
+    """Within this block, ballot papers are called what an election calls them."""
+    token = _electing.set(is_election)
+    try:
+        yield
+    finally:
+        _electing.reset(token)
 
 
 @contextmanager
@@ -72,6 +93,9 @@ def worded(locale: str, template: str) -> str:
 
 
 def _worded(locale: str, template: str) -> str:
+    if _electing.get():
+        for pattern, word in _ELECTION.get(locale, []):
+            template = pattern.sub(word, template)
     if _kind.get() != "khối":
         return template
     for pattern, word in _KHOI.get(locale, []):

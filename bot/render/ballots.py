@@ -2,13 +2,37 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, TypeVar
 
 from bot.domain.scoring import fmt
 from bot.domain.voting import Ballot, BallotKind, BallotStatus, Denominator
-from bot.i18n import t
+from bot.i18n import electing, t
 from bot.services.ballot_views import BallotResult, BallotView
 from bot.services.meetings import MeetingView
+
+Render = TypeVar("Render", bound=Callable[..., Any])
+
+
+def words_of(ballot: Ballot) -> AbstractContextManager[None]:
+    """Messages written within are in the words of the ballot's kind ("phiếu bầu" if elect)."""
+    return electing(ballot.rules.kind == BallotKind.ELECT)
+
+
+def in_ballot_words(render: Render) -> Render:
+    """Write about a ballot (the 2nd argument, or what it is about) in the words of its kind:
+    an election's paper is a "phiếu bầu"."""
+
+    @functools.wraps(render)
+    def wrapped(locale: str, subject: Any, *args: Any, **kwargs: Any) -> Any:
+        ballot = subject if isinstance(subject, Ballot) else subject.ballot
+        with words_of(ballot):
+            return render(locale, subject, *args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
 
 
 def percent(share: Decimal) -> str:
@@ -34,6 +58,7 @@ def meeting_card(locale: str, view: MeetingView) -> str:
     return "\n".join(lines)
 
 
+@in_ballot_words
 def ballot_line(locale: str, ballot: Ballot) -> str:
     return t(
         locale,
@@ -68,6 +93,7 @@ def rules_lines(locale: str, ballot: Ballot, members: int) -> list[str]:
     return lines
 
 
+@in_ballot_words
 def ballot_card(locale: str, view: BallotView) -> str:
     """The chair's card: the draft with its rules, or the turnout while open."""
     ballot = view.ballot
@@ -95,6 +121,7 @@ def turnout(locale: str, view: BallotView) -> str:
     return "\n".join(lines)
 
 
+@in_ballot_words
 def live_view(locale: str, view: BallotView) -> str:
     ballot = view.ballot
     if ballot.status == BallotStatus.CLOSED:
@@ -114,6 +141,7 @@ def live_view(locale: str, view: BallotView) -> str:
     )
 
 
+@in_ballot_words
 def paper(locale: str, view: BallotView, chosen: frozenset[int]) -> str:
     """The ballot paper a voter fills in (`chosen`: candidate positions)."""
     ballot = view.ballot
@@ -130,6 +158,7 @@ def paper(locale: str, view: BallotView, chosen: frozenset[int]) -> str:
     return "\n".join(lines)
 
 
+@in_ballot_words
 def review(locale: str, view: BallotView, chosen: frozenset[int]) -> str:
     ballot = view.ballot
     lines = [t(locale, "vote.review_head", number=ballot.number, award=ballot.award)]
@@ -151,6 +180,7 @@ def _mark(locale: str, ballot: Ballot, chosen: bool, position: int, unit) -> str
     return f"{position + 1}. {mark} {unit.name} ({unit.code})"
 
 
+@in_ballot_words
 def result(locale: str, data: BallotResult) -> str:
     ballot, tally = data.ballot, data.count
     approve = ballot.rules.kind == BallotKind.APPROVE

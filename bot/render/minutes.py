@@ -58,12 +58,14 @@ LABELS: dict[str, str] = {
     "col.share_issued": "% trên số phiếu phát ra",
     "col.outcome": "Kết quả",
     "outcome.won": "Được đề nghị",
+    "outcome.elected": "Được bầu",
     "outcome.passed": "Đạt ngưỡng",
     "outcome.failed": "Không đạt",
     "runoff": "Bỏ phiếu lại (phiếu số {number}): {votes}",
     "decision": "Cụm trưởng quyết định (các đơn vị bằng phiếu): {units}",
     "tie_open": "Bằng phiếu tại vị trí cuối giữa {units}: chưa giải quyết.",
-    "conclusion": "Kết luận: đơn vị được đề nghị {award}: {units}",
+    "conclusion": "Kết luận: đơn vị được đề nghị tặng {award}: {units}",
+    "conclusion.elected": "Kết luận: đơn vị được bầu {award}: {units}",
     "nobody": "không có",
     "papers": "Các lá phiếu đã kiểm (xáo trộn, không kèm mã biên nhận):",
     "paper": "Phiếu {number}: {marks}",
@@ -110,13 +112,12 @@ def facts(result: BallotResult, timezone: str) -> list[tuple[str, str]]:
 
 def candidate_rows(result: BallotResult) -> list[list[str]]:
     winners = {u.id for u in result.winners}
+    won = "outcome.elected" if _elects(result) else "outcome.won"
     out = []
     for index, row in enumerate(result.count.candidates, start=1):
         unit = result.units[row.candidate]
         outcome = (
-            "outcome.won"
-            if unit.id in winners
-            else ("outcome.passed" if row.passed else "outcome.failed")
+            won if unit.id in winners else ("outcome.passed" if row.passed else "outcome.failed")
         )
         against = [str(result.count.valid - row.votes)] if _approve(result) else []
         out.append(
@@ -131,6 +132,10 @@ def candidate_rows(result: BallotResult) -> list[list[str]]:
             ]
         )
     return out
+
+
+def _elects(result: BallotResult) -> bool:
+    return result.ballot.rules.kind == BallotKind.ELECT
 
 
 def _approve(result: BallotResult) -> bool:
@@ -151,7 +156,8 @@ def conclusion(result: BallotResult) -> list[str]:
     if result.tie_open:
         lines.append(_label("tie_open", units=text.codes(result.tied)))
     names = "; ".join(f"{u.name} ({u.code})" for u in result.winners) or _label("nobody")
-    lines.append(_label("conclusion", award=result.ballot.award, units=names))
+    key = "conclusion.elected" if _elects(result) else "conclusion"
+    lines.append(_label(key, award=result.ballot.award, units=names))
     return lines
 
 
@@ -171,6 +177,11 @@ def _columns(result: BallotResult) -> list[str]:
 
 
 def minutes_pdf(result: BallotResult, timezone: str) -> bytes:
+    with text.words_of(result.ballot):  # an election's minutes count "phiếu bầu"
+        return _minutes_pdf(result, timezone)
+
+
+def _minutes_pdf(result: BallotResult, timezone: str) -> bytes:
     from fpdf import FPDF  # loaded when a PDF is made, not at start-up
 
     pdf = FPDF(format="A4")
@@ -263,6 +274,11 @@ def paper_lines(result: BallotResult) -> list[str]:
 
 
 def minutes_xlsx(result: BallotResult, timezone: str) -> bytes:
+    with text.words_of(result.ballot):
+        return _minutes_xlsx(result, timezone)
+
+
+def _minutes_xlsx(result: BallotResult, timezone: str) -> bytes:
     book = XlsxBook()
     widths: list[float] = (
         [6, 48, 12, 12, 18, 18, 16] if _approve(result) else [6, 48, 12, 18, 18, 16]
