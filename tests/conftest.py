@@ -7,11 +7,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import SecretStr
 
-from bot.clock import ManualClock
+from bot.app import App
+from bot.clock import ManualClock, SystemClock
 from bot.config import Settings
 from bot.services.conversations import Conversations
+from bot.services.demo import seed_demo
 from bot.services.membership import Membership
 from storage.db import Database
+
+from .fake_zalo import TOKEN as ZALO_TOKEN
+from .fake_zalo import FakeZaloApi
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 TEST_SECRET = "a-test-server-secret-of-at-least-32-characters"
@@ -48,3 +53,26 @@ def membership(db, clock, settings) -> Membership:
 @pytest.fixture
 def conversations(db, clock) -> Conversations:
     return Conversations(db, clock)
+
+
+@pytest.fixture
+async def zalo():
+    server = FakeZaloApi()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def zalo_settings(db_path, zalo) -> Settings:
+    settings = Settings(
+        _env_file=None,
+        secret_key=SecretStr(TEST_SECRET),
+        database_path=db_path,
+        zalo_token=ZALO_TOKEN,
+        zalo_base_url=zalo.base_url,
+    )
+    app = await App.open(settings, SystemClock())
+    await seed_demo(app.services.membership, with_members=False)
+    await app.close()
+    return settings

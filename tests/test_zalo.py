@@ -11,7 +11,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
-import pytest
 from pydantic import SecretStr
 
 from bot.app import App
@@ -24,38 +23,14 @@ from bot.domain.models import Role
 from bot.domain.voting import BallotKind
 from bot.messages import Address, Attachment, Button, Reply, rows
 from bot.serve import run_live
-from bot.services.demo import DEMO_CLUSTER, seed_demo
+from bot.services.demo import DEMO_CLUSTER
 from storage.uow import UnitOfWork
 
-from .conftest import TEST_SECRET
 from .fake_zalo import TOKEN, FakeZaloApi
 
 AGG = "8d2f0c1e5a7b3d9f4e61"  # Zalo user ids are opaque strings
 SECRETARY = "b1c2d3e4f5a6b7c8d9e0"
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-async def zalo():
-    server = FakeZaloApi()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def zalo_settings(db_path, zalo) -> Settings:
-    settings = Settings(
-        _env_file=None,
-        secret_key=SecretStr(TEST_SECRET),
-        database_path=db_path,
-        zalo_token=TOKEN,
-        zalo_base_url=zalo.base_url,
-    )
-    app = await App.open(settings, SystemClock())
-    await seed_demo(app.services.membership, with_members=False)
-    await app.close()
-    return settings
 
 
 @asynccontextmanager

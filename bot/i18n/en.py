@@ -406,6 +406,7 @@ MESSAGES: dict[str, str] = {
     "ballot.ask_kind": "{award}: choose the kind of ballot.",
     "ballot.ask_quota": "How many units can be proposed (the quota)? Pick or type a number.",
     "ballot.bad_quota": "The quota must be a whole number from 1 to {limit}.",
+    "ballot.fewer_than_quota": "This list has only {count} units, fewer than the quota of {quota}: choose another list, type the unit codes (e.g. CTO, AGG, VLG), or /cancel.",
     "ballot.ask_candidates": "Pick the list of units on the ballot, or type unit codes separated by commas (e.g. CTO, AGG, VLG):",
     "ballot.proposal.ranking": "By score ranking: {units}",
     "ballot.proposal.winners": "The units that passed ballot {number}: {units}",

@@ -415,6 +415,7 @@ MESSAGES: dict[str, str] = {
     "ballot.ask_kind": "{award}: chọn hình thức bỏ phiếu.",
     "ballot.ask_quota": "Số lượng đơn vị được đề nghị (chỉ tiêu)? Chọn hoặc nhập một số.",
     "ballot.bad_quota": "Số lượng cần là số nguyên từ 1 đến {limit}.",
+    "ballot.fewer_than_quota": "Danh sách này chỉ có {count} đơn vị, ít hơn chỉ tiêu {quota}: chọn danh sách khác, nhập mã các đơn vị (ví dụ: CTO, AGG, VLG), hoặc /cancel.",
     "ballot.ask_candidates": "Chọn danh sách đơn vị đưa vào phiếu, hoặc nhập mã đơn vị cách nhau bởi dấu phẩy (ví dụ: CTO, AGG, VLG):",
     "ballot.proposal.ranking": "Theo xếp hạng điểm: {units}",
     "ballot.proposal.winners": "Các đơn vị đạt ở phiếu số {number}: {units}",

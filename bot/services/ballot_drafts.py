@@ -89,7 +89,9 @@ class BallotDrafts:
             candidates = _candidates(view.units, codes)
             if kind == BallotKind.ELECT:
                 quota = 1
-            if not 1 <= quota <= len(candidates):
+            if quota > len(candidates):  # e.g. a list of the ranked units shorter than the quota
+                raise InvalidInput("ballot.fewer_than_quota", count=len(candidates), quota=quota)
+            if quota < 1:
                 raise InvalidInput("ballot.bad_quota", limit=len(candidates))
             defaults = (
                 await uow.clusters.ballot_defaults(by.cluster.id)
