@@ -276,7 +276,7 @@ async def test_the_secretariat_assigns_cross_scoring_by_pairs_and_by_rotation(se
     assert "AGG ← BLU\nBLU ← –" in boards[0] and "AGG ← BLU\nBLU ← –" in boards[1]
     assert "AGG ← BLU\nBLU ← BTE" in boards[2] and "VLG ← CTO" in boards[2]  # the next unit
     assert "→ @BLU\nĐơn vị của anh/chị được phân công chấm chéo" in out
-    assert out.rstrip().endswith("hoặc bấm “Xoay vòng”.")  # "AGG" alone: how to write a pair
+    assert out.rstrip().endswith("hoặc chọn “Xoay vòng”.")  # "AGG" alone: how to write a pair
 
 
 async def test_sheets_are_read_by_the_chair_and_returned_only_by_the_secretariat(settings):

@@ -424,7 +424,7 @@ async def test_a_secret_ballot_is_cast_with_buttons_and_answered_with_a_receipt(
         vote = notice.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
         assert vote == f"1:vote:{ballot_id}:0"
         await api.press(agg, 900, vote)
-        await api.wait_for(lambda: "Bấm một đơn vị để bầu." in api.texts_to(agg)[-1])
+        await api.wait_for(lambda: "Chọn một đơn vị để bầu." in api.texts_to(agg)[-1])
         paper = api.called("editMessageText")[-1].params["reply_markup"]["inline_keyboard"]
         assert [b["text"] for b in paper[0]] == ["AGG", "VLG"]
         await api.press(agg, 900, paper[0][0]["callback_data"])
