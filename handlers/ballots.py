@@ -129,7 +129,8 @@ async def _ask_candidates(ctx: Ctx, data: dict) -> list[Reply]:
     await ctx.expect(Step(FLOW, "candidates", data))
     size = max(PROPOSAL_SIZE, data["quota"] + 2)
     proposals = await ctx.services.ballot_drafts.proposals(ctx.member, size, data["award"])
-    lines = [ctx.t("ballot.ask_candidates")]
+    everyone = max((p.units for p in proposals), key=len, default=[])
+    lines = [ctx.t("ballot.ask_candidates", example=_example(everyone))]
     buttons = []
     for i, proposal in enumerate(proposals, start=1):
         label = ctx.t(
@@ -141,6 +142,11 @@ async def _ask_candidates(ctx: Ctx, data: dict) -> list[Reply]:
         lines.append(f"{i}. {label}")
         buttons.append([(ctx.t("button.proposal_n", number=i), encode("bcand", str(i - 1)))])
     return ctx.say("\n".join(lines), rows(*buttons), edit=True)
+
+
+def _example(units) -> str:
+    """Codes of this cluster to show how a list is typed (e.g. "CTO, AGG, VLG")."""
+    return ", ".join(u.code for u in list(units)[:3]) or "AGG, BLU"
 
 
 async def candidates_pressed(ctx: Ctx, index: str) -> list[Reply]:

@@ -187,7 +187,7 @@ async def test_the_exported_workbook_reopens_with_the_right_numbers(app):
         "STT",
         "Mã",
         "Đơn vị",
-        "Tự chấm",
+        "Điểm tự chấm",
         "Sau thẩm định",
         "Xếp hạng",
         "Xếp loại",

@@ -79,7 +79,9 @@ def ballot_chart(locale: str, result: BallotResult) -> bytes:
         t(locale, "chart.ballot_title", number=result.ballot.number, award=result.ballot.award),
         fontsize=11,
     )
-    axes.set_xlabel(t(locale, "chart.ballot_axis", issued=tally.issued, cast=tally.cast))
+    # Only an approve ballot counts approvals; the others count votes for a unit.
+    axis = "chart.ballot_axis" if rules.kind.value == "approve" else "chart.ballot_axis.votes"
+    axes.set_xlabel(t(locale, axis, issued=tally.issued, cast=tally.cast))
     axes.spines[["top", "right"]].set_visible(False)
     figure.text(0.01, 0.01, t(locale, "chart.ballot_legend"), fontsize=8, color="#555555")
     figure.tight_layout(rect=(0, 0.04, 1, 1))

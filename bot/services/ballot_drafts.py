@@ -90,7 +90,10 @@ class BallotDrafts:
             if kind == BallotKind.ELECT:
                 quota = 1
             if quota > len(candidates):  # e.g. a list of the ranked units shorter than the quota
-                raise InvalidInput("ballot.fewer_than_quota", count=len(candidates), quota=quota)
+                example = ", ".join(u.code for u in view.units[:3])
+                raise InvalidInput(
+                    "ballot.fewer_than_quota", count=len(candidates), quota=quota, example=example
+                )
             if quota < 1:
                 raise InvalidInput("ballot.bad_quota", limit=len(candidates))
             defaults = (
