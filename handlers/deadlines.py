@@ -18,7 +18,7 @@ from bot.services.deadlines import Board
 from .actions import encode, number
 from .context import Ctx
 from .onboarding import private_only
-from .units import typed_unit_codes
+from .units import means_all, typed_unit_codes
 
 NEW_TITLE = Step("deadline", "title")
 MAX_REPORT_MB = 20
@@ -153,7 +153,8 @@ async def due_typed(ctx: Ctx, step: Step, text: str) -> list[Reply]:
 
 
 async def units_typed(ctx: Ctx, step: Step, text: str) -> list[Reply]:
-    return await _ask_confirm(ctx, step, await typed_unit_codes(ctx, text))
+    codes = None if means_all(text) else await typed_unit_codes(ctx, text)  # None: every unit
+    return await _ask_confirm(ctx, step, codes)
 
 
 async def _ask_confirm(ctx: Ctx, step: Step, codes: list[str] | None) -> list[Reply]:

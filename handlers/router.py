@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from bot.domain.errors import DomainError, FileInvalid, Forbidden
 from bot.domain.policy import Action, may
+from bot.domain.typed import normalized
 from bot.i18n import speaking_of, t
 from bot.messages import Incoming, Reply
 from bot.render import text as render
@@ -200,6 +201,16 @@ FILE_STEPS = {
 }
 
 
+# Words people type for a command without its slash (folded: no diacritics, no case).
+BARE_WORDS = {
+    "huy": "cancel",
+    "cancel": "cancel",
+    "giup": "help",
+    "trogiup": "help",
+    "help": "help",
+}
+
+
 def parse_command(text: str) -> tuple[str, list[str]] | None:
     """'/members@thidua_bot  x y' -> ('members', ['x', 'y']); None when not a command."""
     if not text.startswith("/"):
@@ -248,6 +259,9 @@ class Router:
             if found is None:
                 return ctx.say(ctx.t("error.unknown_command", command=name[:32]))
             return await found.run(ctx, args)
+        bare = BARE_WORDS.get(normalized(incoming.text or ""))
+        if bare is not None:  # "hủy" or "giúp" typed at any step means the command
+            return await _BY_NAME[bare].run(ctx, [])
         step = await self.services.conversations.current(incoming.channel, incoming.user_id)
         if incoming.attachment is not None:
             file_handler = FILE_STEPS.get((step.flow, step.step)) if step else None

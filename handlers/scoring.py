@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.domain.errors import InvalidInput
 from bot.domain.policy import Action
 from bot.domain.scale_sheet import is_score_template, scores_from_template_rows
-from bot.domain.scoring import Criterion, fmt, parse_bulk
+from bot.domain.scoring import Criterion, fmt, is_bulk, parse_bulk
 from bot.messages import Attachment, Button, Reply, rows
 from bot.render import scoring as render
 from bot.render.charts import ranking_chart
@@ -53,7 +53,7 @@ async def typed(ctx: Ctx, step: Step, text: str) -> list[Reply]:
         code = step.data["code"]
         view = await scoring.annotate(ctx.member, code, note=text.split(":", 1)[1])
         return ctx.say(ctx.t("score.note_saved")) + await _card(ctx, view, view.scale.item(code))
-    if "\n" in text.strip() or "=" in text:  # the bulk form: "1.1 = 9,5" lines
+    if is_bulk(text):  # "1.1 = 9,5" lines, or several on one line
         view = await scoring.sheet(ctx.member)
         scores = parse_bulk(view.scale, text)
         saved = await scoring.set_scores(ctx.member, scores)

@@ -10,9 +10,9 @@ the menu of the last message that had one.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
+from bot.domain.typed import normalized
 from bot.i18n import t
 from bot.messages import Reply
 
@@ -73,10 +73,3 @@ def pick(menu: Menu, text: str) -> str | OutOfRange | None:
     everything = menu.choices + menu.extra
     matches = {action for label, action in everything if normalized(label) == wanted}
     return matches.pop() if len(matches) == 1 else None
-
-
-def normalized(label: str) -> str:
-    """Letters and digits only, without diacritics, case-folded: people type "tiep" for
-    "Tiếp ›" on a phone."""
-    decomposed = unicodedata.normalize("NFD", label.replace("đ", "d").replace("Đ", "D"))
-    return "".join(c for c in decomposed if c.isalnum() and c.isascii()).casefold()

@@ -14,7 +14,15 @@ from enum import StrEnum
 
 from .errors import FileInvalid, InvalidInput
 
-_NUMBER = re.compile(r"^\s*([0-9]{1,4})(?:[.,]([0-9]{1,2}))?\s*$")
+# "9,5", "9.5", "7 ,5", "10 điểm", "10đ": ASCII digits only (bot/domain/typed.py).
+_NUMBER = re.compile(
+    r"^\s*([0-9]{1,4})(?:\s*[.,]\s*([0-9]{1,2}))?\s*(?:điểm|diem|đ)?\s*$",
+    re.ASCII | re.IGNORECASE,
+)
+# One "code = value" (or "code: value") of a line that may hold several, separated by spaces or
+# commas: a value ends where the next "code =" begins ("2.1 = 10, 2.2 = 5"; "1.3=9 1.4=8,5").
+_ENTRY = re.compile(r"\s*([^\s=:,;]+)\s*[=:]\s*(.*?)\s*(?=[,\s]+[^\s=:,;]+\s*[=:]|$)")
+_BETWEEN = re.compile(r"[,\s]*")
 ITEM, BONUS, DEDUCTION = "item", "bonus", "deduction"
 TIE_BREAKS = ("first_group", "fewer_deductions", "earlier_submission")
 
@@ -76,6 +84,12 @@ class Scale:
     def criteria(self) -> tuple[Criterion, ...]:
         return (*(c for g in self.groups for c in g.items), *self.bonus, *self.deductions)
 
+    def typed_criterion(self, code: str) -> Criterion | None:
+        """The criterion a person typed, whatever its case ("t.1" for "T.1")."""
+        return self.criterion(code) or next(
+            (c for c in self.criteria if c.code.casefold() == code.casefold()), None
+        )
+
     def criterion(self, code: str) -> Criterion | None:
         return next((c for c in self.criteria if c.code == code), None)
 
@@ -89,7 +103,7 @@ class Scale:
 
 def parse_score(text: str) -> Decimal:
     """'9,5' or '9.5' → Decimal('9.5'); refuses negatives, words, exponents, >2 decimals."""
-    match = _NUMBER.match(text or "")
+    match = _NUMBER.match((text or "").lower())  # "10 Điểm"
     if match is None:
         raise InvalidInput("score.not_a_number", text=(text or "").strip()[:20])
     whole, fraction = match.groups()
@@ -149,30 +163,53 @@ def totals(scale: Scale, scores: dict[str, Decimal]) -> Totals:
 
 
 def parse_bulk(scale: Scale, text: str) -> dict[str, Decimal]:
-    """'1.1 = 9,5' per line or separated by ';' (':' also accepted); every problem listed."""
+    """'1.1 = 9,5' per line, separated by ';', or several on a line ("2.1 = 10, 2.2 = 5";
+    "1.3=9 1.4=8,5"); ':' also accepted; item codes in any case. Every problem listed."""
     scores: dict[str, Decimal] = {}
     problems: list[tuple[str, dict[str, object]]] = []
     for number, line in enumerate(text.replace(";", "\n").splitlines(), start=1):
         if not line.strip():
             continue
-        code, sep, value = line.partition("=") if "=" in line else line.partition(":")
-        code = code.strip()
-        criterion = scale.criterion(code)
-        if not sep or criterion is None:
+        entries = _entries(line)
+        if entries is None:
+            code = line.partition("=")[0].partition(":")[0].strip()
             problems.append(("score.bulk_unknown", {"line": number, "code": code[:16]}))
             continue
-        if code in scores:  # "1.1 = 9; 1.1 = 8": which one was meant?
-            problems.append(("score.bulk_repeated", {"line": number, "code": code}))
-            continue
-        try:
-            scores[code] = check_score(criterion, parse_score(value))
-        except InvalidInput as error:
-            problems.append((error.key, {**error.params, "line": number}))
+        for typed, value in entries:
+            criterion = scale.typed_criterion(typed)
+            if criterion is None:
+                problems.append(("score.bulk_unknown", {"line": number, "code": typed[:16]}))
+                continue
+            if criterion.code in scores:  # "1.1 = 9; 1.1 = 8": which one was meant?
+                problems.append(("score.bulk_repeated", {"line": number, "code": criterion.code}))
+                continue
+            try:
+                scores[criterion.code] = check_score(criterion, parse_score(value))
+            except InvalidInput as error:
+                problems.append((error.key, {**error.params, "line": number}))
     if problems:
         raise FileInvalid(problems, "score.bulk_invalid")
     if not scores:
         raise InvalidInput("score.bulk_empty")
     return scores
+
+
+def is_bulk(text: str) -> bool:
+    """Whether typed text names its items ("1.1 = 9,5", "1.1: 20", several lines) rather than
+    being one score for the item on the card."""
+    return "\n" in text.strip() or "=" in text or _entries(text) is not None
+
+
+def _entries(line: str) -> list[tuple[str, str]] | None:
+    """The (code, value) pairs of one line; None when it is not made of them."""
+    found, at = [], 0
+    while at < len(line):
+        entry = _ENTRY.match(line, at)
+        if entry is None:
+            return None
+        found.append((entry.group(1), entry.group(2)))
+        at = _BETWEEN.match(line, entry.end()).end()  # type: ignore[union-attr]
+    return found or None
 
 
 @dataclass(frozen=True)

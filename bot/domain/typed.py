@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from decimal import Decimal
 
 ASCII_DIGITS = frozenset("0123456789")
@@ -47,3 +48,10 @@ def exact_decimal(value: object) -> Decimal | None:
     if not _DECIMAL.match(text):
         return None
     return Decimal(text.replace(",", "."))
+
+
+def normalized(label: str) -> str:
+    """Letters and digits only, without diacritics, case-folded: people type "tiep" for
+    "Tiếp ›" on a phone."""
+    decomposed = unicodedata.normalize("NFD", label.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in decomposed if c.isalnum() and c.isascii()).casefold()

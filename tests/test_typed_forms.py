@@ -1,0 +1,110 @@
+"""What people type, read as they mean it (issue: "typed input is stricter than people type"):
+every unambiguous form is accepted, ambiguous ones are refused with an example."""
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from bot.domain.errors import FileInvalid, InvalidInput
+from bot.domain.scale_file import parse_scale
+from bot.domain.scoring import is_bulk, parse_bulk, parse_score
+from handlers.units import means_all
+
+from .test_console import _console
+
+SCALE_FILE = Path(__file__).resolve().parents[1] / "bot" / "data" / "scale-example.yaml"
+SCALE = parse_scale(SCALE_FILE.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    "typed, expected",
+    [
+        ("9,5", "9.5"),
+        ("9.5", "9.5"),
+        ("10", "10"),
+        ("7 ,5", "7.5"),
+        ("7, 5", "7.5"),
+        ("10 điểm", "10"),
+        ("10 Điểm", "10"),
+        ("10 diem", "10"),
+        ("10đ", "10"),
+        ("  8,25 ", "8.25"),
+    ],
+)
+def test_a_score_is_read_in_every_unambiguous_form(typed, expected):
+    assert parse_score(typed) == Decimal(expected)
+
+
+@pytest.mark.parametrize("typed", ["1e3", "-1", "9,555", "10 d", "²", "mười", "9 5", "10 điểm 5"])
+def test_what_is_not_a_score_is_refused(typed):
+    with pytest.raises(InvalidInput) as refused:
+        parse_score(typed)
+    assert refused.value.key == "score.not_a_number"
+
+
+@pytest.mark.parametrize(
+    "typed, expected",
+    [
+        ("2.1 = 10, 2.2 = 5", {"2.1": "10", "2.2": "5"}),
+        ("1.3=9 1.4=8,5", {"1.3": "9", "1.4": "8.5"}),
+        ("1.1: 20", {"1.1": "20"}),
+        ("t.1 = 2", {"T.1": "2"}),
+        ("b.1=10đ; 1.2 = 7 ,5", {"B.1": "10", "1.2": "7.5"}),
+        ("1.1 = 9,5\n1.2 = 10", {"1.1": "9.5", "1.2": "10"}),
+    ],
+)
+def test_several_items_are_read_as_people_type_them(typed, expected):
+    assert is_bulk(typed)
+    assert parse_bulk(SCALE, typed) == {k: Decimal(v) for k, v in expected.items()}
+
+
+@pytest.mark.parametrize("typed", ["9,5", "10 điểm", "7 ,5"])
+def test_one_score_is_for_the_item_on_the_card(typed):
+    assert not is_bulk(typed)
+
+
+def test_every_problem_of_a_bulk_entry_is_listed_and_nothing_is_kept():
+    with pytest.raises(FileInvalid) as refused:
+        parse_bulk(SCALE, "1.1 = 30, 9.9 = 1; 1.2 = x")
+    keys = [key for key, _ in refused.value.problems]
+    assert keys == ["score.above_max", "score.bulk_unknown", "score.not_a_number"]
+
+
+@pytest.mark.parametrize("typed", ["tất cả", "Tất cả đơn vị", "tat ca", "ALL", "toàn bộ"])
+def test_all_units_in_words(typed):
+    assert means_all(typed)
+
+
+def test_codes_are_not_all_units():
+    assert not means_all("TGG, TVH") and not means_all("tất")
+
+
+async def test_huy_and_giup_typed_on_a_score_card_are_the_commands(settings):
+    out = await _console(
+        settings,
+        [
+            f"@secretariat file:{SCALE_FILE}",
+            "@AGG /score",
+            "@AGG giúp",
+            "@AGG /score",
+            "@AGG hủy",
+            "@AGG 9,5",
+        ],
+    )
+    assert "Các lệnh" in out and "Đã hủy thao tác đang dở." in out
+    assert "không phải là một số" not in out  # neither word was read as a score
+    assert "Chưa rõ yêu cầu" in out  # after cancelling, a bare number is not a score
+
+
+async def test_tat_ca_typed_for_a_deadline_means_every_unit(settings):
+    out = await _console(
+        settings,
+        [
+            "@secretariat /deadline",
+            "@secretariat Báo cáo quý",
+            "@secretariat 30/06/2031 17:00",
+            "@secretariat tất cả",
+        ],
+    )
+    assert "TẤT" not in out and "áp dụng cho tất cả" in out.lower()
