@@ -71,6 +71,20 @@ def item_card(
     return "\n".join(lines)
 
 
+def _total_line(locale: str, view: SheetView) -> str:
+    """"98,5/100"; with bonus or deductions, how the total is made, so that "109,5" over a
+    100-point scale does not read like an error: "109,5 (100/100 tiêu chí + 9,5 thưởng)"."""
+    result, scale_total = view.totals, fmt(view.scale.total)
+    if not result.bonus and not result.deductions:
+        return t(locale, "score.summary_total", value=fmt(result.total), total=scale_total)
+    parts = t(locale, "score.total_items", value=fmt(result.items), total=scale_total)
+    if result.bonus:
+        parts += t(locale, "score.total_bonus", value=fmt(result.bonus))
+    if result.deductions:
+        parts += t(locale, "score.total_deductions", value=fmt(result.deductions))
+    return t(locale, "score.summary_total_made", value=fmt(result.total), parts=parts)
+
+
 def summary(locale: str, view: SheetView) -> str:
     result = view.totals
     lines = [
@@ -96,9 +110,7 @@ def summary(locale: str, view: SheetView) -> str:
         t(locale, "score.summary_bonus", value=fmt(result.bonus), cap=fmt(view.scale.bonus_cap))
     )
     lines.append(t(locale, "score.summary_deductions", value=fmt(result.deductions)))
-    lines.append(
-        t(locale, "score.summary_total", value=fmt(result.total), total=fmt(view.scale.total))
-    )
+    lines.append(_total_line(locale, view))
     if result.missing:
         lines.append(
             t(
