@@ -89,7 +89,11 @@ def test_the_example_calendar_creates_the_dates_still_ahead():
     created, skipped = parse_calendar(ROOT_CALENDAR.read_text(encoding="utf-8"), TZ, NOW)
     assert [e.due_at.strftime("%d/%m") for e in created] == ["30/11", "05/12", "20/12", "27/12"]
     assert created[0].scoring_round == "year-end"
+    assert created[2].title == "Hội nghị tổng kết, bình xét, suy tôn"  # commas kept
     assert len(skipped) == 3 and skipped[0][0] == "calendar.skipped_past"
+    assert (
+        skipped[0][1]["title"] == "Bầu/kiện toàn Cụm trưởng, Cụm phó; dự thảo quy chế và thang điểm"
+    )
 
 
 def test_calendar_problems_are_listed_at_once():
@@ -100,6 +104,7 @@ calendar:
   - {title: B, due: "12-01", units: AGG}
   - {title: C, due: "12-01", every: week}
   - {title: D, due: "12-01", remind_days: [-1]}
+  - {title: Cụm trưởng, Cụm phó, due: "12-01"}
 """
     with pytest.raises(FileInvalid) as caught:
         parse_calendar(text, TZ, NOW)
@@ -109,6 +114,7 @@ calendar:
         "calendar.bad_units",
         "calendar.bad_every",
         "calendar.bad_reminders",
+        "calendar.unknown_field",  # an unquoted comma cut the title: said, not swallowed
     ]
     assert caught.value.key == "calendar.invalid"
 

@@ -110,7 +110,9 @@ async def test_scale_in_excel_and_the_filled_score_form_round_trip(settings, tmp
     out = io.StringIO()
     await run_console(settings, ["@AGG /score", f"@AGG file:{filled}"], out, now=NOW)
     assert "Đã lưu điểm 5 mục." in out.getvalue()
-    assert "Tổng điểm: 93,5 (94,5/100 điểm các tiêu chí − 1 điểm trừ)" in out.getvalue()  # 30 + 24,5 + 39,5 + 0,5 − 1
+    assert (
+        "Tổng điểm: 93,5 (94,5/100 điểm các tiêu chí − 1 điểm trừ)" in out.getvalue()
+    )  # 30 + 24,5 + 39,5 + 0,5 − 1
     db = await Database.open(settings.database_path)
     view = await Scoring(db, clock, settings, ChatNotices()).sheet(agg)
     await db.close()

@@ -70,7 +70,16 @@ def parse_calendar(
     return created, skipped
 
 
+FIELDS = frozenset(
+    {"title", "due", "time", "units", "scoring_round", "every", "remind_days", "overdue_days"}
+)
+
+
 def _entry(raw: dict, title: str, year: int, tz: ZoneInfo, now: datetime) -> CalendarEntry:
+    # A comma in an unquoted title inside {…} starts a new key: "{title: Cụm trưởng, Cụm phó}"
+    # reads as title "Cụm trưởng" plus a key "Cụm phó". Say so rather than cut the title.
+    if any(key not in FIELDS for key in raw):
+        raise _Malformed("calendar.unknown_field")
     due_text = str(raw.get("due") or "")
     try:
         day = date.fromisoformat(due_text if len(due_text) == 10 else f"{year}-{due_text}")

@@ -157,6 +157,7 @@ MESSAGES: dict[str, str] = {
     "calendar.no_title": "entry no. {position}: no title",
     "calendar.bad_due": "entry no. {position} ({title}): “due” must be MM-DD or YYYY-MM-DD, “time” HH:MM",
     "calendar.bad_units": "entry no. {position} ({title}): “units” must be a list of unit codes",
+    "calendar.unknown_field": "entry {position} ({title}): unknown field; if the title has a comma, put it in double quotes, e.g. title: \"Chair, vice chair\"",
     "calendar.bad_every": "entry no. {position} ({title}): “every” accepts only month",
     "calendar.skipped_past": "skipped “{title}”: {date} has passed",
     "calendar.done": "Created {count} reporting deadlines from the calendar.",

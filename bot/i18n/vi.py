@@ -166,6 +166,7 @@ MESSAGES: dict[str, str] = {
     "calendar.no_title": "mục thứ {position}: thiếu tên (title)",
     "calendar.bad_due": "mục thứ {position} ({title}): ngày “due” phải có dạng MM-DD hoặc YYYY-MM-DD, giờ “time” dạng HH:MM",
     "calendar.bad_units": "mục thứ {position} ({title}): “units” phải là danh sách mã đơn vị",
+    "calendar.unknown_field": "mục thứ {position} ({title}): có trường lạ; nếu tên có dấu phẩy, đặt tên trong ngoặc kép, ví dụ title: \"Cụm trưởng, Cụm phó\"",
     "calendar.bad_every": "mục thứ {position} ({title}): “every” chỉ nhận giá trị month",
     "calendar.skipped_past": "bỏ qua “{title}”: ngày {date} đã qua",
     "calendar.done": "Đã tạo {count} hạn báo cáo từ lịch.",
