@@ -20,7 +20,7 @@ async def start(ctx: Ctx, args: list[str]) -> list[Reply]:
         return private_only(ctx)
     views = await ctx.services.polling.open_for_me(ctx.member)
     if not views:
-        return ctx.say(ctx.t("vote.none_open"))
+        return await _nothing_to_vote(ctx)
     if len(views) == 1:
         return _paper(ctx, views[0], frozenset())
     return ctx.say(
@@ -31,6 +31,18 @@ async def start(ctx: Ctx, args: list[str]) -> list[Reply]:
                 for v in views
             ]
         ),
+    )
+
+
+async def _nothing_to_vote(ctx: Ctx) -> list[Reply]:
+    """No paper for the unit: if that is because it has not checked in, say so and offer it."""
+    meeting = await ctx.services.meetings.current(ctx.member)
+    unit = ctx.member.unit
+    if meeting is None or unit is None or unit.id in meeting.present_ids:
+        return ctx.say(ctx.t("vote.none_open"))
+    return ctx.say(
+        ctx.t("vote.not_checked_in", title=meeting.meeting.title),
+        rows([(ctx.t("button.check_in"), encode("mtg", "in"))]),
     )
 
 

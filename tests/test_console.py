@@ -97,6 +97,7 @@ async def test_meeting_scenario_runs_check_in_ballots_run_off_minutes_and_audit(
     assert transcript.count("✅ Đã bỏ phiếu.") == 9 + 5 + 9 + 9
     assert "Được đề nghị tặng Cờ thi đua của Chính phủ: Sở Y tế TP Cần Thơ (CTO)" in transcript
     assert "Kết luận: dữ liệu bỏ phiếu nguyên vẹn." in transcript
+    assert "Đơn vị của anh/chị chưa điểm danh tại Hội nghị" in transcript
 
 
 async def test_membership_scenario_changes_only_what_it_should(settings):

@@ -453,6 +453,7 @@ MESSAGES: dict[str, str] = {
     "ballot.not_eligible": "Your unit is not on the voter list of ballot {number} (it had not checked in when the ballot opened).",
     "ballot.already_cast": "Your unit has already cast ballot {number}. Each unit has one ballot, and a cast ballot cannot be changed.",
     "vote.none_open": "No ballot is waiting for your unit.",
+    "vote.not_checked_in": "Your unit has not checked in at {title}, so it has no ballot yet. Choose “✋ Check in” (or send /checkin): ballots opened after that come to your unit.",
     "vote.choose_ballot": "Ballots waiting for your unit:",
     "vote.opened_notice": "🗳 Ballot {number}: {award} ({kind}) is open.\nCandidates: {units}\nOne ballot per unit; choose “Vote”.",
     "vote.reminder": "⏰ Your unit has not yet cast ballot {number}: {award}. Choose “Vote”.",

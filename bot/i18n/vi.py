@@ -462,6 +462,7 @@ MESSAGES: dict[str, str] = {
     "ballot.not_eligible": "Đơn vị của anh/chị không có tên trong danh sách bỏ phiếu số {number} (chưa điểm danh khi phiếu mở).",
     "ballot.already_cast": "Đơn vị của anh/chị đã bỏ phiếu số {number}. Mỗi đơn vị chỉ có một phiếu và phiếu đã bỏ không sửa được.",
     "vote.none_open": "Hiện không có phiếu nào đang chờ đơn vị của anh/chị.",
+    "vote.not_checked_in": "Đơn vị của anh/chị chưa điểm danh tại {title}, nên chưa nhận phiếu. Chọn “✋ Điểm danh” (hoặc gửi /checkin): các phiếu mở sau khi điểm danh sẽ được gửi tới đơn vị.",
     "vote.choose_ballot": "Các phiếu đang chờ đơn vị của anh/chị:",
     "vote.opened_notice": "🗳 Phiếu số {number}: {award} ({kind}) đã mở.\nĐơn vị được đề xuất: {units}\nMỗi đơn vị một phiếu; chọn “Bỏ phiếu”.",
     "vote.reminder": "⏰ Đơn vị của anh/chị chưa bỏ phiếu số {number}: {award}. Chọn “Bỏ phiếu”.",
