@@ -4,6 +4,7 @@ half-filled), reviews it, confirms, and gets a private receipt code."""
 from __future__ import annotations
 
 from bot.domain.errors import InvalidInput
+from bot.domain.typed import whole_number
 from bot.domain.voting import BallotKind
 from bot.messages import Reply, rows
 from bot.render import ballots as render
@@ -21,6 +22,13 @@ async def start(ctx: Ctx, args: list[str]) -> list[Reply]:
     views = await ctx.services.polling.open_for_me(ctx.member)
     if not views:
         return await _nothing_to_vote(ctx)
+    if args:  # "/vote 2": ballot number 2
+        wanted = whole_number(args[0], 1)
+        chosen = [v for v in views if v.ballot.number == wanted]
+        if not chosen:
+            numbers = ", ".join(str(v.ballot.number) for v in views)
+            return ctx.say(ctx.t("vote.not_waiting", number=args[0][:8], numbers=numbers))
+        return _paper(ctx, chosen[0], frozenset())
     if len(views) == 1:
         return _paper(ctx, views[0], frozenset())
     return ctx.say(

@@ -219,6 +219,10 @@ def result(locale: str, data: BallotResult) -> str:
                 of_issued=percent(row.share_of_issued),
             )
         )
+    if any(
+        row.passed and data.units[row.candidate] not in data.winners for row in tally.candidates
+    ):
+        lines.append(t(locale, "result.legend_passed", quota=ballot.rules.quota))
     if data.runoff is not None:
         runoff = data.runoff.count
         lines.append(

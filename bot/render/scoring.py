@@ -72,7 +72,7 @@ def item_card(
 
 
 def _total_line(locale: str, view: SheetView) -> str:
-    """"98,5/100"; with bonus or deductions, how the total is made, so that "109,5" over a
+    """ "98,5/100"; with bonus or deductions, how the total is made, so that "109,5" over a
     100-point scale does not read like an error: "109,5 (100/100 tiêu chí + 9,5 thưởng)"."""
     result, scale_total = view.totals, fmt(view.scale.total)
     if not result.bonus and not result.deductions:
