@@ -3,6 +3,8 @@ typed numbers) or pastes all lines at once, reviews the summary, and submits wit
 
 from __future__ import annotations
 
+import re
+
 from bot.domain.errors import InvalidInput
 from bot.domain.policy import Action
 from bot.domain.scale_sheet import is_score_template, scores_from_template_rows
@@ -36,6 +38,19 @@ async def start(ctx: Ctx, args: list[str]) -> list[Reply]:
     return await _card(ctx, view, nxt) if nxt else _summary(ctx, view)
 
 
+async def _note(ctx: Ctx, step: Step, named: str, note: str) -> list[Reply]:
+    code = step.data["code"]
+    if named:
+        view = await ctx.services.scoring.sheet(ctx.member)
+        criterion = view.scale.typed_criterion(named)
+        if criterion is None:
+            raise InvalidInput("score.note_unknown_item", code=named[:16])
+        code = criterion.code
+    view = await ctx.services.scoring.annotate(ctx.member, code, note=note)
+    saved = ctx.t("score.note_saved_for", code=code)
+    return ctx.say(saved) + await _card(ctx, view, view.scale.item(code))
+
+
 async def goto(ctx: Ctx, code: str) -> list[Reply]:
     view = await ctx.services.scoring.sheet(ctx.member)
     criterion = view.scale.criterion(code)
@@ -44,19 +59,21 @@ async def goto(ctx: Ctx, code: str) -> list[Reply]:
     return await _card(ctx, view, criterion, edit=True)
 
 
-NOTE_PREFIXES = ("ghi chú:", "ghi chu:", "note:")
+# "Ghi chú: …" for the item last touched, "Ghi chú B.1: …" for a named one.
+NOTE = re.compile(r"^\s*(?:ghi chú|ghi chu|note)\s*([^\s:]*)\s*:(.*)$", re.IGNORECASE | re.DOTALL)
 
 
 async def typed(ctx: Ctx, step: Step, text: str) -> list[Reply]:
     scoring = ctx.services.scoring
-    if text.strip().lower().startswith(NOTE_PREFIXES):
-        code = step.data["code"]
-        view = await scoring.annotate(ctx.member, code, note=text.split(":", 1)[1])
-        return ctx.say(ctx.t("score.note_saved")) + await _card(ctx, view, view.scale.item(code))
+    note = NOTE.match(text)
+    if note is not None:
+        return await _note(ctx, step, note.group(1), note.group(2))
     if is_bulk(text):  # "1.1 = 9,5" lines, or several on one line
         view = await scoring.sheet(ctx.member)
         scores = parse_bulk(view.scale, text)
         saved = await scoring.set_scores(ctx.member, scores)
+        # The item last typed is the one a following "Ghi chú: …" is about.
+        await ctx.expect(Step("score", "item", {"code": list(scores)[-1]}))
         return ctx.say(ctx.t("score.bulk_saved", count=len(scores))) + _summary(ctx, saved)
     code = step.data["code"]
     view = await scoring.set_scores(ctx.member, {code: text})

@@ -108,3 +108,21 @@ async def test_tat_ca_typed_for_a_deadline_means_every_unit(settings):
         ],
     )
     assert "TẤT" not in out and "áp dụng cho tất cả" in out.lower()
+
+
+async def test_a_note_lands_on_the_item_named_or_last_typed(settings):
+    out = await _console(
+        settings,
+        [
+            f"@secretariat file:{SCALE_FILE}",
+            "@AGG /score",  # the card of 1.1 is open
+            "@AGG 1.2 = 8, 3.2 = 9",
+            "@AGG Ghi chú: theo biên bản kiểm tra",  # about 3.2, typed last, not the card's 1.1
+            "@AGG ghi chu b.1: Bằng khen số 5",
+            "@AGG Ghi chú Z.9: không có mục này",
+        ],
+    )
+    assert "Đã lưu ghi chú cho mục 3.2." in out and "Đã lưu ghi chú cho mục B.1." in out
+    after_32 = out.split("Đã lưu ghi chú cho mục 3.2.")[1]
+    assert after_32.split("\n")[2].startswith("Mục 3.2") and "theo biên bản kiểm tra" in after_32
+    assert "Không có mục Z.9 trong thang điểm" in out
