@@ -179,6 +179,7 @@ STEPS: dict[tuple[str, str], Callable[[Ctx, Step, str], Awaitable[list[Reply]]]]
     ("broadcast", "text"): broadcasts.text_typed,
     ("broadcast", "units"): broadcasts.units_typed,
     ("score", "item"): scoring.typed,
+    ("score", "summary"): scoring.summary_typed,
     ("verify", "entry"): verification.verified_typed,
     ("verify_answer", "comment"): verification.comment_typed,
     ("return", "reason"): verification.return_reason_typed,
@@ -188,9 +189,12 @@ STEPS: dict[tuple[str, str], Callable[[Ctx, Step, str], Awaitable[list[Reply]]]]
     ("ballot_new", "candidates"): ballots.candidates_typed,
 }
 
-# Steps that take typed text where a bare number is no answer (an award's name, unit codes):
-# on a channel without buttons their choices are numbered, and "1" picks the first.
-CHOICE_FIRST = frozenset({("ballot_new", "award"), ("ballot_new", "candidates")})
+# Steps that take typed text where a bare number is no answer (an award's name, unit codes,
+# entries that name their item): on a channel without buttons their choices are numbered, and
+# "1" picks the first.
+CHOICE_FIRST = frozenset(
+    {("ballot_new", "award"), ("ballot_new", "candidates"), ("score", "summary")}
+)
 _TEXT_STEPS = frozenset(STEPS) - CHOICE_FIRST
 
 # Conversation steps that wait for a file: (flow, step) -> handler(ctx, step).

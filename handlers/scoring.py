@@ -32,14 +32,39 @@ async def start(ctx: Ctx, args: list[str]) -> list[Reply]:
     if not ctx.incoming.is_private:
         return private_only(ctx)
     view = await ctx.services.scoring.sheet(ctx.member)
-    if not view.editable:
-        return ctx.say(render.summary(ctx.locale, view))
-    nxt = _next_unscored(view, None)
-    return await _card(ctx, view, nxt) if nxt else _summary(ctx, view)
+    nxt = _next_unscored(view, None) if view.editable else None
+    if nxt is not None:
+        return await _card(ctx, view, nxt)
+    # The summary also takes typed entries ("B.1 = 0"); on a submitted sheet they are answered
+    # with why they cannot change it, not with "not understood".
+    await ctx.expect(Step("score", "summary", {}))
+    return _summary(ctx, view) if view.editable else ctx.say(render.summary(ctx.locale, view))
+
+
+async def summary_typed(ctx: Ctx, step: Step, text: str) -> list[Reply]:
+    """Typed at the summary: entries and notes that name their item."""
+    if not (await ctx.services.scoring.sheet(ctx.member)).editable:
+        raise InvalidInput("score.read_only")  # submitted: say why nothing typed changes it
+    note = NOTE.match(text)
+    if note is not None and (note.group(1) or step.data.get("code")):
+        return await _note(ctx, step, note.group(1), note.group(2))
+    if note is None and is_bulk(text):
+        return await _bulk(ctx, text)
+    raise InvalidInput("score.name_the_item")
+
+
+async def _bulk(ctx: Ctx, text: str) -> list[Reply]:
+    scoring = ctx.services.scoring
+    view = await scoring.sheet(ctx.member)
+    scores = parse_bulk(view.scale, text)
+    saved = await scoring.set_scores(ctx.member, scores)
+    # At the summary that follows, the item last typed is the one a "Ghi chú: …" is about.
+    await ctx.expect(Step("score", "summary", {"code": list(scores)[-1]}))
+    return ctx.say(ctx.t("score.bulk_saved", count=len(scores))) + _summary(ctx, saved)
 
 
 async def _note(ctx: Ctx, step: Step, named: str, note: str) -> list[Reply]:
-    code = step.data["code"]
+    code = step.data.get("code", "")
     if named:
         view = await ctx.services.scoring.sheet(ctx.member)
         criterion = view.scale.typed_criterion(named)
@@ -69,12 +94,7 @@ async def typed(ctx: Ctx, step: Step, text: str) -> list[Reply]:
     if note is not None:
         return await _note(ctx, step, note.group(1), note.group(2))
     if is_bulk(text):  # "1.1 = 9,5" lines, or several on one line
-        view = await scoring.sheet(ctx.member)
-        scores = parse_bulk(view.scale, text)
-        saved = await scoring.set_scores(ctx.member, scores)
-        # The item last typed is the one a following "Ghi chú: …" is about.
-        await ctx.expect(Step("score", "item", {"code": list(scores)[-1]}))
-        return ctx.say(ctx.t("score.bulk_saved", count=len(scores))) + _summary(ctx, saved)
+        return await _bulk(ctx, text)
     code = step.data["code"]
     view = await scoring.set_scores(ctx.member, {code: text})
     nxt = _next_unscored(view, code) or _following(view, code)

@@ -126,3 +126,22 @@ async def test_a_note_lands_on_the_item_named_or_last_typed(settings):
     after_32 = out.split("Đã lưu ghi chú cho mục 3.2.")[1]
     assert after_32.split("\n")[2].startswith("Mục 3.2") and "theo biên bản kiểm tra" in after_32
     assert "Không có mục Z.9 trong thang điểm" in out
+
+
+async def test_entries_typed_at_the_summary_are_taken(settings):
+    every = "1.1=25;1.2=10;1.3=10;1.4=10;2.1=10;2.2=5;3.1=10;3.2=10;3.3=5;3.4=5"
+    out = await _console(
+        settings,
+        [
+            f"@secretariat file:{SCALE_FILE}",
+            "@AGG /score",
+            f"@AGG {every}",
+            "@AGG /score",  # every item scored: the summary, which takes named entries
+            "@AGG B.1 = 3",
+            "@AGG /score",
+            "@AGG 9",  # a bare number at the summary: which item?
+        ],
+    )
+    assert out.count("Đã lưu điểm 10 mục.") == 1 and "Đã lưu điểm 1 mục." in out
+    assert "Tổng điểm: 103 (100/100 điểm các tiêu chí + 3 điểm thưởng)" in out
+    assert "ghi rõ mục cần chấm, ví dụ “1.1 = 9,5”" in out

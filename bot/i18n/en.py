@@ -325,6 +325,7 @@ MESSAGES: dict[str, str] = {
     "chart.top_only": "The chart shows {shown} of {units} units: the top ones and yours; the message lists them all.",
     "chart.axis": "Total score",
     "chart.legend": "Dark: verified; light: self score",
+    "score.name_the_item": "At the summary, name the item, e.g. “1.1 = 9,5” or “Note 1.1: …”, or choose “Keep editing” to score item by item.",
     "score.note_saved_for": "Note saved for item {code}.",
     "score.note_unknown_item": "The scale has no item {code}. Example: “Note B.1: certificate no. 123”.",
     "score.evidence_saved": "Evidence {file} saved.",

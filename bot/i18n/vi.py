@@ -334,6 +334,7 @@ MESSAGES: dict[str, str] = {
     "chart.top_only": "Biểu đồ hiện {shown} trong {units} đơn vị: nhóm đầu và đơn vị của anh/chị; đủ danh sách ở tin nhắn.",
     "chart.axis": "Tổng điểm",
     "chart.legend": "Màu đậm: đã thẩm định; màu nhạt: điểm tự chấm",
+    "score.name_the_item": "Ở bảng tổng hợp, ghi rõ mục cần chấm, ví dụ “1.1 = 9,5” hoặc “Ghi chú 1.1: …”, hoặc chọn “Sửa tiếp” để chấm từng mục.",
     "score.note_saved_for": "Đã lưu ghi chú cho mục {code}.",
     "score.note_unknown_item": "Không có mục {code} trong thang điểm. Ví dụ: “Ghi chú B.1: bằng khen số 123”.",
     "score.evidence_saved": "Đã lưu minh chứng {file}.",
