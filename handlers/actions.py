@@ -30,6 +30,7 @@ KINDS: dict[str, int] = {
     "ack": 1,  # "Đã nhận" on an announcement: broadcast id
     "bcst": 1,  # delivery and acknowledgement status of a broadcast: id
     "sc": 1,  # open an item of my score sheet: criterion code
+    "scfix": 1,  # from a returned-sheet notice: open the item to correct, below the notice
     "scsum": 1,  # my score sheet's summary (argument unused)
     "scsub": 1,  # submit my score sheet: ask | yes
     "sctpl": 1,  # send my sheet as an Excel form (argument unused)

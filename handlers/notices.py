@@ -59,8 +59,11 @@ class ChatNotices:
             ),
         )
 
-    def returned(self, locale: str, round_title: str, reason: str) -> Reply:
-        return Reply(t(locale, "sheet.returned_notice", round=round_title, reason=reason))
+    def returned(self, locale: str, round_title: str, reason: str, item: str) -> Reply:
+        return Reply(
+            t(locale, "sheet.returned_notice", round=round_title, reason=reason),
+            rows([(t(locale, "button.correct_item", code=item), encode("scfix", item))]),
+        )
 
     def cross_assigned(self, locale: str, round_title: str, units) -> Reply:
         codes = ", ".join(f"{u.code} ({u.name})" for u in units)

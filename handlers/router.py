@@ -136,6 +136,7 @@ BUTTONS: dict[str, Callable[..., Awaitable[list[Reply]]]] = {
     "ack": broadcasts.acknowledge,
     "bcst": broadcasts.show_status,
     "sc": scoring.goto,
+    "scfix": scoring.correct,
     "scsum": scoring.summary_pressed,
     "scsub": scoring.submit_pressed,
     "sctpl": scoring.template_pressed,

@@ -76,12 +76,17 @@ async def _note(ctx: Ctx, step: Step, named: str, note: str) -> list[Reply]:
     return ctx.say(saved) + await _card(ctx, view, view.scale.item(code))
 
 
-async def goto(ctx: Ctx, code: str) -> list[Reply]:
+async def goto(ctx: Ctx, code: str, *, edit: bool = True) -> list[Reply]:
     view = await ctx.services.scoring.sheet(ctx.member)
     criterion = view.scale.criterion(code)
     if criterion is None or not view.editable:
         return ctx.say(ctx.t("error.stale_button"))
-    return await _card(ctx, view, criterion, edit=True)
+    return await _card(ctx, view, criterion, edit=edit)
+
+
+async def correct(ctx: Ctx, code: str) -> list[Reply]:
+    """From the notice of a returned sheet: the card comes below it, the reason stays read."""
+    return await goto(ctx, code, edit=False)
 
 
 # "Ghi chú: …" for the item last touched, "Ghi chú B.1: …" for a named one.

@@ -145,3 +145,11 @@ async def test_entries_typed_at_the_summary_are_taken(settings):
     assert out.count("Đã lưu điểm 10 mục.") == 1 and "Đã lưu điểm 1 mục." in out
     assert "Tổng điểm: 103 (100/100 điểm các tiêu chí + 3 điểm thưởng)" in out
     assert "ghi rõ mục cần chấm, ví dụ “1.1 = 9,5”" in out
+
+
+def test_the_items_a_return_reason_names_are_found_in_order():
+    from bot.domain.scoring import items_named
+
+    reason = "Mục 1.2 thiếu minh chứng; b.1 chưa có quyết định (xem lại 1.2). Điểm 9.5 ok"
+    assert items_named(SCALE, reason) == ["1.2", "B.1"]
+    assert items_named(SCALE, "Thiếu chữ ký") == []

@@ -194,6 +194,17 @@ def parse_bulk(scale: Scale, text: str) -> dict[str, Decimal]:
     return scores
 
 
+def items_named(scale: Scale, text: str) -> list[str]:
+    """The scale's item codes a text mentions, in the order mentioned ("mục 1.2 thiếu minh
+    chứng; b.1 chưa có quyết định" -> ["1.2", "B.1"])."""
+    found: list[str] = []
+    for word in re.findall(r"[0-9A-Za-z]+(?:\.[0-9A-Za-z]+)+", text, re.ASCII):
+        criterion = scale.typed_criterion(word)
+        if criterion is not None and criterion.code not in found:
+            found.append(criterion.code)
+    return found
+
+
 def is_bulk(text: str) -> bool:
     """Whether typed text names its items ("1.1 = 9,5", "1.1: 20", several lines) rather than
     being one score for the item on the card."""

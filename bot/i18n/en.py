@@ -264,6 +264,7 @@ MESSAGES: dict[str, str] = {
     "button.summary": "Summary",
     "button.submit": "Submit the sheet",
     "button.submit_confirm": "Yes, submit",
+    "button.correct_item": "✏️ Correct from item {code}",
     "button.keep_editing": "Keep editing",
     "problem.line": "line {line}: ",
     # verification
@@ -296,7 +297,7 @@ MESSAGES: dict[str, str] = {
     "verify.none_submitted": "No sheet is waiting for verification.",
     "sheet.ask_return_reason": "Type the reason for returning {unit}'s sheet (the unit will see it):",
     "sheet.returned_ok": "Returned {unit}'s sheet for correction.",
-    "sheet.returned_notice": "Your unit's self-score “{round}” was returned for correction. Reason: {reason}\nSend /score to correct and resubmit.",
+    "sheet.returned_notice": "Your unit's self-score “{round}” was returned for correction. Reason: {reason}\nChoose “✏️ Correct from item …” below (or send /score) to correct it and resubmit.",
     "button.accept": "Accept",
     "button.comment": "Comment",
     "button.finish_verification": "Finish verification",

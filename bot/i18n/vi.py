@@ -273,6 +273,7 @@ MESSAGES: dict[str, str] = {
     "button.summary": "Tổng hợp",
     "button.submit": "Nộp bảng điểm",
     "button.submit_confirm": "Xác nhận nộp",
+    "button.correct_item": "✏️ Sửa từ mục {code}",
     "button.keep_editing": "Sửa tiếp",
     "problem.line": "dòng {line}: ",
     # verification
@@ -305,7 +306,7 @@ MESSAGES: dict[str, str] = {
     "verify.none_submitted": "Chưa có bảng điểm nào chờ thẩm định.",
     "sheet.ask_return_reason": "Nhập lý do trả lại bảng điểm của {unit} (đơn vị sẽ nhận được lý do này):",
     "sheet.returned_ok": "Đã trả lại bảng điểm của {unit} để sửa.",
-    "sheet.returned_notice": "Bảng tự chấm điểm “{round}” của đơn vị được trả lại để sửa. Lý do: {reason}\nGửi /score để sửa và nộp lại.",
+    "sheet.returned_notice": "Bảng tự chấm điểm “{round}” của đơn vị được trả lại để sửa. Lý do: {reason}\nChọn “✏️ Sửa từ mục …” bên dưới (hoặc gửi /score) để sửa rồi nộp lại.",
     "button.accept": "Đồng ý",
     "button.comment": "Góp ý",
     "button.finish_verification": "Hoàn tất thẩm định",

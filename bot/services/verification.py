@@ -13,7 +13,9 @@ from bot.domain.errors import Forbidden, InvalidInput, NotFound
 from bot.domain.models import Role, Unit
 from bot.domain.policy import Action, may
 from bot.domain.scoring import (
+    Scale,
     SheetStatus,
+    items_named,
     totals,
 )
 from storage.db import Database
@@ -248,14 +250,22 @@ class Verification:
             )
 
     async def _return(
-        self, uow: UnitOfWork, sheet, scoring_round: ScoringRound, reason: str, now: datetime
+        self,
+        uow: UnitOfWork,
+        sheet,
+        scoring_round: ScoringRound,
+        scale: Scale,
+        reason: str,
+        now: datetime,
     ) -> None:
-        """Back to the unit for correction: verification cleared, representatives told why."""
+        """Back to the unit for correction: verification cleared, representatives told why and
+        offered the first item the reason names (or the sheet's first item)."""
+        where = items_named(scale, reason)[:1] or [scale.criteria[0].code]
         await uow.scoring.set_status(sheet.id, SheetStatus.RETURNED, now)
         await uow.scoring.clear_verified(sheet.id)
         for member in await representatives(uow, sheet.unit_id):
             reply = self.notices.returned(
-                locale_of(self.settings, member), scoring_round.title, reason
+                locale_of(self.settings, member), scoring_round.title, reason, where[0]
             )
             await enqueue(
                 uow,
@@ -274,7 +284,7 @@ class Verification:
             raise InvalidInput("verify.reason_needed", code="–")
         now = self.clock.now()
         async with UnitOfWork(self.db) as uow:
-            scoring_round, _ = await current_round(uow, by.cluster.id, by.period)
+            scoring_round, scale = await current_round(uow, by.cluster.id, by.period)
             unit = await uow.units.get(unit_id)
             if unit is None or unit.cluster_id != by.cluster.id:
                 raise NotFound("verify.no_sheet")
@@ -283,7 +293,7 @@ class Verification:
                 raise NotFound("verify.no_sheet")
             if not sheet.status.returnable:
                 raise InvalidInput("verify.not_submitted", unit=unit.code)
-            await self._return(uow, sheet, scoring_round, reason, now)
+            await self._return(uow, sheet, scoring_round, scale, reason, now)
             await uow.audit.record(
                 now,
                 "sheet.returned",
@@ -304,11 +314,11 @@ class Verification:
             raise InvalidInput("verify.reason_needed", code="–")
         now = self.clock.now()
         async with UnitOfWork(self.db) as uow:
-            scoring_round, _ = await current_round(uow, by.cluster.id, by.period)
+            scoring_round, scale = await current_round(uow, by.cluster.id, by.period)
             returned = 0
             for sheet in await uow.scoring.sheets(scoring_round.id):
                 if sheet.status.returnable:
-                    await self._return(uow, sheet, scoring_round, reason, now)
+                    await self._return(uow, sheet, scoring_round, scale, reason, now)
                     returned += 1
             await uow.audit.record(
                 now,
