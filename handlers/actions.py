@@ -18,7 +18,9 @@ MAX_BYTES = 64
 KINDS: dict[str, int] = {
     "lang": 1,  # choose a language: vi | en
     "menu": 1,  # open a main-menu entry: members | help | lang
-    "done": 1,  # my unit has reported: deadline id
+    "done": 1,  # my unit has reported (asks to confirm): deadline id
+    "doneok": 1,  # confirmed: record it
+    "doneundo": 1,  # take back a report marked by mistake, within minutes
     "dl": 1,  # show a deadline: id
     "dlok": 2,  # secretariat confirms a unit's report: deadline id, unit id
     "dlre": 2,  # secretariat reopens a unit: deadline id, unit id

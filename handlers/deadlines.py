@@ -13,7 +13,7 @@ from bot.messages import Button, Reply, rows
 from bot.render import deadlines as render
 from bot.render.text import local_time
 from bot.services.conversations import Step
-from bot.services.deadlines import Board
+from bot.services.deadlines import UNDO_MINUTES, Board
 
 from .actions import encode, number
 from .context import Ctx
@@ -94,12 +94,39 @@ def _detail(ctx: Ctx, board: Board, *, edit: bool = False) -> list[Reply]:
     return ctx.say(text, tuple(b for b in buttons if b), edit=edit)
 
 
+async def ask_done(ctx: Ctx, deadline_id: str) -> list[Reply]:
+    """ "Đã nộp" pressed: one more tap to confirm, so a wrong button records nothing."""
+    unit = ctx.member.for_own_unit(Action.MARK_DEADLINE_DONE)
+    board = await ctx.services.deadlines.board(ctx.member, number(deadline_id))
+    bid = str(board.deadline.id)
+    return ctx.say(
+        ctx.t("deadline.confirm_done", unit=unit.name, title=board.deadline.title),
+        rows(
+            [
+                (ctx.t("button.confirm_done"), encode("doneok", bid)),
+                (ctx.t("button.not_yet"), encode("dl", bid)),
+            ]
+        ),
+    )
+
+
 async def mark_done(ctx: Ctx, deadline_id: str) -> list[Reply]:
     async with ctx.atomic():
         board = await ctx.services.deadlines.mark_done(ctx.member, number(deadline_id))
         await ctx.expect(Step("report", "file", {"deadline": board.deadline.id}))
     unit = ctx.member.for_own_unit(Action.MARK_DEADLINE_DONE)
-    return ctx.say(ctx.t("deadline.done_ok", unit=unit.name, title=board.deadline.title))
+    undo = (ctx.t("button.undo_done", minutes=UNDO_MINUTES), encode("doneundo", deadline_id))
+    return ctx.say(
+        ctx.t("deadline.done_ok", unit=unit.name, title=board.deadline.title), rows([undo])
+    )
+
+
+async def undo_done(ctx: Ctx, deadline_id: str) -> list[Reply]:
+    async with ctx.atomic():
+        board = await ctx.services.deadlines.undo_done(ctx.member, number(deadline_id))
+        await ctx.finish()  # no report file is expected any more
+    again = rows([(ctx.t("button.done"), encode("done", str(board.deadline.id)))])
+    return ctx.say(ctx.t("deadline.undone", title=board.deadline.title), again, edit=True)
 
 
 async def report_file_received(ctx: Ctx, step: Step) -> list[Reply]:

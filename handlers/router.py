@@ -124,7 +124,9 @@ async def _menu(ctx: Ctx, entry: str) -> list[Reply]:
 BUTTONS: dict[str, Callable[..., Awaitable[list[Reply]]]] = {
     "lang": onboarding.choose_language,
     "menu": _menu,
-    "done": deadlines.mark_done,
+    "done": deadlines.ask_done,
+    "doneok": deadlines.mark_done,
+    "doneundo": deadlines.undo_done,
     "dl": deadlines.show_deadline,
     "dlok": deadlines.confirm_pressed,
     "dlre": deadlines.reopen_pressed,

@@ -114,6 +114,19 @@ class DeadlineRepo(_Repo):
             for r in rows
         }
 
+    async def uncomplete(self, deadline_id: int, unit_id: int, since: datetime) -> bool:
+        """Take back a unit's report marked at or after `since`; False when there is none."""
+        return (
+            await self._changed(
+                "DELETE FROM deadline_completions"
+                " WHERE deadline_id = ? AND unit_id = ? AND done_at >= ?",
+                deadline_id,
+                unit_id,
+                _iso(since),
+            )
+            == 1
+        )
+
     async def complete(
         self, deadline_id: int, unit_id: int, member_id: int | None, now: datetime
     ) -> bool:

@@ -243,6 +243,7 @@ async def test_a_unit_attaches_its_report_and_the_chair_sees_the_board(settings,
             f"@AGG file:{report}",  # before pressing "Đã nộp": refused
             "@AGG /deadlines",
             "@AGG [Đã nộp 1]",
+            "@AGG [✔ Xác nhận đã nộp]",
             "@AGG hello",
             f"@AGG file:{report}",
             "@CTO /deadlines",

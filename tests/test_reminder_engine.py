@@ -124,6 +124,24 @@ async def test_a_unit_that_reports_stops_receiving_reminders(h):
     assert await h.at(datetime(2026, 12, 10, 8, 0, tzinfo=VN)) == ""
 
 
+async def test_a_report_is_recorded_once_and_undone_only_within_minutes(h):
+    board = await h.create(["AGG"])
+    agg = await h.caller("AGG")
+    await h.deadlines.mark_done(agg, board.deadline.id)
+    with pytest.raises(InvalidInput) as twice:
+        await h.deadlines.mark_done(agg, board.deadline.id)
+    assert twice.value.key == "deadline.already_done"
+    h.clock.advance(timedelta(minutes=9))
+    undone = await h.deadlines.undo_done(agg, board.deadline.id)
+    assert all(row.completion is None for row in undone.rows)
+    await h.deadlines.mark_done(agg, board.deadline.id)
+    h.clock.advance(timedelta(minutes=11))
+    with pytest.raises(InvalidInput) as late:
+        await h.deadlines.undo_done(agg, board.deadline.id)
+    assert late.value.key == "deadline.undo_too_late"
+    assert _recipients(await h.at(datetime(2026, 11, 27, 8, 0, tzinfo=VN))) == []
+
+
 async def test_a_reopened_unit_is_reminded_again(h):
     secretariat = await h.caller("secretariat")
     board = await h.create(["AGG"])

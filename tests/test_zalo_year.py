@@ -79,7 +79,9 @@ async def test_a_year_on_zalo_by_typing_alone(zalo_settings, zalo, unused_tcp_po
         create = await say(SECRETARY, "AGG", "Tạo hạn")
         await say(SECRETARY, numbered(create, "Tạo hạn"), "Đã tạo")
         notice = await later(user("AGG"), "Báo cáo 6 tháng")
-        await say(user("AGG"), numbered(notice, "Đã nộp"), "Đã ghi nhận Sở Y tế An Giang đã nộp")
+        confirm = await say(user("AGG"), numbered(notice, "Đã nộp"), "Xác nhận Sở Y tế An Giang")
+        done = "Đã ghi nhận Sở Y tế An Giang đã nộp"
+        await say(user("AGG"), numbered(confirm, "Xác nhận đã nộp"), done)
 
         # Self-scoring: every item in one message, then the summary and the submission.
         agg = user("AGG")

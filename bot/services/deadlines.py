@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -31,6 +31,8 @@ from .membership import Caller
 from .recipients import enqueue, locale_of, representatives
 
 MAX_TITLE = 200
+UNDO_MINUTES = 10
+UNDO_DONE = timedelta(minutes=UNDO_MINUTES)  # a mistaken "Đã nộp" can be taken back
 
 
 @dataclass(frozen=True)
@@ -245,6 +247,27 @@ class Deadlines:
                 detail={"unit_id": unit_id},
             )
             return await load_board(uow, deadline, self.clock.now(), by.cluster.timezone)
+
+    async def undo_done(self, by: Caller, deadline_id: int) -> Board:
+        """Take back "reported", pressed by mistake, within UNDO_DONE of pressing it."""
+        now = self.clock.now()
+        async with UnitOfWork(self.db) as uow:
+            deadline = await self._open_deadline(uow, by, deadline_id)
+            unit_id = by.member.unit_id
+            by.require(Action.MARK_DEADLINE_DONE, unit_id=unit_id)
+            if unit_id is None or not await uow.deadlines.uncomplete(
+                deadline.id, unit_id, now - UNDO_DONE
+            ):
+                raise InvalidInput("deadline.undo_too_late", minutes=UNDO_MINUTES)
+            await uow.audit.record(
+                now,
+                "deadline.undone",
+                cluster_id=by.cluster.id,
+                actor=by.actor,
+                subject=str(deadline.id),
+                detail={"unit_id": unit_id},
+            )
+            return await load_board(uow, deadline, now, by.cluster.timezone)
 
     async def attach_report(
         self, by: Caller, deadline_id: int, file_name: str, data: bytes
