@@ -15,6 +15,8 @@ from bot.services.demo import seed_demo
 from bot.services.membership import Membership
 from storage.db import Database
 
+from .fake_telegram import TOKEN as TELEGRAM_TOKEN
+from .fake_telegram import FakeBotApi
 from .fake_zalo import TOKEN as ZALO_TOKEN
 from .fake_zalo import FakeZaloApi
 
@@ -71,6 +73,29 @@ async def zalo_settings(db_path, zalo) -> Settings:
         database_path=db_path,
         zalo_token=ZALO_TOKEN,
         zalo_base_url=zalo.base_url,
+    )
+    app = await App.open(settings, SystemClock())
+    await seed_demo(app.services.membership, with_members=False)
+    await app.close()
+    return settings
+
+
+@pytest.fixture
+async def api():
+    server = FakeBotApi()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def tg_settings(db_path, api) -> Settings:
+    settings = Settings(
+        _env_file=None,
+        secret_key=SecretStr(TEST_SECRET),
+        database_path=db_path,
+        telegram_token=TELEGRAM_TOKEN,
+        telegram_base_url=api.base_url,
     )
     app = await App.open(settings, SystemClock())
     await seed_demo(app.services.membership, with_members=False)

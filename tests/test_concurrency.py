@@ -3,63 +3,32 @@ updates in order, and a file that is slow or hostile to read stalls nobody."""
 
 import asyncio
 import time
-from contextlib import asynccontextmanager
 
 import pytest
-from pydantic import SecretStr
 
 from bot.app import App
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.domain.models import Role
-from bot.serve import run_live
-from bot.services.demo import DEMO_CLUSTER, seed_demo
+from bot.services.demo import DEMO_CLUSTER
 
-from .conftest import TEST_SECRET
-from .fake_telegram import TOKEN, FakeBotApi
-from .test_telegram import ROOT
+from .fake_telegram import FakeBotApi
+from .test_telegram import ROOT, running
 from .workbooks import slow_sheet, zip_bomb
 
 AGG, BLU = 2001, 2002
 
 
 @pytest.fixture
-async def api():
-    server = FakeBotApi()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def settings(db_path, api) -> Settings:
-    settings = Settings(
-        _env_file=None,
-        secret_key=SecretStr(TEST_SECRET),
-        database_path=db_path,
-        telegram_token=TOKEN,
-        telegram_base_url=api.base_url,
-    )
-    app = await App.open(settings, SystemClock(), scheduled=False)
+async def settings(tg_settings) -> Settings:
+    """The Telegram settings, with a secretariat and the example scale."""
+    app = await App.open(tg_settings, SystemClock(), scheduled=False)
     members = app.services.membership
-    await seed_demo(members, with_members=False)
     await members.add_member(DEMO_CLUSTER, "console", "secretariat", "Thư ký", Role.SECRETARIAT)
     scale = (ROOT / "bot" / "data" / "scale-example.yaml").read_text(encoding="utf-8")
     await app.services.scoring.import_scale(await members.identify("console", "secretariat"), scale)
     await app.close()
-    return settings
-
-
-@asynccontextmanager
-async def running(settings: Settings, api: FakeBotApi):
-    stop = asyncio.Event()
-    task = asyncio.create_task(run_live(settings, stop, poll_timeout=0.5))
-    await api.wait_for(lambda: len(api.called("setMyCommands")) == 2)
-    try:
-        yield
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, 15)
+    return tg_settings
 
 
 async def _count(api: FakeBotApi, chat: int, count: int, timeout: float = 15) -> list[str]:

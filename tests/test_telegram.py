@@ -11,7 +11,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
-import pytest
 from pydantic import SecretStr
 
 from bot.app import App
@@ -22,37 +21,12 @@ from bot.domain.models import Role
 from bot.domain.voting import BallotKind
 from bot.messages import Address, Attachment, Reply
 from bot.serve import run_live
-from bot.services.demo import seed_demo
 from storage.uow import UnitOfWork
 
-from .conftest import TEST_SECRET
 from .fake_telegram import TOKEN, FakeBotApi
 
 AGG_REP = 1001
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-async def api():
-    server = FakeBotApi()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def tg_settings(db_path, api) -> Settings:
-    settings = Settings(
-        _env_file=None,
-        secret_key=SecretStr(TEST_SECRET),
-        database_path=db_path,
-        telegram_token=TOKEN,
-        telegram_base_url=api.base_url,
-    )
-    app = await App.open(settings, SystemClock())
-    await seed_demo(app.services.membership, with_members=False)
-    await app.close()
-    return settings
 
 
 @asynccontextmanager
