@@ -26,7 +26,13 @@ def _parser() -> argparse.ArgumentParser:
     console = commands.add_parser("console", help="chat with the bot in this terminal")
     console.add_argument("--script", type=Path, help="read protocol lines from FILE and exit")
     console.add_argument("--db", type=Path, help="database file (default: THIDUA_DATABASE_PATH)")
-    console.add_argument("--seed", choices=["demo", "none"], default="demo")
+    console.add_argument(
+        "--seed",
+        choices=["demo", "members", "none"],
+        default="demo",
+        help="demo: the demo cluster with the example scale and calendar; members: the cluster "
+        "and its people only; none: an empty database",
+    )
     console.add_argument(
         "--now", help="start the clock at this cluster time, e.g. 2026-11-01T08:00"
     )

@@ -23,7 +23,7 @@ from bot.services.broadcasts import Broadcasts
 from bot.services.conversations import Conversations
 from bot.services.counting import Counting
 from bot.services.deadlines import Deadlines
-from bot.services.demo import seed_demo
+from bot.services.demo import seed_demo, seed_example_year
 from bot.services.housekeeping import Housekeeping
 from bot.services.live_views import LiveViews
 from bot.services.meetings import Meetings
@@ -139,8 +139,11 @@ async def run_console(
     # message, never in the background; an interactive session also gets real timers.
     app = await App.open(settings, clock, {channel.name: channel}, scheduled=lines is None)
     try:
-        if seed == "demo":
+        if seed in ("demo", "members"):
             await seed_demo(app.services.membership)
+        if seed == "demo":  # "members": the cluster and its people only, for scripted scenarios
+            services = app.services
+            await seed_example_year(services.membership, services.scoring, services.deadlines)
         await channel.start(app.router.dispatch)
         engine = await app.start_engine()
         channel.on_time_moved.append(engine.tick)

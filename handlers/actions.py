@@ -23,9 +23,14 @@ KINDS: dict[str, int] = {
     "doneundo": 1,  # take back a report marked by mistake, within minutes
     "dl": 1,  # show a deadline: id
     "dlok": 2,  # secretariat confirms a unit's report: deadline id, unit id
-    "dlre": 2,  # secretariat reopens a unit: deadline id, unit id
+    "dlre": 2,  # secretariat reopens a unit: deadline id, unit id | ask (which unit?)
     "dlmv": 1,  # secretariat moves a deadline: id (then types the new due time)
     "dlcx": 2,  # secretariat cancels a deadline: id, ask | yes
+    "dlnudge": 1,  # secretariat reminds now every unit not yet reported: deadline id
+    "dlokall": 1,  # secretariat confirms every report received: deadline id
+    "dlset": 2,  # secretariat describes a deadline: id, description | how | template
+    "dltpl": 1,  # the template file of a deadline: id
+    "scnudge": 1,  # secretariat reminds every unit that has not submitted its sheet (unused)
     "dlnew": 1,  # a choice in the /deadline flow: all | create | monthly | abort
     "bcto": 1,  # broadcast audience: all | reps | units
     "bcgo": 1,  # broadcast confirmation: send | abort
@@ -33,7 +38,7 @@ KINDS: dict[str, int] = {
     "bcst": 1,  # delivery and acknowledgement status of a broadcast: id
     "sc": 1,  # open an item of my score sheet: criterion code
     "scfix": 1,  # from a returned-sheet notice: open the item to correct, below the notice
-    "scsum": 1,  # my score sheet's summary (argument unused)
+    "scsum": 1,  # my score sheet's summary: "0" in place | open (from a reminder, below it)
     "scsub": 1,  # submit my score sheet: ask | yes
     "sctpl": 1,  # send my sheet as an Excel form (argument unused)
     "vf": 1,  # verifier opens a unit's sheet: unit id

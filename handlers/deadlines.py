@@ -9,7 +9,7 @@ from bot.domain.deadlines import parse_due
 from bot.domain.errors import InvalidInput
 from bot.domain.models import Role
 from bot.domain.policy import Action, may
-from bot.messages import Button, Reply, rows
+from bot.messages import Attachment, Button, Reply, rows
 from bot.render import deadlines as render
 from bot.render.text import local_time
 from bot.services.conversations import Step
@@ -48,11 +48,24 @@ async def list_deadlines(ctx: Ctx, args: list[str]) -> list[Reply]:
         )
         return ctx.say(text, _chunk(buttons))
     text = render.unit_view(ctx.locale, boards, caller.unit.id, caller.unit.name)
+    numbered = list(enumerate(boards, start=1))
     owed = [
-        (i, b) for i, b in enumerate(boards, start=1) if _row(b, caller.unit.id).completion is None
+        (i, b)
+        for i, b in numbered
+        if not b.deadline.is_event and _row(b, caller.unit.id).completion is None
+    ]
+    # What is asked and how to submit it are one tap away where the secretariat wrote them.
+    described = [
+        (i, b)
+        for i, b in numbered
+        if b.deadline.description or b.deadline.how or b.deadline.template_file_id
     ]
     buttons = rows(
-        [(f"{ctx.t('button.done')} {i}", encode("done", str(b.deadline.id))) for i, b in owed]
+        [(f"{ctx.t('button.done')} {i}", encode("done", str(b.deadline.id))) for i, b in owed],
+        [
+            (f"{ctx.t('button.details')} {i}", encode("dl", str(b.deadline.id)))
+            for i, b in described
+        ],
     )
     return ctx.say(text, _chunk(buttons))
 
@@ -72,26 +85,107 @@ def _detail(ctx: Ctx, board: Board, *, edit: bool = False) -> list[Reply]:
     buttons: list[tuple[Button, ...]] = []
     row = _row(board, unit_id) if unit_id in board.deadline.unit_ids else None
     if row is not None and row.completion is None and Role.UNIT_REP in caller.roles:
-        buttons.append((Button(ctx.t("button.done"), encode("done", deadline_id)),))
+        owed = []
+        if board.deadline.scoring_round:
+            owed.append(Button(ctx.t("button.open_sheet"), encode("scsum", "open")))
+        if not board.deadline.is_event:
+            owed.append(Button(ctx.t("button.done"), encode("done", deadline_id)))
+        buttons.append(tuple(owed))
+    if board.deadline.template_file_id:
+        template = Button(ctx.t("button.template"), encode("dltpl", deadline_id), sends_file=True)
+        buttons.append((template,))
     if _manager(ctx):
-        buttons.append(
-            (
-                Button(ctx.t("button.move"), encode("dlmv", deadline_id)),
-                Button(ctx.t("button.cancel_deadline"), encode("dlcx", deadline_id, "ask")),
-            )
-        )
-        confirm = [
-            Button(f"✓ {r.unit.code}", encode("dlok", deadline_id, str(r.unit.id)))
-            for r in board.rows
-            if r.completion and not r.completion.confirmed_at
-        ]
-        reopen = [
-            Button(f"↺ {r.unit.code}", encode("dlre", deadline_id, str(r.unit.id)))
-            for r in board.rows
-            if r.completion
-        ]
-        buttons += _chunk((tuple(confirm), tuple(reopen)))
+        buttons += _manager_buttons(ctx, board)
     return ctx.say(text, tuple(b for b in buttons if b), edit=edit)
+
+
+def _manager_buttons(ctx: Ctx, board: Board) -> list[tuple[Button, ...]]:
+    """A few buttons whatever the cluster's size: one tap to remind or confirm everyone, and
+    reopening a unit goes through a second screen."""
+    deadline_id = str(board.deadline.id)
+    owing = sum(1 for r in board.rows if r.completion is None)
+    unconfirmed = sum(1 for r in board.rows if r.completion and not r.completion.confirmed_at)
+    reported = any(r.completion for r in board.rows)
+    follow_up = []
+    if owing and not board.deadline.is_event:
+        follow_up.append(Button(ctx.t("button.nudge", count=owing), encode("dlnudge", deadline_id)))
+    if unconfirmed:
+        label = ctx.t("button.confirm_all", count=unconfirmed)
+        follow_up.append(Button(label, encode("dlokall", deadline_id)))
+    if reported:
+        follow_up.append(Button(ctx.t("button.reopen_unit"), encode("dlre", deadline_id, "ask")))
+    return [
+        *_chunk((tuple(follow_up),), size=2),
+        (
+            Button(ctx.t("button.describe"), encode("dlset", deadline_id, "description")),
+            Button(ctx.t("button.how"), encode("dlset", deadline_id, "how")),
+            Button(ctx.t("button.set_template"), encode("dlset", deadline_id, "template")),
+        ),
+        (
+            Button(ctx.t("button.move"), encode("dlmv", deadline_id)),
+            Button(ctx.t("button.cancel_deadline"), encode("dlcx", deadline_id, "ask")),
+        ),
+    ]
+
+
+async def nudge_pressed(ctx: Ctx, deadline_id: str) -> list[Reply]:
+    count, held = await ctx.services.deadlines.nudge(ctx.member, number(deadline_id))
+    board = await ctx.services.deadlines.board(ctx.member, number(deadline_id))
+    text = ctx.t("deadline.nudged", count=count, title=board.deadline.title)
+    if held is not None:
+        text += " " + ctx.t("deadline.nudge_held", at=local_time(held, board.timezone))
+    return ctx.say(text)
+
+
+async def confirm_all_pressed(ctx: Ctx, deadline_id: str) -> list[Reply]:
+    board = await ctx.services.deadlines.confirm_all(ctx.member, number(deadline_id))
+    return [
+        *ctx.say(ctx.t("deadline.confirmed_all", title=board.deadline.title)),
+        *_detail(ctx, board),
+    ]
+
+
+async def template_pressed(ctx: Ctx, deadline_id: str) -> list[Reply]:
+    name, mime_type, data = await ctx.services.deadlines.template(ctx.member, number(deadline_id))
+    return [Reply(ctx.t("deadline.template_sent"), document=Attachment(name, data, mime_type))]
+
+
+async def set_pressed(ctx: Ctx, deadline_id: str, field: str) -> list[Reply]:
+    """Describe a deadline: what is asked, how to submit it, or its template file."""
+    ctx.member.require(Action.MANAGE_DEADLINES)
+    if field not in ("description", "how", "template"):
+        return ctx.say(ctx.t("error.stale_button"))
+    board = await ctx.services.deadlines.board(ctx.member, number(deadline_id))
+    await ctx.expect(Step("deadline_set", field, {"deadline": board.deadline.id}))
+    return ctx.say(ctx.t(f"deadline.ask_{field}", title=board.deadline.title))
+
+
+async def detail_typed(ctx: Ctx, step: Step, text: str) -> list[Reply]:
+    if step.step == "template":
+        return ctx.say(ctx.t("deadline.expect_template"))
+    typed = "" if text.strip() in ("-", "–") else text  # "-" clears it
+    deadline_id = step.data["deadline"]
+    describe = ctx.services.deadlines.describe
+    async with ctx.atomic():
+        if step.step == "description":
+            board = await describe(ctx.member, deadline_id, description=typed)
+        else:
+            board = await describe(ctx.member, deadline_id, how=typed)
+        await ctx.finish()
+    return ctx.say(ctx.t("deadline.described", title=board.deadline.title)) + _detail(ctx, board)
+
+
+async def template_received(ctx: Ctx, step: Step) -> list[Reply]:
+    attachment = ctx.attachment
+    async with ctx.atomic():
+        board = await ctx.services.deadlines.describe(
+            ctx.member,
+            step.data["deadline"],
+            template=(attachment.file_name, attachment.mime_type, attachment.data or b""),
+        )
+        await ctx.finish()
+    saved = ctx.t("deadline.template_saved", file=attachment.file_name, title=board.deadline.title)
+    return ctx.say(saved) + _detail(ctx, board)
 
 
 async def ask_done(ctx: Ctx, deadline_id: str) -> list[Reply]:
@@ -291,6 +385,17 @@ async def confirm_pressed(ctx: Ctx, deadline_id: str, unit_id: str) -> list[Repl
 
 
 async def reopen_pressed(ctx: Ctx, deadline_id: str, unit_id: str) -> list[Reply]:
+    if unit_id == "ask":  # which unit: only those that reported
+        ctx.member.require(Action.MANAGE_DEADLINES)
+        board = await ctx.services.deadlines.board(ctx.member, number(deadline_id))
+        choices = [
+            Button(f"↺ {r.unit.code}", encode("dlre", deadline_id, str(r.unit.id)))
+            for r in board.rows
+            if r.completion
+        ]
+        back = (Button(ctx.t("button.abort"), encode("dl", deadline_id)),)
+        text = ctx.t("deadline.ask_reopen", title=board.deadline.title)
+        return ctx.say(text, (*_chunk((tuple(choices),)), back))
     board = await ctx.services.deadlines.reopen(ctx.member, number(deadline_id), number(unit_id))
     unit = next(r.unit for r in board.rows if r.unit.id == number(unit_id))
     return [
@@ -302,10 +407,7 @@ async def reopen_pressed(ctx: Ctx, deadline_id: str, unit_id: str) -> list[Reply
 async def calendar_received(ctx: Ctx, text: str) -> list[Reply]:
     boards, skipped = await ctx.services.deadlines.import_calendar(ctx.member, text)
     lines = [ctx.t("calendar.done", count=len(boards))]
-    lines += [
-        f"• {ctx.t('deadline.announce.new', title=b.deadline.title, due=render.due(b))}"
-        for b in boards
-    ]
+    lines += render.digest(ctx.locale, boards).splitlines()[1:-1]
     lines += [f"• {ctx.t(key, **params)}" for key, params in skipped]
     return ctx.say("\n".join(lines))
 

@@ -63,11 +63,13 @@ async def check_in(ctx: Ctx, args: list[str]) -> list[Reply]:
     view, fresh = await ctx.services.meetings.check_in(ctx.member)
     unit = ctx.member.for_own_unit(Action.CHECK_IN)  # the service checked it in
     key = "meeting.checked_in" if fresh else "meeting.already_checked_in"
-    return ctx.say(
-        ctx.t(
-            key, unit=unit.name, code=unit.code, present=len(view.present), members=len(view.units)
-        )
+    text = ctx.t(
+        key, unit=unit.name, code=unit.code, present=len(view.present), members=len(view.units)
     )
+    running = view.open_ballot
+    if fresh and running is not None:  # its papers went to the units present when it opened
+        text += "\n" + ctx.t("meeting.late_for_ballot", number=running.number)
+    return ctx.say(text)
 
 
 async def mark_group(ctx: Ctx, args: list[str]) -> list[Reply]:

@@ -17,17 +17,38 @@ from .actions import encode
 
 
 def _deadline_buttons(locale: str, board: Board, *, done: bool = True):
-    deadline_id = str(board.deadline.id)
-    pairs = [(t(locale, "button.done"), encode("done", deadline_id))] if done else []
-    pairs.append((t(locale, "button.details"), encode("dl", deadline_id)))
-    return rows(pairs)
+    """The one-tap actions of a deadline notice: score (a scoring round), report, template."""
+    deadline = board.deadline
+    deadline_id = str(deadline.id)
+    first = []
+    if done and deadline.scoring_round:
+        first.append(Button(t(locale, "button.open_sheet"), encode("scsum", "open")))
+    if done and not deadline.is_event:
+        first.append(Button(t(locale, "button.done"), encode("done", deadline_id)))
+    second = [Button(t(locale, "button.details"), encode("dl", deadline_id))]
+    if deadline.template_file_id:
+        template = Button(
+            t(locale, "button.template"), encode("dltpl", deadline_id), sends_file=True
+        )
+        second.insert(0, template)
+    return tuple(tuple(r) for r in (first, second) if r)
 
 
 class ChatNotices:
     """The `Notices` the deadline service asks for."""
 
-    def reminder(self, locale: str, board: Board, kind: ReminderKind, days: int) -> Reply:
-        return Reply(render.reminder(locale, board, kind, days), _deadline_buttons(locale, board))
+    def reminder(
+        self, locale: str, board: Board, kind: ReminderKind, days: int, unscored: int | None
+    ) -> Reply:
+        return Reply(
+            render.reminder(locale, board, kind, days, unscored), _deadline_buttons(locale, board)
+        )
+
+    def digest(self, locale: str, boards: list[Board]) -> Reply:
+        return Reply(
+            render.digest(locale, boards),
+            rows([(t(locale, "button.my_deadlines"), encode("menu", "deadlines"))]),
+        )
 
     def summary(self, locale: str, board: Board) -> Reply:
         return Reply(render.summary(locale, board), _deadline_buttons(locale, board, done=False))
@@ -69,6 +90,13 @@ class ChatNotices:
         codes = ", ".join(f"{u.code} ({u.name})" for u in units)
         return Reply(t(locale, "cross.assigned_notice", round=round_title, units=codes))
 
+    def sheet_reminder(self, locale: str, round_title: str, unscored: int) -> Reply:
+        key = "sheet.nudge_unscored" if unscored else "sheet.nudge_unsubmitted"
+        return Reply(
+            t(locale, key, round=round_title, count=unscored),
+            rows([(t(locale, "button.open_sheet"), encode("scsum", "open"))]),
+        )
+
     def verification_answer(self, locale: str, unit, accepted: bool, comment: str | None) -> Reply:
         if accepted:
             return Reply(t(locale, "verify.answer_accepted", unit=unit.name, code=unit.code))
@@ -79,7 +107,9 @@ class ChatNotices:
                 unit=unit.name,
                 code=unit.code,
                 comment=comment or "–",
-            )
+            ),
+            # The way back: open the sheet again to change a score in answer to the comment.
+            rows([(t(locale, "button.reverify", code=unit.code), encode("vf", str(unit.id)))]),
         )
 
     def broadcast(self, locale: str, broadcast_id: int, text: str, sender: str) -> Reply:

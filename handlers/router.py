@@ -24,6 +24,7 @@ from . import (
     onboarding,
     results,
     scoring,
+    status,
     verification,
     voting,
 )
@@ -63,6 +64,7 @@ async def show_help(ctx: Ctx, args: list[str]) -> list[Reply]:
 COMMANDS: tuple[Command, ...] = (
     Command("start", None, "cmd.start", onboarding.start),
     Command("help", "trogiup", "cmd.help", show_help),
+    Command("status", "tinhhinh", "cmd.status", status.show, (Action.VIEW_DEADLINES,)),
     Command("members", "thanhvien", "cmd.members", onboarding.members, (Action.VIEW_MEMBERS,)),
     Command("lang", "ngonngu", "cmd.lang", onboarding.language, (Action.SET_LANGUAGE,)),
     Command("invites", "mamoi", "cmd.invites", admin.invites, (Action.MANAGE_INVITES,)),
@@ -115,7 +117,13 @@ def command_menu(locale: str) -> list[tuple[str, str]]:
 
 
 async def _menu(ctx: Ctx, entry: str) -> list[Reply]:
-    handlers = {"members": onboarding.members, "help": show_help, "lang": onboarding.language}
+    handlers = {
+        "members": onboarding.members,
+        "help": show_help,
+        "lang": onboarding.language,
+        "deadlines": deadlines.list_deadlines,
+        "status": status.show,
+    }
     handler = handlers.get(entry)
     return await handler(ctx, []) if handler else ctx.say(ctx.t("error.stale_button"))
 
@@ -132,6 +140,11 @@ BUTTONS: dict[str, Callable[..., Awaitable[list[Reply]]]] = {
     "dlre": deadlines.reopen_pressed,
     "dlmv": deadlines.move_pressed,
     "dlcx": deadlines.cancel_pressed,
+    "dlnudge": deadlines.nudge_pressed,
+    "dlokall": deadlines.confirm_all_pressed,
+    "dlset": deadlines.set_pressed,
+    "dltpl": deadlines.template_pressed,
+    "scnudge": verification.nudge_pressed,
     "dlnew": deadlines.new_deadline_choice,
     "bcto": broadcasts.audience_pressed,
     "bcgo": broadcasts.confirm_pressed,
@@ -178,6 +191,9 @@ STEPS: dict[tuple[str, str], Callable[[Ctx, Step, str], Awaitable[list[Reply]]]]
     ("deadline", "due"): deadlines.due_typed,
     ("deadline", "units"): deadlines.units_typed,
     ("deadline_move", "due"): deadlines.new_due_typed,
+    ("deadline_set", "description"): deadlines.detail_typed,
+    ("deadline_set", "how"): deadlines.detail_typed,
+    ("deadline_set", "template"): deadlines.detail_typed,
     ("report", "file"): deadlines.report_text_received,
     ("broadcast", "text"): broadcasts.text_typed,
     ("broadcast", "units"): broadcasts.units_typed,
@@ -190,19 +206,26 @@ STEPS: dict[tuple[str, str], Callable[[Ctx, Step, str], Awaitable[list[Reply]]]]
     ("ballot_new", "award"): ballots.award_typed,
     ("ballot_new", "quota"): ballots.quota_typed,
     ("ballot_new", "candidates"): ballots.candidates_typed,
+    ("vote", "paper"): voting.codes_typed,
 }
 
 # Steps that take typed text where a bare number is no answer (an award's name, unit codes,
 # entries that name their item): on a channel without buttons their choices are numbered, and
 # "1" picks the first.
 CHOICE_FIRST = frozenset(
-    {("ballot_new", "award"), ("ballot_new", "candidates"), ("score", "summary")}
+    {
+        ("ballot_new", "award"),
+        ("ballot_new", "candidates"),
+        ("score", "summary"),
+        ("vote", "paper"),
+    }
 )
 _TEXT_STEPS = frozenset(STEPS) - CHOICE_FIRST
 
 # Conversation steps that wait for a file: (flow, step) -> handler(ctx, step).
 FILE_STEPS = {
     ("report", "file"): deadlines.report_file_received,
+    ("deadline_set", "template"): deadlines.template_received,
     ("broadcast", "audience"): broadcasts.file_received,
     ("score", "item"): scoring.evidence_received,
 }

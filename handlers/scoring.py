@@ -134,7 +134,9 @@ async def evidence_received(ctx: Ctx, step: Step) -> list[Reply]:
     )
 
 
-async def summary_pressed(ctx: Ctx, _: str) -> list[Reply]:
+async def summary_pressed(ctx: Ctx, arg: str) -> list[Reply]:
+    if arg == "open":  # from a reminder: the sheet where it stands, below the reminder
+        return await start(ctx, [])
     return _summary(ctx, await ctx.services.scoring.sheet(ctx.member), edit=True)
 
 

@@ -92,7 +92,10 @@ async def list_sheets(ctx: Ctx, args: list[str]) -> list[Reply]:
     lines = await ctx.services.verification.sheet_lines(caller)
     buttons: list[Button] = []
     if may(caller.roles, Action.RETURN_SHEET):
-        buttons = [
+        owing = sum(1 for line in lines if line.status.editable or line.status == SheetStatus.NONE)
+        if owing:
+            buttons.append(Button(ctx.t("button.nudge", count=owing), encode("scnudge", "0")))
+        buttons += [
             Button(f"{ctx.t('button.return')} {line.unit.code}", encode("rtn", str(line.unit.id)))
             for line in lines
             if line.status.returnable
@@ -100,6 +103,12 @@ async def list_sheets(ctx: Ctx, args: list[str]) -> list[Reply]:
     if may(caller.roles, Action.IMPORT_CRITERIA):
         buttons.append(Button(ctx.t("button.reopen_round"), encode("rrop", "0")))
     return ctx.say(render.sheet_lines(ctx.locale, scoring_round.title, lines), _rows_of(buttons))
+
+
+async def nudge_pressed(ctx: Ctx, _: str) -> list[Reply]:
+    reminded = await ctx.services.verification.nudge_unsubmitted(ctx.member)
+    codes = ", ".join(u.code for u in reminded)
+    return ctx.say(ctx.t("sheet.nudged", count=len(reminded), codes=codes))
 
 
 async def reopen_round_pressed(ctx: Ctx, _: str) -> list[Reply]:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.domain.deadlines import Completion, Deadline, DeadlineState
+from bot.domain.deadlines import Completion, Deadline, DeadlineKind, DeadlineState
 from bot.domain.reminders import PlannedReminder, ReminderKind, ReminderPolicy
 
 from .base import _at, _iso, _present, _Repo, _time
@@ -25,6 +25,10 @@ def _deadline(row: aiosqlite.Row, unit_ids: frozenset[int]) -> Deadline:
         scoring_round=row["scoring_round"],
         recurrence=row["recurrence"],
         unit_ids=unit_ids,
+        kind=DeadlineKind(row["kind"]),
+        description=row["description"],
+        how=row["how"],
+        template_file_id=row["template_file_id"],
     )
 
 
@@ -62,10 +66,16 @@ class DeadlineRepo(_Repo):
         recurrence: str | None,
         created_by: str,
         now: datetime,
+        *,
+        kind: DeadlineKind = DeadlineKind.REPORT,
+        description: str | None = None,
+        how: str | None = None,
+        template_file_id: int | None = None,
     ) -> int:
         deadline_id = await self._insert(
             "INSERT INTO deadlines (cluster_id, title, due_at, policy, scoring_round, recurrence,"
-            " created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " created_by, created_at, kind, description, how, template_file_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             cluster_id,
             title,
             _iso(due_at),
@@ -74,6 +84,10 @@ class DeadlineRepo(_Repo):
             recurrence,
             created_by,
             _iso(now),
+            kind.value,
+            description,
+            how,
+            template_file_id,
         )
         await self.conn.executemany(
             "INSERT INTO deadline_units (deadline_id, unit_id) VALUES (?, ?)",
@@ -94,6 +108,19 @@ class DeadlineRepo(_Repo):
             "UPDATE deadlines SET title = ?, due_at = ?, status = ?, revision = revision + ?"
             " WHERE id = ?",
             (title, _iso(due_at), status.value, int(bump_revision), deadline_id),
+        )
+
+    async def describe(
+        self,
+        deadline_id: int,
+        *,
+        description: str | None,
+        how: str | None,
+        template_file_id: int | None,
+    ) -> None:
+        await self.conn.execute(
+            "UPDATE deadlines SET description = ?, how = ?, template_file_id = ? WHERE id = ?",
+            (description, how, template_file_id, deadline_id),
         )
 
     async def completions(self, deadline_id: int) -> dict[int, Completion]:

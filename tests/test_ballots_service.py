@@ -51,7 +51,7 @@ async def app(settings, clock):
 
 
 async def _who(app, handle):
-    return await app.services.membership.identify("console", handle)
+    return await app.services.membership.identify("console", handle.lower())
 
 
 async def _meeting(app, present=NINE):
@@ -247,7 +247,7 @@ async def test_where_views_cannot_be_edited_the_first_update_goes_at_once_then_b
     assert datetime.fromisoformat(pending[0][1]) == NOW + timedelta(seconds=20)
     await app.services.counting.close(await _who(app, "CTO"), view.ballot.id)
     await app.engine.tick()  # the closing update does not wait for the batch
-    assert "đã đóng" in out.getvalue().split("→ @CTO")[-1]
+    assert "đã đóng" in out.getvalue().split("→ @cto")[-1]
     await app.close()
 
 
@@ -255,7 +255,7 @@ async def test_two_representatives_of_one_unit_casting_at_once_leave_exactly_one
     app, settings, clock
 ):
     await app.services.membership.add_member(
-        DEMO_CLUSTER, "console", "AGG-2", "Phó giám đốc", Role.UNIT_REP, "AGG"
+        DEMO_CLUSTER, "console", "agg-2", "Phó giám đốc", Role.UNIT_REP, "AGG"
     )
     await _meeting(app)
     view = await _open(app)
@@ -339,8 +339,13 @@ async def test_no_quorum_no_ballot_and_rules_freeze_at_opening(app):
     await app.services.polling.open(chair, draft.ballot.id)
     with pytest.raises(InvalidInput, match="ballot.rules_frozen"):
         await app.services.ballot_drafts.change_rule(chair, draft.ballot.id, "threshold")
-    with pytest.raises(InvalidInput, match="meeting.ballot_open"):  # late arrivals wait
-        await app.services.meetings.check_in(await _who(app, "VLG"))
+    # A late arrival is present from now on: not on the open ballot's register (its papers
+    # went out at opening), but on the next one's.
+    vlg = await _who(app, "VLG")
+    _, fresh = await app.services.meetings.check_in(vlg)
+    assert fresh and await app.services.polling.open_for_me(vlg) == []
+    with pytest.raises(Forbidden, match="ballot.not_eligible"):
+        await app.services.polling.ballot_paper(vlg, draft.ballot.id)
     with pytest.raises(Forbidden):  # only the chair runs ballots
         await app.services.polling.open(await _who(app, "AGG"), draft.ballot.id)
 
@@ -548,10 +553,10 @@ async def test_the_real_scheduler_edits_the_chairs_live_view_about_a_second_afte
         await _cast(app, "AGG", view.ballot.id, 1)
         await _cast(app, "BLU", view.ballot.id, 0)
         for _ in range(10):  # the receipts go out first, then one wake-up edits the view
-            if "✎ @CTO" in out.getvalue():
+            if "✎ @cto" in out.getvalue():
                 break
             await engine.wait_ticks(engine.ticks + 1, timeout=10)
-        edits = out.getvalue().split("✎ @CTO")
+        edits = out.getvalue().split("✎ @cto")
         assert len(edits) == 2 and "Đã bỏ phiếu: 2/9" in edits[1]
     finally:
         await app.close()
@@ -575,7 +580,7 @@ async def test_a_counted_vote_reaches_its_voter_even_if_the_bot_stops_right_afte
     await again.engine.tick()
     await again.close()
     printed = out.getvalue()
-    assert printed.count(receipt) == 1 and "→ @AGG\n🧾 Mã biên nhận phiếu số 1" in printed
+    assert printed.count(receipt) == 1 and "→ @agg\n🧾 Mã biên nhận phiếu số 1" in printed
     with pytest.raises(InvalidInput, match="ballot.already_cast"):
         again2 = await App.open(settings, clock, scheduled=False)
         try:

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 async def _console(settings, lines: list[str], now=START) -> str:
     out = io.StringIO()
-    await run_console(settings, lines, out, seed="demo", now=now)
+    await run_console(settings, lines, out, seed="members", now=now)
     return out.getvalue()
 
 
@@ -38,7 +38,9 @@ def _assert_transcript(name: str, transcript: str) -> None:
 async def _member(settings, handle):
     db = await Database.open(settings.database_path)
     try:
-        return await Membership(db, ManualClock(START), settings).identify("console", handle)
+        return await Membership(db, ManualClock(START), settings).identify(
+            "console", handle.lower()
+        )
     finally:
         await db.close()
 
@@ -53,6 +55,20 @@ async def test_deadline_scenario_prints_the_expected_transcript(settings):
     script = (SCENARIOS / "deadlines.txt").read_text(encoding="utf-8").splitlines()
     transcript = await _console(settings, script, now=datetime(2026, 11, 20, 9, 0, tzinfo=VN))
     _assert_transcript("deadlines.out", transcript)
+
+
+async def test_calendar_scenario_sends_one_digest_and_nothing_stale_after_a_downtime(settings):
+    script = (SCENARIOS / "calendar.txt").read_text(encoding="utf-8").replace("$ROOT", str(ROOT))
+    transcript = await _console(
+        settings, script.splitlines(), now=datetime(2026, 11, 20, 9, 0, tzinfo=VN)
+    )
+    _assert_transcript("calendar.out", transcript.replace(str(ROOT), "$ROOT"))
+    # One digest per representative, the meeting without a "reported" button, and after the
+    # downtime nothing but the summaries and the chair's reminder, held until 07:30.
+    assert transcript.count("📌 Lịch hạn báo cáo mới") == 13
+    assert "Quá hạn" not in transcript
+    after_night = transcript.split("⏱ 20/12/2026 22:00")[1].split("⏱ 21/12/2026 07:31")[0]
+    assert after_night.strip() == ""
 
 
 async def test_broadcast_scenario_prints_the_expected_transcript(settings):
@@ -103,18 +119,19 @@ async def test_meeting_scenario_runs_check_in_ballots_run_off_minutes_and_audit(
 async def test_membership_scenario_changes_only_what_it_should(settings):
     script = (SCENARIOS / "membership.txt").read_text(encoding="utf-8").splitlines()
     await _console(settings, script)
-    lan = await _member(settings, "lan")
-    assert lan.unit.code == "AGG" and lan.member.locale == "vi"
-    for refused in ("hoa", "minh"):  # revoked and expired invites
-        assert await _member(settings, refused) is None
+    huong = await _member(settings, "huong")
+    assert huong.unit.code == "AGG" and huong.member.locale == "vi"
+    assert await _member(settings, "hoa") is None  # a revoked invite
+    assert (await _member(settings, "minh")).unit.code == "CMU"  # demo invites never expire
+    assert (await _member(settings, "lan")).unit.code == "LAN"  # @lan is Long An's, any case
 
 
 async def test_half_finished_join_survives_a_restart(settings):
-    first = await _console(settings, ["@lan /start"])
+    first = await _console(settings, ["@huong /start"])
     assert "nhập mã mời" in first
-    second = await _console(settings, ["@lan DEMO-AGG"])
-    assert "Chào mừng lan" in second
-    assert (await _member(settings, "lan")).unit.code == "AGG"
+    second = await _console(settings, ["@huong DEMO-AGG"])
+    assert "Chào mừng huong" in second
+    assert (await _member(settings, "huong")).unit.code == "AGG"
 
 
 async def test_language_choice_survives_a_restart(settings):
@@ -125,9 +142,9 @@ async def test_language_choice_survives_a_restart(settings):
 
 
 async def test_cancel_leaves_the_join_step(settings):
-    out = await _console(settings, ["@lan /start", "@lan /cancel", "@lan Xin chào"])
+    out = await _console(settings, ["@huong /start", "@huong /cancel", "@huong Xin chào"])
     assert "Đã hủy thao tác đang dở." in out and "chưa tham gia cụm thi đua" in out
-    assert await _member(settings, "lan") is None
+    assert await _member(settings, "huong") is None
 
 
 async def test_secretariat_imports_the_cluster_file_in_chat(settings, tmp_path):
@@ -254,7 +271,7 @@ async def test_a_unit_attaches_its_report_and_the_chair_sees_the_board(settings,
     assert "Anh/chị không có quyền thực hiện thao tác này." in out  # a rep's stray file
     assert "Vui lòng gửi tệp báo cáo, hoặc /cancel nếu không gửi tệp." in out
     assert "Đã lưu tệp bao-cao-AGG.pdf cho “Báo cáo quý IV”." in out
-    chair_view = out.split("→ @CTO\nBảng theo dõi hạn báo cáo:")[1]
+    chair_view = out.split("→ @cto\nBảng theo dõi hạn báo cáo:")[1]
     assert "1/13 đã nộp" in chair_view
     assert "✅ AGG – Sở Y tế An Giang – nộp lúc 20/11/2026 09:00, tệp bao-cao-AGG.pdf" in chair_view
     assert "[1] Đã nộp" in chair_view and "Đổi hạn" not in chair_view  # the chair does not manage
@@ -277,7 +294,7 @@ async def test_the_secretariat_assigns_cross_scoring_by_pairs_and_by_rotation(se
     assert len(boards) == 3
     assert "AGG ← BLU\nBLU ← –" in boards[0] and "AGG ← BLU\nBLU ← –" in boards[1]
     assert "AGG ← BLU\nBLU ← BTE" in boards[2] and "VLG ← CTO" in boards[2]  # the next unit
-    assert "→ @BLU\nĐơn vị của anh/chị được phân công chấm chéo" in out
+    assert "→ @blu\nĐơn vị của anh/chị được phân công chấm chéo" in out
     assert out.rstrip().endswith("hoặc chọn “Xoay vòng”.")  # "AGG" alone: how to write a pair
 
 
@@ -288,8 +305,8 @@ async def test_sheets_are_read_by_the_chair_and_returned_only_by_the_secretariat
         [f"@secretariat file:{scale}", "@CTO /sheets", "@AGG /bangdiem", "@secretariat /sheets"],
     )
     chair, rep, secretariat = out.split("→ @")[-3:]
-    assert chair.startswith("CTO\n") and "Trả lại" not in chair and "AGG" in chair
-    assert rep.startswith("AGG\n") and "không có quyền" in rep
+    assert chair.startswith("cto\n") and "Trả lại" not in chair and "AGG" in chair
+    assert rep.startswith("agg\n") and "không có quyền" in rep
     assert secretariat.startswith("secretariat\n") and "Mở lại đợt chấm" in secretariat
 
 

@@ -6,7 +6,7 @@ import json
 import os
 import signal
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,7 @@ from bot.app import App
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.domain.models import Role
-from bot.domain.reminders import PlannedReminder, ReminderKind
+from bot.domain.reminders import PlannedReminder, ReminderKind, ReminderPolicy
 from bot.services.demo import DEMO_CLUSTER, seed_demo
 from scheduler.outbox import IN_FLIGHT
 from storage.uow import UnitOfWork
@@ -50,7 +50,10 @@ async def _burst(settings: Settings) -> None:
                 DEMO_CLUSTER, "telegram", user, f"{code}-{j}", Role.UNIT_REP, code
             )
     due = datetime.now(UTC) + timedelta(days=2)
-    board = await app.services.deadlines.create(roster, "Báo cáo quý IV", due, None)
+    # No quiet hours: a reminder caught up at night would otherwise wait for the morning, and
+    # this test must not depend on the hour it runs at.
+    always = ReminderPolicy(quiet_start=time(0), quiet_end=time(0))
+    board = await app.services.deadlines.create(roster, "Báo cáo quý IV", due, None, policy=always)
     now = datetime.now(UTC)
     async with UnitOfWork(app.db) as uow:
         reminder = PlannedReminder(kind=ReminderKind.BEFORE, days=2, at=now - timedelta(minutes=1))

@@ -89,7 +89,7 @@ async def test_scale_in_excel_and_the_filled_score_form_round_trip(settings, tmp
     # The unit fills the form in Excel (here: openpyxl) and sends it back.
     db = await Database.open(settings.database_path)
     clock = ManualClock(NOW)
-    agg = await Membership(db, clock, settings).identify("console", "AGG")
+    agg = await Membership(db, clock, settings).identify("console", "agg")
     scoring = Scoring(db, clock, settings, ChatNotices())
     from bot.render.xlsx import score_template
 

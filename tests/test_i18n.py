@@ -64,12 +64,12 @@ async def test_a_khoi_reads_khoi_in_chat_and_in_its_minutes(settings):
     from bot.app import run_console
     from storage.db import Database
 
-    await run_console(settings, [], io.StringIO(), seed="demo")
+    await run_console(settings, [], io.StringIO(), seed="members")
     db = await Database.open(settings.database_path)
     await db.conn.execute("UPDATE clusters SET kind = 'khối'")
     await db.close()
     out = io.StringIO()
-    await run_console(settings, ["@CTO /help", "@AGG /ballot"], out, seed="demo")
+    await run_console(settings, ["@CTO /help", "@AGG /ballot"], out, seed="members")
     text = out.getvalue()
     assert "khối trưởng" in text and "cụm trưởng" not in text
     assert "Việc này dành cho: khối trưởng." in text

@@ -101,7 +101,7 @@ async def test_unknown_invite_is_refused(membership):
 
 async def test_only_the_secretariat_manages_invites_of_its_own_cluster(membership):
     await seed_demo(membership)
-    rep = await membership.identify("console", "AGG")
+    rep = await membership.identify("console", "agg")
     with pytest.raises(Forbidden):
         await membership.invites(by=rep)
     secretariat = await membership.identify("console", "secretariat")
@@ -124,7 +124,7 @@ async def test_secretariat_may_not_import_another_cluster(membership):
 
 async def test_roster_lists_every_unit_with_its_representatives(membership):
     await seed_demo(membership)
-    chair = await membership.identify("console", "CTO")
+    chair = await membership.identify("console", "cto")
     roster = await membership.roster(chair)
     assert [u.unit.code for u in roster.units][:3] == ["CTO", "AGG", "BLU"]
     assert all(len(u.members) == 1 for u in roster.units)
@@ -144,14 +144,14 @@ async def test_members_and_roles_survive_a_restart(db_path, clock, settings):
     await seed_demo(Membership(first, clock, settings))
     await first.close()
     second = await Database.open(db_path)
-    caller = await Membership(second, clock, settings).identify("console", "CTO")
+    caller = await Membership(second, clock, settings).identify("console", "cto")
     await second.close()
     assert caller.roles == {Role.UNIT_REP, Role.CHAIR}
 
 
 async def test_every_change_is_in_the_audit_log(membership, db):
     await seed_demo(membership)
-    rep = await membership.identify("console", "AGG")
+    rep = await membership.identify("console", "agg")
     await membership.set_locale(rep, "en")
     async with UnitOfWork(db) as uow:
         actions = [e["action"] for e in await uow.audit.entries()]
@@ -161,7 +161,7 @@ async def test_every_change_is_in_the_audit_log(membership, db):
 
 async def test_unknown_locale_is_refused(membership):
     await seed_demo(membership)
-    rep = await membership.identify("console", "AGG")
+    rep = await membership.identify("console", "agg")
     with pytest.raises(InvalidInput):
         await membership.set_locale(rep, "fr")
-    assert (await membership.identify("console", "AGG")).member.locale is None
+    assert (await membership.identify("console", "agg")).member.locale is None

@@ -32,7 +32,7 @@ class Harness:
         return self.app.services.deadlines
 
     async def caller(self, handle):
-        return await self.app.services.membership.identify("console", handle)
+        return await self.app.services.membership.identify("console", handle.lower())
 
     async def create(self, units, due=DUE, title="Báo cáo tháng"):
         """The secretariat creates a deadline; its announcements go out at once."""
@@ -66,7 +66,9 @@ async def h(settings):
 
 
 def _recipients(output: str) -> list[str]:
-    return [line[3:] for line in output.splitlines() if line.startswith("→ @")]
+    """Who received a message; unit representatives by their unit code."""
+    handles = [line[3:] for line in output.splitlines() if line.startswith("→ @")]
+    return [h if h in ("secretariat", "observer") else h.upper() for h in handles]
 
 
 async def test_new_deadline_is_announced_to_its_units_only(h):
@@ -252,7 +254,7 @@ async def test_work_queued_by_a_chat_wakes_the_engine_without_anyone_asking(sett
             if "Báo cáo quý" in harness.out.getvalue():
                 break
             await harness.app.engine.wait_ticks(harness.app.engine.ticks + 1, timeout=10)
-        assert "→ @AGG\n📌 Hạn báo cáo mới: “Báo cáo quý”" in harness.out.getvalue()
+        assert "→ @agg\n📌 Hạn báo cáo mới: “Báo cáo quý”" in harness.out.getvalue()
         assert harness.app.engine.ticks > ticks
     finally:
         await harness.app.close()

@@ -30,7 +30,7 @@ async def app(settings):
 
 
 async def _who(app, handle):
-    return await app.services.membership.identify("console", handle)
+    return await app.services.membership.identify("console", handle.lower())
 
 
 async def test_only_the_secretariat_sets_the_scale_and_only_reps_score(app):
@@ -60,7 +60,7 @@ async def test_draft_survives_a_restart(settings, app):
     await app.close()
     reopened = await App.open(settings, ManualClock(NOW))
     view = await reopened.services.scoring.sheet(
-        await reopened.services.membership.identify("console", "AGG")
+        await reopened.services.membership.identify("console", "agg")
     )
     await reopened.close()
     assert view.scores == {"1.1": Decimal("9.5")} and view.status == "draft"

@@ -1,6 +1,6 @@
 """A terminal chat for demos and scripted scenarios (DESIGN §4). Its line protocol is stable:
 
-    @handle text          send text (a command or plain text) as member `handle`
+    @handle text          send text (a command or plain text) as member `handle` (any case)
     @handle [2]           press button 2 of the last message with buttons `handle` received
     @handle [Đồng ý]      press the button with that label
     @handle file:PATH     send the file at PATH (e.g. a cluster .yaml) as `handle`
@@ -99,6 +99,7 @@ class ConsoleChannel:
             self._print(t(self.locale, "console.bad_line", line=stripped))
             return
         handle, body = match.groups()
+        handle = handle.lower()  # @AGG and @agg are the same person
         incoming = self._incoming(handle, body)
         if incoming is not None:
             await self.deliver(incoming)

@@ -8,12 +8,13 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
 
-from .deadlines import DEFAULT_DUE_TIME, MONTHLY
+from .deadlines import DEFAULT_DUE_TIME, MONTHLY, DeadlineKind
 from .errors import FileInvalid
 from .reminders import ReminderPolicy
 from .yaml_file import read_yaml
 
 Problem = tuple[str, dict[str, object]]
+MAX_TEXT = 1000  # a description or "how to submit" longer than this belongs in the template
 
 
 class CalendarEntry(BaseModel):
@@ -25,6 +26,9 @@ class CalendarEntry(BaseModel):
     scoring_round: str | None = None
     recurrence: str | None = None
     policy: ReminderPolicy | None = None
+    kind: DeadlineKind = DeadlineKind.REPORT
+    description: str | None = None
+    how: str | None = None
 
 
 class _Malformed(Exception):
@@ -40,8 +44,9 @@ class _Past(Exception):
 def parse_calendar(
     text: str, timezone: str, now: datetime
 ) -> tuple[list[CalendarEntry], list[Problem]]:
-    """`calendar: [{title, due: "MM-DD" or "YYYY-MM-DD", time: "17:00", units: [codes],
-    scoring_round, every: month, remind_days: [3, 1], overdue_days: 2}]`, optional top-level
+    """`calendar: [{title, due: "MM-DD" or "YYYY-MM-DD", time: "17:00", units: [codes, or
+    chair / vice_chair], kind: report | event, description, how, scoring_round, every: month,
+    remind_days: [3, 1], overdue_days: 2}]`, optional top-level
     `year`. Returns the entries to create and the entries skipped because their date has
     passed; raises FileInvalid listing every malformed entry."""
     data = read_yaml(text, "calendar.invalid")
@@ -71,7 +76,19 @@ def parse_calendar(
 
 
 FIELDS = frozenset(
-    {"title", "due", "time", "units", "scoring_round", "every", "remind_days", "overdue_days"}
+    {
+        "title",
+        "due",
+        "time",
+        "units",
+        "kind",
+        "description",
+        "how",
+        "scoring_round",
+        "every",
+        "remind_days",
+        "overdue_days",
+    }
 )
 
 
@@ -92,6 +109,9 @@ def _entry(raw: dict, title: str, year: int, tz: ZoneInfo, now: datetime) -> Cal
     every = raw.get("every")
     if every not in (None, "month"):
         raise _Malformed("calendar.bad_every")
+    kind = str(raw.get("kind") or DeadlineKind.REPORT.value)
+    if kind not in {k.value for k in DeadlineKind}:
+        raise _Malformed("calendar.bad_kind")
     policy = _policy(raw)
     due = datetime.combine(day, at, tzinfo=tz)
     if due <= now:
@@ -103,7 +123,15 @@ def _entry(raw: dict, title: str, year: int, tz: ZoneInfo, now: datetime) -> Cal
         scoring_round=str(raw["scoring_round"]) if raw.get("scoring_round") else None,
         recurrence=MONTHLY if every == "month" else None,
         policy=policy,
+        kind=DeadlineKind(kind),
+        description=_text(raw.get("description")),
+        how=_text(raw.get("how")),
     )
+
+
+def _text(value: object) -> str | None:
+    text = " ".join(str(value).split()) if value is not None else ""
+    return text[:MAX_TEXT] or None
 
 
 def _policy(raw: dict) -> ReminderPolicy | None:

@@ -22,6 +22,11 @@ class DeadlineState(StrEnum):
     CANCELLED = "cancelled"
 
 
+class DeadlineKind(StrEnum):
+    REPORT = "report"  # units owe something: "Đã nộp", overdue notices, a summary
+    EVENT = "event"  # units attend (the review meeting): reminders before it, nothing to report
+
+
 class UnitStatus(StrEnum):
     DONE = "done"  # reported on time
     LATE = "late"  # reported after the due time
@@ -42,6 +47,14 @@ class Deadline(BaseModel):
     scoring_round: str | None = None
     recurrence: str | None = None
     unit_ids: frozenset[int] = frozenset()
+    kind: DeadlineKind = DeadlineKind.REPORT
+    description: str | None = None  # what is asked
+    how: str | None = None  # how to submit it (to whom, by which channel, how many copies)
+    template_file_id: int | None = None
+
+    @property
+    def is_event(self) -> bool:
+        return self.kind == DeadlineKind.EVENT
 
 
 class Completion(BaseModel):

@@ -96,12 +96,16 @@ def plan_reminders(
 
 
 def catch_up(
-    missed: list[PlannedReminder], due_at: datetime, now: datetime
+    missed: list[PlannedReminder], due_at: datetime, now: datetime, overdue_days: int = 3
 ) -> list[PlannedReminder]:
     """Of the unit reminders missed while the bot was down, only the latest is worth sending, and
-    once the deadline has passed it is an overdue notice, never a 'due in 3 days' message."""
+    once the deadline has passed it is an overdue notice, never a 'due in 3 days' message. Past
+    the overdue window nothing is sent: after a long downtime nobody wants "3 days late" for a
+    deadline months past (the secretariat's summary still says who never reported)."""
     unit_reminders = [r for r in missed if r.kind != ReminderKind.SUMMARY]
     if not unit_reminders:
+        return []
+    if now - due_at > timedelta(days=overdue_days + 1):
         return []
     latest = max(unit_reminders, key=lambda r: r.at)
     if latest.kind == ReminderKind.BEFORE and now >= due_at:

@@ -21,22 +21,56 @@ def due(board: Board) -> str:
     return local_time(board.deadline.due_at, board.timezone)
 
 
-def reminder(locale: str, board: Board, kind: ReminderKind, days: int) -> str:
+def reminder(
+    locale: str, board: Board, kind: ReminderKind, days: int, unscored: int | None = None
+) -> str:
+    """What is due and when, then what is asked and how to submit it; for a scoring round, how
+    many items the unit still has to score."""
     title = board.deadline.title
-    if kind == ReminderKind.OVERDUE:
+    if board.deadline.is_event:
+        key = "reminder.event_today" if days == 0 else "reminder.event_before"
+    elif kind == ReminderKind.OVERDUE:
         key = "reminder.overdue" if days else "reminder.overdue_now"
     elif days == 0:
         key = "reminder.today"
     else:
         key = "reminder.before"
-    return t(
-        locale,
-        key,
-        title=title,
-        due=due(board),
-        days=days,
-        time=local_time(board.deadline.due_at, board.timezone)[-5:],
-    )
+    lines = [
+        t(
+            locale,
+            key,
+            title=title,
+            due=due(board),
+            days=days,
+            time=local_time(board.deadline.due_at, board.timezone)[-5:],
+        )
+    ]
+    if unscored:
+        lines.append(t(locale, "reminder.unscored", count=unscored))
+    return "\n".join(lines + particulars(locale, board))
+
+
+def particulars(locale: str, board: Board) -> list[str]:
+    """What a deadline asks for, how to submit it, and whether a template comes with it."""
+    deadline = board.deadline
+    lines = []
+    if deadline.description:
+        lines.append(t(locale, "deadline.description", text=deadline.description))
+    if deadline.how:
+        lines.append(t(locale, "deadline.how", text=deadline.how))
+    if deadline.template_file_id:
+        lines.append(t(locale, "deadline.has_template"))
+    return lines
+
+
+def digest(locale: str, boards: list[Board]) -> str:
+    """Several new deadlines in one message, in due order."""
+    lines = [t(locale, "deadline.digest_head", count=len(boards))]
+    for index, board in enumerate(sorted(boards, key=lambda b: b.deadline.due_at), start=1):
+        key = "deadline.digest_event" if board.deadline.is_event else "deadline.digest_line"
+        lines.append(t(locale, key, index=index, title=board.deadline.title, due=due(board)))
+    lines.append(t(locale, "deadline.digest_foot"))
+    return "\n".join(lines)
 
 
 def summary(locale: str, board: Board) -> str:
@@ -58,13 +92,17 @@ def summary(locale: str, board: Board) -> str:
 
 def announcement(locale: str, board: Board, change: str) -> str:
     units = len(board.rows)
-    return t(
+    event = "_event" if board.deadline.is_event and change == "new" else ""
+    text = t(
         locale,
-        f"deadline.announce.{change}",
+        f"deadline.announce.{change}{event}",
         title=board.deadline.title,
         due=due(board),
         units=units,
     )
+    if change == "cancelled":
+        return text
+    return "\n".join([text, *particulars(locale, board)])
 
 
 def status_label(locale: str, status: UnitStatus) -> str:
@@ -77,6 +115,17 @@ def unit_view(locale: str, boards: list[Board], unit_id: int, unit_name: str) ->
     lines = [t(locale, "deadlines.unit_head", unit=unit_name)]
     for index, board in enumerate(boards, start=1):
         row = next(r for r in board.rows if r.unit.id == unit_id)
+        if board.deadline.is_event:
+            lines.append(
+                t(
+                    locale,
+                    "deadlines.unit_event",
+                    index=index,
+                    title=board.deadline.title,
+                    due=due(board),
+                )
+            )
+            continue
         lines.append(
             t(
                 locale,
@@ -95,6 +144,18 @@ def cluster_view(locale: str, boards: list[Board]) -> str:
         return t(locale, "deadlines.none")
     lines = [t(locale, "deadlines.board_head")]
     for index, board in enumerate(boards, start=1):
+        if board.deadline.is_event:
+            lines.append(
+                t(
+                    locale,
+                    "deadlines.board_event",
+                    index=index,
+                    title=board.deadline.title,
+                    due=due(board),
+                    total=len(board.rows),
+                )
+            )
+            continue
         lines.append(
             t(
                 locale,
@@ -113,9 +174,14 @@ def cluster_view(locale: str, boards: list[Board]) -> str:
 
 def detail(locale: str, board: Board, *, unit_id: int | None = None) -> str:
     """Every concerned unit for the secretariat; only the caller's unit for a representative."""
-    lines = [t(locale, "deadline.detail_head", title=board.deadline.title, due=due(board))]
+    head = "deadline.detail_event" if board.deadline.is_event else "deadline.detail_head"
+    lines = [t(locale, head, title=board.deadline.title, due=due(board))]
     if board.deadline.recurrence:
         lines.append(t(locale, "deadline.monthly"))
+    lines += particulars(locale, board)
+    if board.deadline.is_event:
+        codes = ", ".join(r.unit.code for r in board.rows)
+        return "\n".join([*lines, t(locale, "deadline.event_units", codes=codes)])
     for row in board.rows:
         if unit_id is not None and row.unit.id != unit_id:
             continue

@@ -107,8 +107,9 @@ class Meetings:
             return await meeting_view(uow, meeting)
 
     async def check_in(self, by: Caller) -> tuple[MeetingView, bool]:
-        """Mark the caller's unit present; (view, False) when it already was. Refused while a
-        ballot is open: its voters were fixed when it opened."""
+        """Mark the caller's unit present; (view, False) when it already was. While a ballot is
+        open the unit is present for the next one: the open ballot's voters were fixed when it
+        opened."""
         by.require(Action.CHECK_IN, unit_id=by.member.unit_id)
         if by.unit is None:
             raise InvalidInput("meeting.no_unit")
@@ -116,8 +117,6 @@ class Meetings:
         now = self.clock.now()
         async with UnitOfWork(self.db) as uow:
             view = await current_meeting(uow, by)
-            if view.open_ballot is not None:
-                raise InvalidInput("meeting.ballot_open", number=view.open_ballot.number)
             fresh = await uow.meetings.check_in(view.meeting.id, unit.id, now)
             if fresh:
                 await uow.audit.record(
@@ -135,8 +134,6 @@ class Meetings:
         now = self.clock.now()
         async with UnitOfWork(self.db) as uow:
             view = await current_meeting(uow, by)
-            if view.open_ballot is not None:
-                raise InvalidInput("meeting.ballot_open", number=view.open_ballot.number)
             await uow.meetings.close(view.meeting.id, now)
             await uow.audit.record(
                 now,

@@ -14,12 +14,12 @@ from bot.domain.deadlines import (
     next_occurrence,
 )
 from bot.domain.models import Cluster, Role
-from bot.domain.reminders import ReminderKind, catch_up
+from bot.domain.reminders import ReminderKind, ReminderPolicy, catch_up
 from bot.i18n import speaking_of
 from storage.db import Database
 from storage.uow import UnitOfWork
 
-from .deadlines import Notices, load_board, plan_deadline
+from .deadlines import Notices, after_quiet_hours, load_board, plan_deadline, unscored_items
 from .recipients import enqueue, locale_of, members_with, representatives
 
 
@@ -56,6 +56,8 @@ class Reminders:
             return 0
         board = await load_board(uow, deadline, self.clock.now(), cluster.timezone)
         queued = 0
+        # Caught up late (after a downtime) in quiet hours: it waits for the morning.
+        hold = after_quiet_hours(now, cluster.timezone, deadline.policy)
         summaries = [r for r in due if r.planned.kind == ReminderKind.SUMMARY]
         for stored in summaries:
             for member in await members_with(uow, cluster.id, Role.SECRETARIAT):
@@ -67,22 +69,27 @@ class Reminders:
                     reply,
                     now,
                     f"deadline:{deadline.id}",
+                    not_before=hold,
                 )
             await uow.reminders.mark(stored.id, "sent", now)
         unit_due = [r for r in due if r.planned.kind != ReminderKind.SUMMARY]
-        chosen = catch_up([r.planned for r in unit_due], deadline.due_at, now)
+        policy = deadline.policy or ReminderPolicy()
+        chosen = catch_up([r.planned for r in unit_due], deadline.due_at, now, policy.overdue_days)
+        if deadline.is_event and now >= deadline.due_at:
+            chosen = []  # an event that has taken place needs no reminder
         latest = max(unit_due, key=lambda r: r.planned.at) if unit_due else None
         for stored in unit_due:
-            if stored is not latest:
+            if stored is not latest or not chosen:  # stale: marked, so it is never due again
                 await uow.reminders.mark(stored.id, "skipped", now)
         if latest is not None and chosen:
             notice = chosen[0]
             for row in board.rows:
                 if row.completion is not None:
                     continue  # only units not yet done, at the moment of sending
+                unscored = await unscored_items(uow, deadline, row.unit.id)
                 for member in await representatives(uow, row.unit.id):
                     reply = self.notices.reminder(
-                        locale_of(self.settings, member), board, notice.kind, notice.days
+                        locale_of(self.settings, member), board, notice.kind, notice.days, unscored
                     )
                     queued += await enqueue(
                         uow,
@@ -91,6 +98,7 @@ class Reminders:
                         reply,
                         now,
                         f"deadline:{deadline.id}",
+                        not_before=hold,
                     )
             await uow.reminders.mark(latest.id, "sent", now)
         return queued
@@ -117,6 +125,10 @@ class Reminders:
                     deadline.recurrence,
                     "recurrence",
                     now,
+                    kind=deadline.kind,
+                    description=deadline.description,
+                    how=deadline.how,
+                    template_file_id=deadline.template_file_id,
                 )
                 await plan_deadline(uow, self.clock.now(), await uow.deadlines.one(new_id))
                 await uow.audit.record(

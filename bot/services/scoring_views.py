@@ -147,6 +147,10 @@ class ScoringNotices(Protocol):
 
     def cross_assigned(self, locale: str, round_title: str, units: list[Unit]) -> Reply: ...
 
+    def sheet_reminder(self, locale: str, round_title: str, unscored: int) -> Reply:
+        """The secretariat's nudge to a unit that has not submitted its sheet."""
+        ...
+
     def verification_answer(
         self, locale: str, unit: Unit, accepted: bool, comment: str | None
     ) -> Reply: ...
@@ -163,11 +167,11 @@ async def current_round(
     if not rounds:
         raise NotFound("score.no_round")
     latest = rounds[-1]
-    return latest, _scale(latest.scale_yaml)
+    return latest, scale_of(latest.scale_yaml)
 
 
 @functools.lru_cache(maxsize=64)
-def _scale(text: str) -> Scale:
+def scale_of(text: str) -> Scale:
     """Each version of a scale is read once (typed scores read it on every entry)."""
     return parse_scale(text)
 

@@ -22,6 +22,7 @@ from storage.db import Database
 from storage.scoring import ScoringRound
 from storage.uow import UnitOfWork
 
+from .deadlines import after_quiet_hours
 from .membership import Caller
 from .recipients import enqueue, locale_of, members_with, representatives
 from .scoring_views import (
@@ -54,6 +55,47 @@ class Verification:
                 stored = await uow.scoring.scores(sheet.id)
                 lines.append(SheetLine(unit, sheet.status, totals(scale, stored.own).total))
             return lines
+
+    async def nudge_unsubmitted(self, by: Caller) -> list[Unit]:
+        """Remind now every unit whose sheet is not submitted (none, draft or returned), each
+        told how many items it still has to score; returns the units reminded."""
+        by.require(Action.RETURN_SHEET)
+        now = self.clock.now()
+        async with UnitOfWork(self.db) as uow:
+            scoring_round, scale = await current_round(uow, by.cluster.id, by.period)
+            sheets = {s.unit_id: s for s in await uow.scoring.sheets(scoring_round.id)}
+            reminded = []
+            for unit in await uow.units.in_cluster(by.cluster.id):
+                sheet = sheets.get(unit.id)
+                if sheet is not None and not sheet.status.editable:
+                    continue
+                scores = (await uow.scoring.scores(sheet.id)).own if sheet else {}
+                unscored = len(totals(scale, scores).missing)
+                for member in await representatives(uow, unit.id):
+                    reply = self.notices.sheet_reminder(
+                        locale_of(self.settings, member), scoring_round.title, unscored
+                    )
+                    await enqueue(
+                        uow,
+                        f"sheetnudge:{scoring_round.id}:{now.isoformat()}:{member.id}",
+                        member,
+                        reply,
+                        now,
+                        f"unit:{unit.id}",
+                        not_before=after_quiet_hours(now, by.cluster.timezone),
+                    )
+                reminded.append(unit)
+            if not reminded:
+                raise InvalidInput("sheet.all_submitted")
+            await uow.audit.record(
+                now,
+                "sheet.nudged",
+                cluster_id=by.cluster.id,
+                actor=by.actor,
+                subject=str(scoring_round.id),
+                detail={"units": [u.code for u in reminded]},
+            )
+            return reminded
 
     async def to_verify(self, by: Caller) -> list[SheetLine]:
         """The sheets this member may verify: every unit's for the chair and vice chair, the
