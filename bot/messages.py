@@ -66,6 +66,9 @@ class Reply:
     # The conversation also waits for typed text (e.g. a score): on a channel without buttons
     # a typed number then answers that question rather than picking a choice.
     awaits_text: bool = False
+    # The recipient's language, for what a channel adds itself (how to answer a menu, where a
+    # file went); None: the channel's default.
+    locale: str | None = None
 
 
 def reply_to_dict(reply: Reply) -> dict:
@@ -79,6 +82,7 @@ def reply_to_dict(reply: Reply) -> dict:
             ]
             for row in reply.buttons
         ],
+        "locale": reply.locale,
     }
 
 
@@ -92,6 +96,7 @@ def reply_from_dict(data: dict) -> Reply:
             )
             for row in data.get("buttons", [])
         ),
+        locale=data.get("locale"),
     )
 
 

@@ -42,6 +42,7 @@ KINDS: dict[str, int] = {
     "scsub": 1,  # submit my score sheet: ask | yes
     "sctpl": 1,  # send my sheet as an Excel form (argument unused)
     "vf": 1,  # verifier opens a unit's sheet: unit id
+    "vfre": 1,  # a verifier takes a verified sheet up again (after the unit's comment): unit id
     "vfok": 1,  # verifier closes the verification: unit id
     "vfans": 2,  # unit answers the verification: round id, yes | comment
     "rtn": 1,  # secretariat returns a unit's sheet: unit id (then types the reason)

@@ -141,5 +141,6 @@ class Ctx:
                 buttons=buttons,
                 edit=edit and self.incoming.action is not None,
                 awaits_text=self.awaiting_text,
+                locale=self.locale,
             )
         ]

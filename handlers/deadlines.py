@@ -52,7 +52,7 @@ async def list_deadlines(ctx: Ctx, args: list[str]) -> list[Reply]:
     owed = [
         (i, b)
         for i, b in numbered
-        if not b.deadline.is_event and _row(b, caller.unit.id).completion is None
+        if b.deadline.reported_in_chat and _row(b, caller.unit.id).completion is None
     ]
     # What is asked and how to submit it are one tap away where the secretariat wrote them.
     described = [
@@ -88,7 +88,7 @@ def _detail(ctx: Ctx, board: Board, *, edit: bool = False) -> list[Reply]:
         owed = []
         if board.deadline.scoring_round:
             owed.append(Button(ctx.t("button.open_sheet"), encode("scsum", "open")))
-        if not board.deadline.is_event:
+        if board.deadline.reported_in_chat:
             owed.append(Button(ctx.t("button.done"), encode("done", deadline_id)))
         buttons.append(tuple(owed))
     if board.deadline.template_file_id:

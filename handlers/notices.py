@@ -23,7 +23,7 @@ def _deadline_buttons(locale: str, board: Board, *, done: bool = True):
     first = []
     if done and deadline.scoring_round:
         first.append(Button(t(locale, "button.open_sheet"), encode("scsum", "open")))
-    if done and not deadline.is_event:
+    if done and deadline.reported_in_chat:
         first.append(Button(t(locale, "button.done"), encode("done", deadline_id)))
     second = [Button(t(locale, "button.details"), encode("dl", deadline_id))]
     if deadline.template_file_id:
@@ -97,7 +97,9 @@ class ChatNotices:
             rows([(t(locale, "button.open_sheet"), encode("scsum", "open"))]),
         )
 
-    def verification_answer(self, locale: str, unit, accepted: bool, comment: str | None) -> Reply:
+    def verification_answer(
+        self, locale: str, unit, accepted: bool, comment: str | None, may_reverify: bool
+    ) -> Reply:
         if accepted:
             return Reply(t(locale, "verify.answer_accepted", unit=unit.name, code=unit.code))
         return Reply(
@@ -108,8 +110,10 @@ class ChatNotices:
                 code=unit.code,
                 comment=comment or "–",
             ),
-            # The way back: open the sheet again to change a score in answer to the comment.
-            rows([(t(locale, "button.reverify", code=unit.code), encode("vf", str(unit.id)))]),
+            # The way back for a verifier: take the sheet up again to answer the comment.
+            rows([(t(locale, "button.reverify", code=unit.code), encode("vfre", str(unit.id)))])
+            if may_reverify
+            else (),
         )
 
     def broadcast(self, locale: str, broadcast_id: int, text: str, sender: str) -> Reply:

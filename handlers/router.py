@@ -156,6 +156,7 @@ BUTTONS: dict[str, Callable[..., Awaitable[list[Reply]]]] = {
     "scsub": scoring.submit_pressed,
     "sctpl": scoring.template_pressed,
     "vf": verification.open_sheet,
+    "vfre": verification.reverify,
     "vfok": verification.finish,
     "vfans": verification.answer,
     "rtn": verification.return_pressed,

@@ -149,8 +149,11 @@ async def submit_pressed(ctx: Ctx, stage: str) -> list[Reply]:
                 count=len(view.totals.missing),
                 codes=", ".join(view.totals.missing[:10]),
             )
+        ask = ctx.t("score.confirm_submit", total=fmt(view.totals.total))
+        if view.unchanged_since_return:  # a returned sheet sent back as it was: say so first
+            ask = ctx.t("score.unchanged_since_return") + "\n" + ask
         return ctx.say(
-            ctx.t("score.confirm_submit", total=fmt(view.totals.total)),
+            ask,
             rows(
                 [
                     (ctx.t("button.submit_confirm"), encode("scsub", "yes")),

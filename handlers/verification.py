@@ -31,6 +31,12 @@ async def list_for_verification(ctx: Ctx, args: list[str]) -> list[Reply]:
     return ctx.say(text, _rows_of(buttons))
 
 
+async def reverify(ctx: Ctx, unit_id: str) -> list[Reply]:
+    """From a unit's comment on its verification: the sheet is taken up again."""
+    await ctx.services.verification.reopen_verification(ctx.member, number(unit_id))
+    return await open_sheet(ctx, unit_id)
+
+
 async def open_sheet(ctx: Ctx, unit_id: str) -> list[Reply]:
     review = await ctx.services.verification.review(ctx.member, number(unit_id))
     await ctx.expect(Step("verify", "entry", {"unit": review.unit.id}))

@@ -37,23 +37,36 @@ class ConversationRepo(_Repo):
 
 
 class ChatMenuRepo(_Repo):
-    async def get(self, channel: str, chat_id: str) -> tuple[str, list, bool] | None:
-        """(message_ref, [[label, action], ...], by_label) of the chat's current menu."""
+    async def get(self, channel: str, chat_id: str) -> tuple[str, list, bool, str | None] | None:
+        """(message_ref, [[label, action], ...], by_label, locale) of the chat's current menu."""
         row = await self._one(
-            "SELECT message_ref, choices, by_label FROM chat_menus"
+            "SELECT message_ref, choices, by_label, locale FROM chat_menus"
             " WHERE channel = ? AND chat_id = ?",
             channel,
             chat_id,
         )
-        return (row[0], json.loads(row[1]), bool(row[2])) if row else None
+        return (row[0], json.loads(row[1]), bool(row[2]), row[3]) if row else None
 
     async def put(
-        self, channel: str, chat_id: str, message_ref: str, choices: list, by_label: bool
+        self,
+        channel: str,
+        chat_id: str,
+        message_ref: str,
+        choices: list,
+        by_label: bool,
+        locale: str | None = None,
     ) -> None:
         await self.conn.execute(
-            "INSERT OR REPLACE INTO chat_menus (channel, chat_id, message_ref, choices, by_label)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (channel, chat_id, message_ref, json.dumps(choices, ensure_ascii=False), by_label),
+            "INSERT OR REPLACE INTO chat_menus"
+            " (channel, chat_id, message_ref, choices, by_label, locale) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                channel,
+                chat_id,
+                message_ref,
+                json.dumps(choices, ensure_ascii=False),
+                by_label,
+                locale,
+            ),
         )
 
     async def clear(self, channel: str, chat_id: str, message_ref: str) -> None:

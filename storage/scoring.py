@@ -43,6 +43,7 @@ class SheetRow:
     unit_id: int
     status: SheetStatus
     submitted_at: datetime | None
+    edits_since_return: int = 0
 
 
 class ScoringRepo(_Repo):
@@ -162,6 +163,7 @@ class ScoringRepo(_Repo):
             " ON CONFLICT (sheet_id, code) DO UPDATE SET note = excluded.note",
             (sheet_id, code, note),
         )
+        await self._edited(sheet_id)
 
     async def set_evidence(self, sheet_id: int, code: str, file_id: int) -> None:
         await self.conn.execute(
@@ -170,6 +172,7 @@ class ScoringRepo(_Repo):
             " evidence_file_id = excluded.evidence_file_id",
             (sheet_id, code, file_id),
         )
+        await self._edited(sheet_id)
 
     async def set_score(self, sheet_id: int, code: str, value: str, now: datetime) -> None:
         await self.conn.execute(
@@ -180,14 +183,29 @@ class ScoringRepo(_Repo):
         await self.conn.execute(
             "UPDATE score_sheets SET updated_at = ? WHERE id = ?", (_iso(now), sheet_id)
         )
+        await self._edited(sheet_id)
+
+    async def _edited(self, sheet_id: int) -> None:
+        await self.conn.execute(
+            "UPDATE score_sheets SET edits_since_return = edits_since_return + 1 WHERE id = ?",
+            (sheet_id,),
+        )
 
     async def set_status(
         self, sheet_id: int, status: SheetStatus, now: datetime, submitted: bool = False
     ) -> None:
         await self.conn.execute(
             "UPDATE score_sheets SET status = ?, updated_at = ?,"
-            " submitted_at = CASE WHEN ? THEN ? ELSE submitted_at END WHERE id = ?",
-            (status, _iso(now), int(submitted), _iso(now), sheet_id),
+            " submitted_at = CASE WHEN ? THEN ? ELSE submitted_at END,"
+            " edits_since_return = CASE WHEN ? THEN 0 ELSE edits_since_return END WHERE id = ?",
+            (
+                status,
+                _iso(now),
+                int(submitted),
+                _iso(now),
+                int(status == SheetStatus.RETURNED),
+                sheet_id,
+            ),
         )
 
 
@@ -204,6 +222,7 @@ def _sheet(row: aiosqlite.Row) -> SheetRow:
         row["unit_id"],
         SheetStatus(row["status"]),
         _time(row["submitted_at"]),
+        row["edits_since_return"],
     )
 
 

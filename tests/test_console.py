@@ -20,9 +20,9 @@ START = datetime(2026, 11, 1, 8, 0, tzinfo=VN)
 ROOT = Path(__file__).resolve().parents[1]
 
 
-async def _console(settings, lines: list[str], now=START) -> str:
+async def _console(settings, lines: list[str], now=START, seed="members") -> str:
     out = io.StringIO()
-    await run_console(settings, lines, out, seed="members", now=now)
+    await run_console(settings, lines, out, seed=seed, now=now)
     return out.getvalue()
 
 
@@ -69,6 +69,16 @@ async def test_calendar_scenario_sends_one_digest_and_nothing_stale_after_a_down
     assert "Quá hạn" not in transcript
     after_night = transcript.split("⏱ 20/12/2026 22:00")[1].split("⏱ 21/12/2026 07:31")[0]
     assert after_night.strip() == ""
+
+
+async def test_demo_scenario_lets_a_newcomer_try_every_role(settings):
+    script = (SCENARIOS / "demo.txt").read_text(encoding="utf-8").splitlines()
+    now = datetime(2026, 11, 26, 9, 0, tzinfo=VN)
+    transcript = await _console(settings, script, now=now, seed="demo")
+    _assert_transcript("demo.out", transcript)
+    assert "2024" not in transcript and "năm 2026" in transcript
+    assert "còn 8 mục chưa chấm" in transcript  # the reminder counts what is left
+    assert (await _member(settings, "lan")).unit.code == "LAN"
 
 
 async def test_broadcast_scenario_prints_the_expected_transcript(settings):

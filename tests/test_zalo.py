@@ -67,6 +67,10 @@ async def test_joining_by_invite_and_answering_choices_by_number_or_label(zalo_s
         await zalo.send_sticker(AGG)  # a thank-you sticker gets no answer
         await zalo.wait_for(lambda: zalo.idle_answers >= 2)  # idle polls answered 408 …
         await ask(zalo, AGG, "/lang", "Choose")  # … and polling went on
+        # The channel's own hints speak the person's language, not the bot's default.
+        menu = await ask(zalo, AGG, "/start", "What would you like to do?")
+        assert menu.endswith("↩ Answer with a number (1–3) or type the choice.")
+        assert "1 to 3" in await ask(zalo, AGG, "9", "There are only choices")
     app = await App.open(zalo_settings, SystemClock())
     try:
         caller = await app.services.membership.identify("zalo", AGG)

@@ -27,6 +27,7 @@ class Menu:
     # Choices of a notice that came while the person was working through this message: they
     # answer to their label only, so the numbers keep meaning what the person sees above.
     extra: tuple[tuple[str, str], ...] = ()
+    locale: str | None = None  # the language it was shown in
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class OutOfRange:
 
 def menu_of(reply: Reply, message_ref: str) -> Menu | None:
     choices = tuple((b.label, b.action) for row in reply.buttons for b in row if not b.url)
-    return Menu(message_ref, choices, reply.awaits_text) if choices else None
+    return Menu(message_ref, choices, reply.awaits_text, locale=reply.locale) if choices else None
 
 
 def as_text(reply: Reply, locale: str) -> str:

@@ -218,7 +218,8 @@ class ZaloChannel:
             menu = await self.menus.current(NAME, base.chat_id)
             chosen = pick(menu, text) if menu else None
             if isinstance(chosen, OutOfRange):
-                return Reply(t(self.locale, "menu.out_of_range", last=chosen.last))
+                locale = menu.locale if menu and menu.locale else self.locale
+                return Reply(t(locale, "menu.out_of_range", last=chosen.last), locale=locale)
             if menu is not None and chosen is not None:
                 return replace(base, action=chosen, message_ref=menu.message_ref)
         return replace(base, text=text)
@@ -275,28 +276,29 @@ class ZaloChannel:
         if not chat_id:
             raise Undeliverable("no Zalo chat id")
         reply = self._offers_we_keep(reply)
+        locale = reply.locale or self.locale
         try:
             notes = []
             photo_url = None
             if reply.photo is not None:
                 photo_url = await self._link(reply.photo)
                 if photo_url is None:
-                    notes.append(self._no_link(reply.photo))
+                    notes.append(self._no_link(reply.photo, locale))
             if reply.document is not None:
                 url = await self._link(reply.document)
                 notes.append(
                     t(
-                        self.locale,
+                        locale,
                         "file.link",
                         name=reply.document.file_name,
                         url=url,
                         days=self.files.days,
                     )
                     if url and self.files
-                    else self._no_link(reply.document)
+                    else self._no_link(reply.document, locale)
                 )
             # The file notes belong to the text, before the choices and their "answer by number".
-            text = as_text(replace(reply, text="\n\n".join([reply.text, *notes])), self.locale)
+            text = as_text(replace(reply, text="\n\n".join([reply.text, *notes])), locale)
             ref = await self._deliver(chat_id, text, photo_url)
         except ZaloApiError as error:
             if error.transient or error.code in (401, 408):
@@ -330,15 +332,14 @@ class ZaloChannel:
         kept = tuple(row for row in kept if row)
         if kept == reply.buttons:
             return reply
-        return replace(
-            reply, text=reply.text + "\n\n" + t(self.locale, "file.elsewhere"), buttons=kept
-        )
+        elsewhere = t(reply.locale or self.locale, "file.elsewhere")
+        return replace(reply, text=reply.text + "\n\n" + elsewhere, buttons=kept)
 
     async def _link(self, attachment: Attachment) -> str | None:
         return await self.files.share(attachment) if self.files and attachment.data else None
 
-    def _no_link(self, attachment: Attachment) -> str:
-        return t(self.locale, "file.no_link", name=attachment.file_name)
+    def _no_link(self, attachment: Attachment, locale: str | None = None) -> str:
+        return t(locale or self.locale, "file.no_link", name=attachment.file_name)
 
     # -- webhook ------------------------------------------------------------------------------
 

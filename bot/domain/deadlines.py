@@ -56,6 +56,12 @@ class Deadline(BaseModel):
     def is_event(self) -> bool:
         return self.kind == DeadlineKind.EVENT
 
+    @property
+    def reported_in_chat(self) -> bool:
+        """Units mark it "Đã nộp" themselves: not an event, and not a scoring round (submitting
+        the sheet marks that one)."""
+        return not self.is_event and not self.scoring_round
+
 
 class Completion(BaseModel):
     model_config = ConfigDict(frozen=True)

@@ -416,6 +416,8 @@ class Deadlines:
             by.require(Action.MARK_DEADLINE_DONE, unit_id=unit_id)
             if deadline.is_event:
                 raise InvalidInput("deadline.is_event", title=deadline.title)
+            if deadline.scoring_round:
+                raise InvalidInput("deadline.by_sheet", title=deadline.title)
             if unit_id not in deadline.unit_ids:
                 raise InvalidInput("deadline.not_concerned")
             if not await uow.deadlines.complete(

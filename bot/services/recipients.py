@@ -34,7 +34,7 @@ async def enqueue(
         key,
         channel=member.channel,
         chat_id=member.external_id,
-        payload={**reply_to_dict(reply), **(extra or {})},
+        payload={**reply_to_dict(reply), "locale": member.locale, **(extra or {})},
         now=now,
         cluster_id=member.cluster_id,
         member_id=member.id,

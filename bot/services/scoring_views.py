@@ -42,6 +42,7 @@ class SheetView:
     submitted_at: datetime | None
     notes: dict[str, str]
     evidence: dict[str, str]
+    unchanged_since_return: bool = False
 
     @property
     def totals(self) -> Totals:
@@ -152,7 +153,7 @@ class ScoringNotices(Protocol):
         ...
 
     def verification_answer(
-        self, locale: str, unit: Unit, accepted: bool, comment: str | None
+        self, locale: str, unit: Unit, accepted: bool, comment: str | None, may_reverify: bool
     ) -> Reply: ...
 
 
@@ -194,6 +195,7 @@ async def load_sheet(uow: UnitOfWork, by: Caller, now: datetime) -> SheetView:
         row.submitted_at,
         stored.notes,
         stored.evidence,
+        row.status == SheetStatus.RETURNED and row.edits_since_return == 0,
     )
 
 

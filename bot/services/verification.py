@@ -230,6 +230,24 @@ class Verification:
             )
             return await self._review(uow, by, unit_id)
 
+    async def reopen_verification(self, by: Caller, unit_id: int) -> Review:
+        """A verifier takes a verified sheet up again (after the unit's comment): it counts as
+        submitted until finished again; the verified scores so far are kept."""
+        now = self.clock.now()
+        async with UnitOfWork(self.db) as uow:
+            review = await self._review(uow, by, unit_id)
+            if review.status == SheetStatus.VERIFIED:
+                await uow.scoring.set_status(review.sheet_id, SheetStatus.SUBMITTED, now)
+                await uow.audit.record(
+                    now,
+                    "sheet.verification_reopened",
+                    cluster_id=by.cluster.id,
+                    actor=by.actor,
+                    subject=review.unit.code,
+                )
+                review = await self._review(uow, by, unit_id)
+            return review
+
     async def finish_verification(self, by: Caller, unit_id: int) -> Review:
         """Close the verification: the sheet counts with its verified scores, and the unit's
         representatives see the differences and may accept or comment."""
@@ -244,7 +262,7 @@ class Verification:
             for member in await representatives(uow, unit_id):
                 await enqueue(
                     uow,
-                    f"verified:{sheet_id}:{member.id}",
+                    f"verified:{sheet_id}:{now.isoformat()}:{member.id}",
                     member,
                     self.notices.verified(locale_of(self.settings, member), review),
                     now,
@@ -263,16 +281,21 @@ class Verification:
     async def answer_verification(
         self, by: Caller, accepted: bool, comment: str | None = None
     ) -> None:
-        """The unit accepts the verified scores or comments on them; the secretariat is told."""
+        """The unit accepts the verified scores or comments on them; the secretariat is told, and
+        so are those who may verify the sheet, with the way back to it."""
         unit = by.for_own_unit(Action.SCORE_OWN_UNIT)
         now = self.clock.now()
         async with UnitOfWork(self.db) as uow:
             view = await load_sheet(uow, by, self.clock.now())
             if view.status != SheetStatus.VERIFIED:
                 raise InvalidInput("verify.nothing_to_answer")
-            for member in await members_with(uow, by.cluster.id, Role.SECRETARIAT):
+            secretariat = await members_with(uow, by.cluster.id, Role.SECRETARIAT)
+            verifiers = await _verifiers_of(uow, by, view.round.id, unit.id)
+            told = {m.id: (m, False) for m in secretariat}
+            told |= {m.id: (m, True) for m in verifiers}
+            for member, may_reverify in told.values():
                 reply = self.notices.verification_answer(
-                    locale_of(self.settings, member), unit, accepted, comment
+                    locale_of(self.settings, member), unit, accepted, comment, may_reverify
                 )
                 await enqueue(
                     uow,
@@ -371,3 +394,13 @@ class Verification:
                 detail={"returned": returned, "reason": reason},
             )
             return returned
+
+
+async def _verifiers_of(uow: UnitOfWork, by: Caller, round_id: int, unit_id: int) -> list:
+    """The representatives who may verify a unit's sheet: the chair's and vice chair's units
+    (never the unit itself) and the unit assigned to cross-score it."""
+    period = by.period
+    candidates = [period.chair_unit_id, period.vice_chair_unit_id] if period else []
+    candidates.append((await uow.scoring.cross_scoring(round_id)).get(unit_id))
+    units = sorted({u for u in candidates if u is not None and u != unit_id})
+    return [m for u in units for m in await representatives(uow, u)]
