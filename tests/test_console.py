@@ -81,6 +81,15 @@ async def test_demo_scenario_lets_a_newcomer_try_every_role(settings):
     assert (await _member(settings, "lan")).unit.code == "LAN"
 
 
+async def test_typed_forms_scenario_takes_what_people_type(settings):
+    script = (SCENARIOS / "typed.txt").read_text(encoding="utf-8").replace("$ROOT", str(ROOT))
+    now = datetime(2026, 11, 20, 9, 0, tzinfo=VN)
+    transcript = await _console(settings, script.splitlines(), now=now)
+    _assert_transcript("typed.out", transcript.replace(str(ROOT), "$ROOT"))
+    assert "Đã lưu ghi chú cho mục T.1" in transcript and "ghi chú cho mục B.1" in transcript
+    assert "áp dụng cho tất cả 13 đơn vị" in transcript
+
+
 async def test_broadcast_scenario_prints_the_expected_transcript(settings):
     script = (SCENARIOS / "broadcast.txt").read_text(encoding="utf-8").splitlines()
     transcript = await _console(settings, script, now=datetime(2026, 11, 20, 9, 0, tzinfo=VN))
