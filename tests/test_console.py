@@ -339,3 +339,38 @@ async def test_a_cluster_without_a_chair_unit_tells_why_no_ballot_can_run(settin
     for answer in (chair, secretariat):
         assert "Việc này dành cho: cụm trưởng." in answer
         assert "thêm dòng “chair: MÃ_ĐƠN_VỊ”" in answer
+
+
+async def test_a_deadline_template_travels_with_its_reminder_and_only_the_secretariat_sets_it(
+    settings, tmp_path
+):
+    template = tmp_path / "mau-bao-cao-quy.docx"
+    template.write_bytes(b"PK\x03\x04 a Word template")
+    now = datetime(2026, 11, 20, 9, 0, tzinfo=VN)
+    out = await _console(
+        settings,
+        [
+            "@secretariat /deadline",
+            "@secretariat Báo cáo quý IV",
+            "@secretariat 30/11/2026",
+            "@secretariat AGG",
+            "@secretariat [Tạo hạn]",
+            "@secretariat /deadlines",
+            "@secretariat [Xem chi tiết 1]",
+            "@secretariat [📎 Tệp mẫu]",
+            "@secretariat chưa có tệp",
+            f"@secretariat file:{template}",
+            "!time 2026-11-27T08:01",
+            "@AGG [📄 Tải mẫu]",
+            "@AGG [Xem chi tiết]",
+            "@AGG [📎 Tệp mẫu]",
+        ],
+        now=now,
+    )
+    assert "Vui lòng gửi tệp mẫu" in out  # text where a file is awaited changes nothing
+    assert "Đã lưu tệp mẫu mau-bao-cao-quy.docx" in out
+    reminder = out.split("⏱ 27/11/2026 08:01")[1]
+    assert "📄 Có mẫu kèm theo" in reminder and "[1] Đã nộp  [2] 📄 Tải mẫu" in reminder
+    assert "📎 mau-bao-cao-quy.docx" in reminder  # the template, one tap away
+    # A representative's detail has no secretariat buttons, and a forged press is refused.
+    assert "không có nút “📎 Tệp mẫu”" in reminder
