@@ -12,8 +12,10 @@ import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from bot.domain.documents import Letter, Letterhead, MeetingPeople
 from bot.domain.models import Unit
 from bot.domain.scoring import Criterion, Group, RankEntry, Scale, band, rank, totals
+from bot.render.official import score_summary
 from bot.render.xlsx import score_workbook
 from bot.services.scoring_views import Export, Ranked, Ranking, SheetExport
 from storage.scoring import ScoringRound
@@ -82,8 +84,16 @@ def main() -> bool:
         ],
         Ranking(scoring_round, scale, ranked, []),
     )
+    letter = Letter(
+        cluster_name="Cụm thi đua thử nghiệm",
+        kind="cụm",
+        letterhead=Letterhead(),
+        people=MeetingPeople(),
+        number=1,
+        issued_at=start_day,
+    )
     started = time.perf_counter()
-    data = score_workbook("vi", "Cụm thi đua thử nghiệm", export)
+    data = score_workbook("vi", score_summary(export, letter), export)
     export_s = time.perf_counter() - started
 
     checks = [

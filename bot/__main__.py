@@ -18,6 +18,8 @@ from bot.i18n import t
 from bot.logs import configure_logging
 from bot.render import text as render
 
+FILES_DIR = "thidua-files"  # where the console writes the documents it sends
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="thidua chatbot")
@@ -35,6 +37,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     console.add_argument(
         "--now", help="start the clock at this cluster time, e.g. 2026-11-01T08:00"
+    )
+    console.add_argument(
+        "--files",
+        type=Path,
+        default=Path(FILES_DIR),
+        help=f"folder the files the bot sends are written to (default: ./{FILES_DIR})",
     )
     importer = commands.add_parser("import-cluster", help="create or update clusters from YAML")
     importer.add_argument("file", type=Path)
@@ -66,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     command = args.command or "run"
     if command == "run":
         if settings.telegram_token is None and settings.zalo_token is None:
-            return _console(settings, None, "demo", None)
+            return _console(settings, None, "demo", None, Path(FILES_DIR))
         from bot.channels.base import ChannelRefused
         from bot.serve import run_live
 
@@ -77,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         return 0
     if command == "console":
-        return _console(settings, args.script, args.seed, args.now)
+        return _console(settings, args.script, args.seed, args.now, args.files)
     if command == "backup":
         return _backup(settings, args.file)
     if command == "audit-verify":
@@ -85,7 +93,9 @@ def main(argv: list[str] | None = None) -> int:
     return asyncio.run(_admin(settings, command, args))
 
 
-def _console(settings: Settings, script: Path | None, seed: str, now: str | None) -> int:
+def _console(
+    settings: Settings, script: Path | None, seed: str, now: str | None, files: Path
+) -> int:
     start = None
     if now:
         start = datetime.fromisoformat(now)
@@ -94,7 +104,7 @@ def _console(settings: Settings, script: Path | None, seed: str, now: str | None
     lines = script.read_text(encoding="utf-8").splitlines() if script else None
     if lines is None and not sys.stdin.isatty():
         lines = sys.stdin.read().splitlines()
-    asyncio.run(run_console(settings, lines, sys.stdout, seed=seed, now=start))
+    asyncio.run(run_console(settings, lines, sys.stdout, seed=seed, now=start, files=files))
     return 0
 
 

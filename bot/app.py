@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import TextIO
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -28,6 +29,7 @@ from bot.services.housekeeping import Housekeeping
 from bot.services.live_views import LiveViews
 from bot.services.meetings import Meetings
 from bot.services.membership import Membership
+from bot.services.paperwork import Paperwork
 from bot.services.polling import Polling
 from bot.services.reminders import Reminders
 from bot.services.scoring import Scoring
@@ -92,6 +94,7 @@ class App:
             counting=Counting(db, clock, settings, notices, live_views, sealer),
             live_views=live_views,
             housekeeping=Housekeeping(db, clock, settings),
+            paperwork=Paperwork(db, clock),
             channels=live,
         )
         outbox = OutboxDispatcher(db, clock, live, on_undeliverable=reminders.report_undeliverable)
@@ -129,12 +132,14 @@ async def run_console(
     *,
     seed: str | None = "demo",
     now: datetime | None = None,
+    files: Path | None = None,
 ) -> None:
-    """Run the bot in a terminal; `lines` None reads stdin interactively until EOF."""
+    """Run the bot in a terminal; `lines` None reads stdin interactively until EOF. `files`:
+    the folder the documents it sends are written to (None: named only)."""
     clock = ShiftableClock(now)
     if settings.secret_key is None:  # the demo seals with a public key: demo secrecy only
         settings = settings.model_copy(update={"secret_key": SecretStr(DEMO_SECRET)})
-    channel = ConsoleChannel(out, clock, settings.timezone, settings.default_locale)
+    channel = ConsoleChannel(out, clock, settings.timezone, settings.default_locale, files)
     # A script is replayed in a fixed order: the engine runs when the clock moves and after each
     # message, never in the background; an interactive session also gets real timers.
     app = await App.open(settings, clock, {channel.name: channel}, scheduled=lines is None)

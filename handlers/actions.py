@@ -68,7 +68,9 @@ KINDS: dict[str, int] = {
     "vrev": 2,  # review before casting: id, mask
     "vcast": 2,  # cast: id, mask
     "res": 1,  # the result of a closed ballot: id
-    "bmin": 2,  # its minutes: id, pdf | xlsx
+    "bmin": 2,  # its minutes: id, pdf | docx | xlsx
+    "doc": 2,  # a document: meeting | a<award index> | summary, then ask | pdf | docx
+    "mtgp": 1,  # the meeting's place and people, typed in four steps (argument unused)
 }
 
 

@@ -21,6 +21,7 @@ from bot.services.housekeeping import Housekeeping
 from bot.services.live_views import LiveViews
 from bot.services.meetings import Meetings
 from bot.services.membership import Caller, Membership
+from bot.services.paperwork import Paperwork
 from bot.services.polling import Polling
 from bot.services.scoring import Scoring
 from bot.services.verification import Verification
@@ -58,6 +59,7 @@ class Services:
     counting: Counting
     live_views: LiveViews
     housekeeping: Housekeeping
+    paperwork: Paperwork
     # The running channels, read for what they tell people (links, accounts), never sent on.
     channels: Mapping[str, ChannelFacts] = field(default_factory=dict)
 

@@ -37,6 +37,7 @@ def _card(ctx: Ctx, view: MeetingView | None, *, edit: bool = False) -> list[Rep
     if may(roles, Action.MANAGE_BALLOT):
         second.append((ctx.t("button.ballots"), encode("bls", "0")))
     if manages:
+        second.append((ctx.t("button.meeting_people"), encode("mtgp", "0")))
         second.append((ctx.t("button.close_meeting"), encode("mtg", "close")))
     return ctx.say(render.meeting_card(ctx.locale, view), rows(buttons, second), edit=edit)
 

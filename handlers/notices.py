@@ -192,6 +192,11 @@ class ChatNotices:
                         t(locale, "button.minutes_pdf"), encode("bmin", bid, "pdf"), sends_file=True
                     ),
                     Button(
+                        t(locale, "button.minutes_docx"),
+                        encode("bmin", bid, "docx"),
+                        sends_file=True,
+                    ),
+                    Button(
                         t(locale, "button.minutes_xlsx"),
                         encode("bmin", bid, "xlsx"),
                         sends_file=True,

@@ -1,21 +1,19 @@
-"""/results: the results of closed ballots with their chart; the minutes (biên bản kiểm phiếu)
-as PDF or Excel; /audit recomputes the hash chain and recounts every ballot."""
+"""/results: the results of closed ballots with their chart, and for the secretariat and chair
+the meeting's documents; /audit recomputes the hash chain and recounts every ballot."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.messages import Attachment, Reply, rows
+from bot.domain.policy import Action, may
+from bot.messages import Reply, rows
 from bot.render import ballots as render
-from bot.render.minutes import minutes_pdf, minutes_xlsx
-from bot.render.offload import offload
 from bot.services.ballot_views import BallotResult
 
 from .actions import encode, number
 from .context import Ctx
+from .documents import meeting_buttons
 from .notices import ChatNotices
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def result_replies(ctx: Ctx, result: BallotResult) -> list[Reply]:
@@ -43,27 +41,14 @@ async def list_results(ctx: Ctx, args: list[str]) -> list[Reply]:
         (ctx.t("button.ballot_n", number=r.ballot.number), encode("res", str(r.ballot.id)))
         for r in results
     ]
-    return ctx.say("\n".join(lines), rows(*[buttons[i : i + 4] for i in range(0, len(buttons), 4)]))
+    shown = rows(*[buttons[i : i + 4] for i in range(0, len(buttons), 4)])
+    if may(ctx.member.roles, Action.MAKE_DOCUMENTS):  # the meeting's minutes and letters
+        shown += meeting_buttons(ctx, await ctx.services.paperwork.meeting_papers(ctx.member))
+    return ctx.say("\n".join(lines), shown)
 
 
 async def show(ctx: Ctx, ballot_id: str) -> list[Reply]:
     return result_replies(ctx, await ctx.services.counting.result(ctx.member, number(ballot_id)))
-
-
-async def minutes_pressed(ctx: Ctx, ballot_id: str, kind: str) -> list[Reply]:
-    result = await ctx.services.counting.result(ctx.member, number(ballot_id))
-    tz = ctx.services.settings.timezone
-    name = f"bien-ban-kiem-phieu-{result.ballot.number}"
-    if kind == "pdf":
-        pdf = await offload(minutes_pdf, result, tz)
-        document = Attachment(f"{name}.pdf", pdf, "application/pdf")
-    elif kind == "xlsx":
-        document = Attachment(f"{name}.xlsx", await offload(minutes_xlsx, result, tz), XLSX)
-    else:
-        return ctx.say(ctx.t("error.stale_button"))
-    with render.words_of(result.ballot):
-        note = ctx.t("result.minutes_ready", number=result.ballot.number)
-    return [Reply(note, document=document)]
 
 
 async def audit(ctx: Ctx, args: list[str]) -> list[Reply]:

@@ -20,6 +20,7 @@ from . import (
     ballots,
     broadcasts,
     deadlines,
+    documents,
     meeting,
     onboarding,
     results,
@@ -182,7 +183,9 @@ BUTTONS: dict[str, Callable[..., Awaitable[list[Reply]]]] = {
     "vrev": voting.review_pressed,
     "vcast": voting.cast_pressed,
     "res": results.show,
-    "bmin": results.minutes_pressed,
+    "bmin": documents.minutes_pressed,
+    "doc": documents.document_pressed,
+    "mtgp": documents.people_pressed,
 }
 
 # Conversation steps that wait for typed text: (flow, step) -> handler(ctx, step, text).
@@ -208,6 +211,7 @@ STEPS: dict[tuple[str, str], Callable[[Ctx, Step, str], Awaitable[list[Reply]]]]
     ("ballot_new", "quota"): ballots.quota_typed,
     ("ballot_new", "candidates"): ballots.candidates_typed,
     ("vote", "paper"): voting.codes_typed,
+    **{("people", step): documents.people_typed for step in documents.PEOPLE_STEPS},
 }
 
 # Steps that take typed text where a bare number is no answer (an award's name, unit codes,

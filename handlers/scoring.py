@@ -12,6 +12,7 @@ from bot.domain.scoring import Criterion, fmt, is_bulk, parse_bulk
 from bot.messages import Attachment, Button, Reply, rows
 from bot.render import scoring as render
 from bot.render.charts import ranking_chart
+from bot.render.official import score_summary
 from bot.render.offload import offload
 from bot.render.xlsx import score_template, score_workbook
 from bot.render.xlsx_reader import first_sheet_rows
@@ -20,6 +21,7 @@ from bot.services.scoring_views import SheetView
 
 from .actions import encode
 from .context import Ctx
+from .documents import format_buttons
 from .onboarding import private_only
 
 
@@ -184,13 +186,18 @@ async def export_workbook(ctx: Ctx, args: list[str]) -> list[Reply]:
     if not ctx.incoming.is_private:
         return private_only(ctx)
     export = await ctx.services.scoring.export(caller)
-    data = await offload(score_workbook, ctx.locale, caller.cluster.name, export)
+    letter = await ctx.services.paperwork.summary_letter(caller, export.round.key)
+    data = await offload(score_workbook, ctx.locale, score_summary(export, letter), export)
     name = f"bang-diem-{export.round.key}.xlsx"
     mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    # The score summary an office signs, as PDF or Word, one tap away.
+    summary = (format_buttons(ctx, "summary", ctx.t("button.summary_prefix")),)
     return [
         Reply(
             ctx.t("export.ready", round=export.round.title, units=len(export.sheets)),
+            summary,
             document=Attachment(name, data, mime),
+            locale=ctx.locale,
         )
     ]
 

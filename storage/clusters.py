@@ -7,6 +7,7 @@ from datetime import datetime
 
 import aiosqlite
 
+from bot.domain.documents import Letterhead
 from bot.domain.models import Cluster, Period, Unit
 from bot.domain.voting import BallotDefaults, parse_ballot_defaults
 
@@ -48,30 +49,39 @@ class ClusterRepo(_Repo):
         awards: list[str],
         now: datetime,
         ballot_defaults: dict | None = None,
+        letterhead: Letterhead | None = None,
     ) -> tuple[int, bool]:
         """(cluster id, created?)"""
         existing = await self.by_key(key)
         awards_json = json.dumps(awards, ensure_ascii=False)
         defaults_json = json.dumps(ballot_defaults or {})
+        letterhead_json = (letterhead or Letterhead()).model_dump_json()
         if existing:
             await self.conn.execute(
-                "UPDATE clusters SET name = ?, kind = ?, awards = ?, ballot_defaults = ?"
-                " WHERE id = ?",
-                (name, kind, awards_json, defaults_json, existing.id),
+                "UPDATE clusters SET name = ?, kind = ?, awards = ?, ballot_defaults = ?,"
+                " letterhead = ? WHERE id = ?",
+                (name, kind, awards_json, defaults_json, letterhead_json, existing.id),
             )
             return existing.id, False
         cluster_id = await self._insert(
-            "INSERT INTO clusters (key, name, kind, timezone, awards, ballot_defaults, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO clusters (key, name, kind, timezone, awards, ballot_defaults,"
+            " letterhead, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             key,
             name,
             kind,
             timezone,
             awards_json,
             defaults_json,
+            letterhead_json,
             _iso(now),
         )
         return cluster_id, True
+
+    async def letterhead(self, cluster_id: int) -> Letterhead:
+        row = await self._one("SELECT letterhead FROM clusters WHERE id = ?", cluster_id)
+        if row is None or not row["letterhead"]:
+            return Letterhead()
+        return Letterhead.model_validate_json(row["letterhead"])
 
     async def ballot_defaults(self, cluster_id: int) -> BallotDefaults | None:
         """The rules the cluster file sets for new ballots; None when it sets none."""

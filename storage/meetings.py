@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import aiosqlite
 
+from bot.domain.documents import MeetingPeople
 from bot.domain.voting import (
     Meeting,
 )
@@ -43,6 +45,43 @@ class MeetingRepo(_Repo):
 
     async def one(self, meeting_id: int) -> Meeting:
         return _present(await self.get(meeting_id), "meeting", meeting_id)
+
+    async def people(self, meeting_id: int) -> MeetingPeople:
+        row = await self._one(
+            "SELECT place, chair_name, chair_position, secretary_name, counters FROM meetings"
+            " WHERE id = ?",
+            meeting_id,
+        )
+        if row is None:
+            return MeetingPeople()
+        return MeetingPeople(
+            place=row["place"],
+            chair_name=row["chair_name"],
+            chair_position=row["chair_position"],
+            secretary_name=row["secretary_name"],
+            counters=tuple(json.loads(row["counters"])) if row["counters"] else (),
+        )
+
+    async def set_people(self, meeting_id: int, people: MeetingPeople) -> None:
+        await self.conn.execute(
+            "UPDATE meetings SET place = ?, chair_name = ?, chair_position = ?,"
+            " secretary_name = ?, counters = ? WHERE id = ?",
+            (
+                people.place,
+                people.chair_name,
+                people.chair_position,
+                people.secretary_name,
+                json.dumps(list(people.counters), ensure_ascii=False),
+                meeting_id,
+            ),
+        )
+
+    async def last(self, cluster_id: int) -> Meeting | None:
+        """The cluster's latest meeting, open or closed."""
+        row = await self._one(
+            "SELECT * FROM meetings WHERE cluster_id = ? ORDER BY id DESC LIMIT 1", cluster_id
+        )
+        return _meeting(row) if row else None
 
     async def close(self, meeting_id: int, now: datetime) -> None:
         await self.conn.execute(

@@ -14,6 +14,7 @@ from .chats import ChatMenuRepo, ConversationRepo
 from .clusters import ClusterRepo, PeriodRepo, UnitRepo
 from .db import Database
 from .deadlines import DeadlineRepo, ReminderRepo
+from .documents import DocumentNumberRepo
 from .files import FileLinkRepo, FileRepo, UploadLinkRepo
 from .meetings import MeetingRepo
 from .members import InviteRepo, MemberRepo
@@ -59,6 +60,7 @@ class UnitOfWork:
         self.scoring = ScoringRepo(conn)
         self.meetings = MeetingRepo(conn)
         self.ballots = BallotRepo(conn)
+        self.document_numbers = DocumentNumberRepo(conn)
 
     async def __aenter__(self) -> UnitOfWork:
         task = asyncio.current_task()

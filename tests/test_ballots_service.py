@@ -22,7 +22,9 @@ from bot.domain.errors import FileInvalid, Forbidden, InvalidInput, NotFound
 from bot.domain.models import Role
 from bot.domain.voting import BallotKind, BallotStatus, parse_ballot_defaults
 from bot.render import ballots as ballot_render
-from bot.render.minutes import minutes_pdf, minutes_xlsx
+from bot.render.official import vote_minutes
+from bot.render.pdf_writer import pdf_bytes
+from bot.render.xlsx_document import document_xlsx
 from bot.services.demo import DEMO_CLUSTER, seed_demo
 
 from .conftest import DOMAIN_CLUSTERS, VN
@@ -83,17 +85,24 @@ async def _rows(app, sql, *args):
         return [tuple(r) for r in await cursor.fetchall()]
 
 
-def minutes_pdf_text(result) -> str:
+async def _minutes(app, result):
+    by = await _who(app, "CTO")
+    _, letter = await app.services.paperwork.ballot_minutes(by, result.ballot.id)
+    return vote_minutes(result, letter, "Asia/Ho_Chi_Minh")
+
+
+async def minutes_pdf_text(app, result) -> str:
     from pypdf import PdfReader
 
-    reader = PdfReader(io.BytesIO(minutes_pdf(result, "Asia/Ho_Chi_Minh")))
+    reader = PdfReader(io.BytesIO(pdf_bytes(await _minutes(app, result))))
     return "\n".join(page.extract_text() for page in reader.pages)
 
 
-def minutes_xlsx_text(result) -> str:
+async def minutes_xlsx_text(app, result) -> str:
     from openpyxl import load_workbook
 
-    book = load_workbook(io.BytesIO(minutes_xlsx(result, "Asia/Ho_Chi_Minh")), read_only=True)
+    data = document_xlsx(await _minutes(app, result), "Biên bản")
+    book = load_workbook(io.BytesIO(data), read_only=True)
     rows = book.worksheets[0].iter_rows(values_only=True)
     return "\n".join(" ".join(str(v) for v in row if v is not None) for row in rows)
 
@@ -152,7 +161,7 @@ async def test_a_copy_taken_after_any_cast_links_no_unit_to_its_marks(app, setti
                 (copy / f"db{suffix}").write_bytes(source.read_bytes())
         copies.append(copy)
     result = await app.services.counting.close(await _who(app, "CTO"), view.ballot.id)
-    published = minutes_pdf_text(result) + minutes_xlsx_text(result)
+    published = await minutes_pdf_text(app, result) + await minutes_xlsx_text(app, result)
     for receipt in result.receipts:  # the receipts are published, but beside no paper
         for line in published.splitlines():
             assert receipt not in line or not any(code in line for code in plan), line
@@ -432,10 +441,10 @@ async def test_an_election_speaks_of_phieu_bau_and_an_award_ballot_of_phieu(app)
         await _cast(app, handle, view.ballot.id, 0)
     result = await app.services.counting.close(await _who(app, "CTO"), view.ballot.id)
     assert ballot_render.result("vi", result).startswith("📋 Kết quả phiếu bầu số 1:")
-    pdf = minutes_pdf_text(result)
-    assert "BIÊN BẢN KIỂM PHIẾU BẦU" in pdf and "Phiếu bầu số: 1" in pdf
+    pdf = await minutes_pdf_text(app, result)
+    assert "BIÊN BẢN KIỂM PHIẾU BẦU" in pdf and "(phiếu bầu số 1)" in pdf
     assert "Được bầu" in pdf and "Kết luận: đơn vị được bầu Cờ thi đua" in pdf
-    assert "BIÊN BẢN KIỂM PHIẾU BẦU" in minutes_xlsx_text(result)
+    assert "BIÊN BẢN KIỂM PHIẾU BẦU" in await minutes_xlsx_text(app, result)
     award = await _open(app, kind=BallotKind.CHOOSE, codes=("AGG", "VLG"))
     assert ballot_render.paper("vi", award, frozenset()).startswith("🗳 Phiếu số 2:")
     assert "bầu" not in ballot_render.ballot_card("vi", award).splitlines()[0]

@@ -35,6 +35,7 @@ broadcast           S . . . .
 acknowledge         S C V R O
 view_status         S C . . .
 verify_audit        S C . . O
+make_documents      S C . . .
 """
 COLUMNS = (Role.SECRETARIAT, Role.CHAIR, Role.VICE_CHAIR, Role.UNIT_REP, Role.OBSERVER)
 TABLE = {

@@ -158,6 +158,7 @@ async def test_the_exported_workbook_reopens_with_the_right_numbers(app):
     from openpyxl import load_workbook
 
     from bot.render.charts import ranking_chart
+    from bot.render.official import score_summary
     from bot.render.xlsx import score_workbook
 
     scoring, secretariat = app.services.scoring, await _who(app, "secretariat")
@@ -180,29 +181,34 @@ async def test_the_exported_workbook_reopens_with_the_right_numbers(app):
     with pytest.raises(Forbidden):
         await scoring.export(await _who(app, "AGG"))
     export = await scoring.export(secretariat)
-    book = load_workbook(io.BytesIO(score_workbook("vi", "Cụm Tây Nam bộ", export)))
+    letter = await app.services.paperwork.summary_letter(secretariat, export.round.key)
+    data = score_workbook("vi", score_summary(export, letter), export)
+    book = load_workbook(io.BytesIO(data))
     summary = book["Tổng hợp"]
-    assert summary["A1"].value == "Cụm Tây Nam bộ – Thang điểm thi đua năm 2024"
-    assert [c.value for c in summary[3]] == [
-        "STT",
-        "Mã",
-        "Đơn vị",
-        "Điểm tự chấm",
-        "Sau thẩm định",
-        "Xếp hạng",
-        "Xếp loại",
-        "Trạng thái",
-    ]
-    rows = {r[1]: r for r in summary.iter_rows(min_row=4, values_only=True)}
-    # AGG: 45 + 9,5 (1.1) + 10 bonus − 0,25 = 64,25 self; 1.2 verified 5 → 4,5 gives 63,75.
-    assert rows["AGG"][3:8] == (64.25, 63.75, 1, "Trung bình", "đã thẩm định")
-    assert rows["BLU"][3:8] == (50, 50, 2, "Trung bình", "đã nộp")
+    cells = [[c for c in row] for row in summary.iter_rows(values_only=True)]
+    flat = [v for row in cells for v in row if v is not None]
+    assert "BẢNG TỔNG HỢP KẾT QUẢ CHẤM ĐIỂM THI ĐUA" in flat and "NGƯỜI LẬP BIỂU" in flat
+    assert "Độc lập - Tự do - Hạnh phúc" in flat and "Số: 01/BC-CTĐ" in flat
+    header = next(i for i, row in enumerate(cells) if row[0] == "STT")
+    assert cells[header][2:5] == ["I (55)", "II (15)", "III (30)"]
+    rows = {r[1]: r for r in cells[header + 1 :] if isinstance(r[0], int)}
+    # In rank order, numbers as numbers: AGG 45 + 9,5 − 0,5 (1.2 verified 4,5) + 10 bonus
+    # − 0,25 = 63,75; BLU 50; the other eleven units are listed as not submitted.
+    agg, blu = rows["Sở Y tế An Giang (AGG)"], rows["Sở Y tế Bạc Liêu (BLU)"]
+    assert agg[0] == 1 and agg[5:10] == [10, -0.25, 63.75, 1, "Trung bình"]
+    assert blu[0] == 2 and blu[7:10] == [50, 2, "Trung bình"]
+    assert len(rows) == 13 and rows["Sở Y tế Vĩnh Long (VLG)"][9] == "chưa nộp"
     unit = book["AGG"]
-    items = {r[0]: r for r in unit.iter_rows(min_row=4, values_only=True) if r[0]}
+    lines = list(unit.iter_rows(min_row=4, values_only=True))
+    items = {r[0]: r for r in lines if r[0]}
     assert items["1.2"][2:7] == (10, 5, 4.5, "Thiếu minh chứng", "QĐ số 12; minh chứng: qd-12.pdf")
-    assert items["T.1"][3] == 0.25
-    total = next(r for r in unit.iter_rows(min_row=4, values_only=True) if r[1] == "Tổng cộng")
+    assert items["T.1"][3:5] == (-0.25, -0.25)  # a deduction shows negative
+    total = next(r for r in lines if r[1] == "Tổng cộng")
     assert total[2:5] == (100, 64.25, 63.75)
+    counted = [r for r in lines if r[0] or (r[1] or "").startswith("Phần vượt")]
+    assert sum(r[3] or 0 for r in counted) == total[3]  # the items add up to the total
+    assert sum(r[4] or 0 for r in counted) == total[4]
+    assert all(r[4] is None for r in book["BLU"].iter_rows(min_row=4, values_only=True))
     png = ranking_chart("vi", export.ranking)
     assert png.startswith(b"\x89PNG") and len(png) > 5000
 
@@ -222,7 +228,7 @@ def test_the_xlsx_writer_escapes_text_and_keeps_sheet_names_valid_and_unique():
     assert reopened.sheetnames == ["Sở A-B- -đợt 1-", "Sở A-B- -đợt 1-~2"]
     sheet = reopened["Sở A-B- -đợt 1-"]
     assert sheet["A1"].value == "Tên <đơn vị> &  “trích dẫn”" and sheet["B1"].value == 9.75
-    assert sheet["B1"].number_format == "0.00"
+    assert sheet["B1"].number_format == "General"  # as the reader's Excel writes numbers
 
 
 async def test_a_later_round_becomes_the_one_units_score(app):

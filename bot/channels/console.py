@@ -8,7 +8,8 @@
     # comment             ignored, as is an empty line
 
 Each message sent is printed as `→ @handle`, its text, then its buttons as `[1] a  [2] b`;
-an edit in place is printed as `✎ @handle`.
+an edit in place is printed as `✎ @handle`. A file sent is written into the files folder and
+its path printed.
 """
 
 from __future__ import annotations
@@ -38,8 +39,11 @@ class ConsoleChannel:
     edits_in_place = True
     takes_documents = True
 
-    def __init__(self, out: TextIO, clock, timezone: str, locale: str = "vi") -> None:
+    def __init__(
+        self, out: TextIO, clock, timezone: str, locale: str = "vi", files: Path | None = None
+    ) -> None:
         self.out, self.clock, self.tz, self.locale = out, clock, ZoneInfo(timezone), locale
+        self.files = files  # where sent files are written, so a newcomer can open them
         self._refs = itertools.count(1)
         self._last_buttons: dict[str, tuple[str, list[Button]]] = {}
         self._dispatch: Dispatch | None = None
@@ -74,16 +78,23 @@ class ConsoleChannel:
         marker = "✎" if reply.edit and edit_ref else "→"
         lines = [f"{marker} @{address.chat_id}", reply.text]
         for attachment, icon in ((reply.photo, "🖼"), (reply.document, "📎")):
-            if attachment is not None:
-                lines.append(
-                    f"{icon} {attachment.file_name}"
-                )  # sizes vary between library versions
+            if attachment is not None:  # named, not sized: sizes vary between library versions
+                lines.append(f"{icon} {self._keep(attachment)}")
         flat = [b for row in reply.buttons for b in row]
         if flat:
             lines.append("  ".join(f"[{i}] {b.label}" for i, b in enumerate(flat, start=1)))
             self._last_buttons[address.chat_id] = (ref, flat)
         self._print("\n".join(lines))
         return Sent(address, ref)
+
+    def _keep(self, attachment: Attachment) -> str:
+        """The file's name, or the path it was written to when there is a folder for files."""
+        if self.files is None or not attachment.data:
+            return attachment.file_name
+        self.files.mkdir(parents=True, exist_ok=True)
+        path = self.files / Path(attachment.file_name).name  # never outside the folder
+        path.write_bytes(attachment.data)
+        return str(path)
 
     async def feed(self, line: str) -> None:
         """Handle one protocol line."""

@@ -6,6 +6,7 @@ import re
 
 from pydantic import BaseModel, ConfigDict
 
+from .documents import Letterhead, parse_letterhead
 from .errors import FileInvalid
 from .voting import parse_ballot_defaults
 from .yaml_file import read_yaml
@@ -32,6 +33,7 @@ class ClusterSpec(BaseModel):
     units: tuple[UnitSpec, ...]
     awards: tuple[str, ...] = ()
     ballot_defaults: dict = {}  # BallotDefaults.to_dict()
+    letterhead: Letterhead = Letterhead()
 
 
 Problem = tuple[str, dict[str, object]]
@@ -96,7 +98,11 @@ def _cluster(index: int, raw: object, problems: list[Problem]) -> ClusterSpec | 
     if defaults is None:
         problems.append(("cluster_file.bad_ballot_defaults", {"cluster": label}))
 
-    if len(problems) > start or defaults is None:
+    letterhead = parse_letterhead(raw.get("letterhead"))
+    if letterhead is None:
+        problems.append(("cluster_file.bad_letterhead", {"cluster": label}))
+
+    if len(problems) > start or defaults is None or letterhead is None:
         return None
     chair, vice = _text(raw.get("chair")), _text(raw.get("vice_chair"))
     return ClusterSpec(
@@ -109,6 +115,7 @@ def _cluster(index: int, raw: object, problems: list[Problem]) -> ClusterSpec | 
         units=tuple(units),
         awards=tuple(_text(a) for a in awards),
         ballot_defaults=defaults.to_dict(),
+        letterhead=letterhead,
     )
 
 

@@ -43,6 +43,7 @@ class Action(StrEnum):
     ACKNOWLEDGE = "acknowledge"
     VIEW_STATUS = "view_status"
     VERIFY_AUDIT = "verify_audit"
+    MAKE_DOCUMENTS = "make_documents"  # the meeting's minutes and nomination letters
 
 
 ALLOWED: dict[Action, frozenset[Role]] = {
@@ -73,6 +74,7 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.ACKNOWLEDGE: EVERYONE,
     Action.VIEW_STATUS: frozenset({S, C}),
     Action.VERIFY_AUDIT: frozenset({S, C, OBS}),
+    Action.MAKE_DOCUMENTS: frozenset({S, C}),
 }
 
 # Actions done on behalf of one unit: the member must represent exactly that unit.

@@ -1,73 +1,115 @@
-"""The score workbook the secretariat prints: a summary sheet with totals, ranks and bands, then
-one sheet per unit with self and verified scores per item, in Vietnamese."""
+"""The score workbook the secretariat prints: the official score summary, then one sheet per unit
+with self and verified scores per item that add up to its total; and the unit's Excel form."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+from bot.domain.scoring import SheetStatus, fmt, totals
 from bot.i18n import t
 
-from .scoring import band_label
+from .document import Document
+from .xlsx_document import add_document_sheet
 from .xlsx_writer import HEADER, NUMBER, PLAIN, TEXT, TITLE, TOTAL_NUMBER, TOTAL_TEXT, XlsxBook
 
 
-def score_workbook(locale: str, cluster_name: str, export) -> bytes:
-    """`export`: bot.services.scoring_views.Export. Returns the .xlsx file's bytes."""
+def score_workbook(locale: str, summary: Document, export) -> bytes:
+    """`summary`: the official score summary (first sheet, as signed); `export`:
+    bot.services.scoring_views.Export, one sheet per unit that reconciles: every item, the
+    bonus cap applied on its own row, deductions negative, a subtotal per group, and the items
+    shown add up to the total. The verified column stays blank until the sheet is verified."""
     book = XlsxBook()
-    summary = book.add_sheet(t(locale, "xlsx.summary_sheet"), [6, 10, 40, 12, 14, 10, 14, 20], 3)
-    summary.append([(f"{cluster_name} – {export.round.title}", TITLE)])
-    summary.append([])
-    summary.append(
-        _header(locale, ("no", "code", "unit", "self", "final", "rank", "band", "status"))
-    )
-    ranks = {r.entry.unit_code: r for r in export.ranking.rows}
-    for index, sheet in enumerate(export.sheets, start=1):
-        ranked = ranks.get(sheet.unit.code)
-        summary.append(
+    add_document_sheet(book, summary, t(locale, "xlsx.summary_sheet"))
+    for sheet in export.sheets:
+        _unit_sheet(book, locale, export, sheet)
+    return book.save()
+
+
+def _unit_sheet(book: XlsxBook, locale: str, export, sheet) -> None:
+    scale = export.scale
+    verified = sheet.status == SheetStatus.VERIFIED
+    final = {**sheet.own, **sheet.verified}
+    ws = book.add_sheet(sheet.unit.code, [8, 60, 10, 12, 14, 40, 40], 3)
+    ws.append([(f"{sheet.unit.name} – {export.round.title}", TITLE)])
+    ws.append([(t(locale, "xlsx.unit_hint"), PLAIN)])
+    ws.append(_header(locale, ("item", "criterion", "max", "self", "verified", "reason", "note")))
+
+    def item(criterion, sign: int = 1) -> None:
+        code = criterion.code
+        ws.append(
             [
-                (index, TEXT),
-                (sheet.unit.code, TEXT),
-                (sheet.unit.name, TEXT),
-                (_num(sheet.own_total), NUMBER),
-                (_num(sheet.final_total), NUMBER),
-                (ranked.rank if ranked else None, TEXT),
-                (band_label(locale, ranked.band) if ranked else None, TEXT),
-                (t(locale, f"sheet.{sheet.status}"), TEXT),
+                (code, TEXT),
+                (criterion.title, TEXT),
+                (_num(criterion.max), NUMBER),
+                (_signed(sheet.own.get(code), sign), NUMBER),
+                (_signed(final.get(code), sign) if verified else None, NUMBER),
+                (sheet.reasons.get(code), TEXT),
+                (_note(locale, sheet, code), TEXT),
             ]
         )
 
-    for sheet in export.sheets:
-        ws = book.add_sheet(sheet.unit.code, [8, 60, 10, 12, 14, 40, 40], 3)
-        ws.append([(f"{sheet.unit.name} – {export.round.title}", TITLE)])
-        ws.append([])
-        ws.append(
-            _header(locale, ("item", "criterion", "max", "self", "verified", "reason", "note"))
-        )
-        for criterion in export.scale.criteria:
-            code = criterion.code
-            ws.append(
-                [
-                    (code, TEXT),
-                    (criterion.title, TEXT),
-                    (_num(criterion.max), NUMBER),
-                    (_num(sheet.own.get(code)), NUMBER),
-                    (_num(sheet.verified.get(code)), NUMBER),
-                    (sheet.reasons.get(code), TEXT),
-                    (_note(locale, sheet, code), TEXT),
-                ]
-            )
+    def subtotal(label: str, maximum, own, checked) -> None:
         ws.append(
             [
                 (None, TOTAL_TEXT),
-                (t(locale, "xlsx.total"), TOTAL_TEXT),
-                (_num(export.scale.total), TOTAL_NUMBER),
-                (_num(sheet.own_total), TOTAL_NUMBER),
-                (_num(sheet.final_total), TOTAL_NUMBER),
+                (label, TOTAL_TEXT),
+                (_num(maximum), TOTAL_NUMBER),
+                (_num(own), TOTAL_NUMBER),
+                (_num(checked) if verified else None, TOTAL_NUMBER),
                 (None, TOTAL_TEXT),
                 (None, TOTAL_TEXT),
             ]
         )
-    return book.save()
+
+    mine, theirs = totals(scale, sheet.own), totals(scale, final)
+    for group in scale.groups:
+        ws.append([(f"{group.code}. {group.title}", TOTAL_TEXT)])
+        for criterion in group.items:
+            item(criterion)
+        label = t(locale, "xlsx.group_total", group=group.code)
+        subtotal(label, group.max, mine.by_group[group.code], theirs.by_group[group.code])
+    if scale.bonus:
+        cap = fmt(scale.bonus_cap)
+        ws.append([(t(locale, "xlsx.bonus_head", cap=cap), TOTAL_TEXT)])
+        for criterion in scale.bonus:
+            item(criterion)
+        raw_own, raw_final = _raw(scale.bonus, sheet.own), _raw(scale.bonus, final)
+        if raw_own > scale.bonus_cap or (verified and raw_final > scale.bonus_cap):
+            over = t(locale, "xlsx.bonus_over", cap=cap)
+            ws.append(
+                [
+                    (None, TEXT),
+                    (over, TEXT),
+                    (None, NUMBER),
+                    (_over(scale.bonus_cap, raw_own), NUMBER),
+                    (
+                        _num(min(scale.bonus_cap - raw_final, Decimal(0))) if verified else None,
+                        NUMBER,
+                    ),
+                    (None, TEXT),
+                    (None, TEXT),
+                ]
+            )
+        subtotal(t(locale, "xlsx.bonus_total"), scale.bonus_cap, mine.bonus, theirs.bonus)
+    if scale.deductions:
+        ws.append([(t(locale, "xlsx.deductions_head"), TOTAL_TEXT)])
+        for criterion in scale.deductions:
+            item(criterion, -1)
+        subtotal(t(locale, "xlsx.deductions_total"), None, -mine.deductions, -theirs.deductions)
+    subtotal(t(locale, "xlsx.total"), scale.total, mine.total, theirs.total)
+
+
+def _over(cap: Decimal, given: Decimal) -> float | int | None:
+    """The part of the bonus above the cap, as a negative correction."""
+    return _num(min(cap - given, Decimal(0)))
+
+
+def _raw(criteria, scores: dict[str, Decimal]) -> Decimal:
+    return sum((scores.get(c.code, Decimal(0)) for c in criteria), Decimal(0))
+
+
+def _signed(value: Decimal | None, sign: int) -> float | int | None:
+    return _num(-value if value is not None and sign < 0 else value)
 
 
 def _note(locale: str, sheet, code: str) -> str | None:

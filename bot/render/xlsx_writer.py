@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from importlib import resources
 from xml.sax.saxutils import escape
 
-# Cell styles (indexes into cellXfs below).
-PLAIN, TITLE, HEADER, TEXT, NUMBER, TOTAL_TEXT, TOTAL_NUMBER = range(7)
+# Cell styles (indexes into cellXfs below). Numbers are stored as numbers; NUMBER shows them as
+# the reader's Excel writes them (9,5 in Vietnamese), PERCENT as 61,54%, INTEGER as 13.
+PLAIN, TITLE, HEADER, TEXT, NUMBER, TOTAL_TEXT, TOTAL_NUMBER, PERCENT, INTEGER = range(9)
+CENTER_BOLD, CENTER_ITALIC = 9, 10  # the motto, signature titles; the place-date line, hints
 
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
@@ -28,6 +30,7 @@ class Sheet:
     widths: list[float]
     print_title_row: int | None = None  # repeated at the top of every printed page
     rows: list[str] = field(default_factory=list)
+    merged: list[str] = field(default_factory=list)  # "A1:H1"
 
     def append(self, cells: Sequence[tuple[object, int]]) -> None:
         """One row of (value, style); None values leave the cell empty but styled."""
@@ -47,6 +50,11 @@ class Sheet:
                 )
         self.rows.append(f'<row r="{number}">{"".join(parts)}</row>')
 
+    def merge_last(self, first: int, last: int) -> None:
+        """Merge columns first..last (1-based) of the row appended last (a centred heading)."""
+        row = len(self.rows)
+        self.merged.append(f"{column_letter(first)}{row}:{column_letter(last)}{row}")
+
     def xml(self) -> str:
         cols = "".join(
             f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'
@@ -57,7 +65,14 @@ class Sheet:
             '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
             '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
             f"<cols>{cols}</cols><sheetData>{''.join(self.rows)}</sheetData>"
-            '<pageMargins left="0.5" right="0.5" top="0.6" bottom="0.6" header="0.3"'
+            + (
+                f'<mergeCells count="{len(self.merged)}">'
+                + "".join(f'<mergeCell ref="{ref}"/>' for ref in self.merged)
+                + "</mergeCells>"
+                if self.merged
+                else ""
+            )
+            + '<pageMargins left="0.5" right="0.5" top="0.6" bottom="0.6" header="0.3"'
             ' footer="0.3"/><pageSetup orientation="landscape" fitToWidth="1"'
             ' fitToHeight="0"/></worksheet>'
         )

@@ -148,6 +148,7 @@ class Membership:
             list(spec.awards),
             now,
             spec.ballot_defaults,
+            spec.letterhead,
         )
         added = updated = 0
         unit_ids: dict[str, int] = {}

@@ -184,10 +184,11 @@ class Scoring:
         ranking = await self.ranking(by)
         async with UnitOfWork(self.db) as uow:
             scoring_round, scale = await current_round(uow, by.cluster.id, by.period)
-            sheets = []
+            sheets, unstarted = [], []
             for unit in await uow.units.in_cluster(by.cluster.id):
                 row = await uow.scoring.sheet_of(scoring_round.id, unit.id)
                 if row is None:
+                    unstarted.append(unit)
                     continue
                 stored = await uow.scoring.scores(row.id)
                 sheets.append(
@@ -203,4 +204,4 @@ class Scoring:
                         stored.evidence,
                     )
                 )
-        return Export(scoring_round, scale, sheets, ranking)
+        return Export(scoring_round, scale, sheets, ranking, tuple(unstarted))

@@ -139,6 +139,7 @@ class Export:
     scale: Scale
     sheets: list[SheetExport]
     ranking: Ranking
+    unstarted: tuple[Unit, ...] = ()  # units with no sheet at all
 
 
 class ScoringNotices(Protocol):
