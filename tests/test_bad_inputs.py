@@ -107,7 +107,12 @@ FORGED = [
     "1:dltpl:99999",
     "1:vfre:99999",
     "1:vfre:²",
-    "1:scsum:open",
+    "1:doc:a99:pdf",
+    "1:doc:meeting:exe",
+    "1:doc:summary:exe",
+    "1:doc:../x:pdf",
+    "1:bmin:99999:docx",
+    "1:bmin:1:odt",
     "1:dlnew:create",
     "1:scsub:yes",
     "1:sctpl:0",
@@ -179,15 +184,18 @@ class Bot:
         self.app, self.out = app, out
 
     async def say(self, who: str, text: str) -> list[Reply]:
+        who = who.lower()  # demo handles, as the console reads them
         return await self.app.router.dispatch(Incoming("console", who, who, who, text=text))
 
     async def press(self, who: str, data: str) -> list[Reply]:
+        who = who.lower()
         return await self.app.router.dispatch(
             Incoming("console", who, who, who, action=data, message_ref="1")
         )
 
     async def send_file(self, who: str, name: str, data: bytes) -> list[Reply]:
         file = Attachment(name, data)
+        who = who.lower()
         return await self.app.router.dispatch(Incoming("console", who, who, who, attachment=file))
 
     def snapshot(self) -> dict[str, list[tuple]]:
@@ -359,3 +367,20 @@ async def test_the_console_refuses_a_non_ascii_button_number(bot):
         await bot.app.channels["console"].feed(line)
     assert CRASH not in bot.out.getvalue()
     assert bot.out.getvalue().count("\n! ") >= 4  # one "no such button" line each
+
+
+async def test_the_meeting_people_steps(bot, caplog):
+    await bot.press("CTO", "1:mtg:open")
+    await bot.press("secretariat", "1:mtgp:0")
+    refused = {
+        "place": ["   ", ",", "\n\n"],
+        "chair": [",", " , Giám đốc", ",,,"],
+        "secretary": [",", " ,x"],
+        "counters": [";;;", "; ;", "; ".join(f"Người {i}" for i in range(12))],
+    }
+    conversations = bot.app.services.conversations
+    for step, inputs in refused.items():
+        assert (await conversations.current("console", "secretariat")).step == step
+        await _refused_without_change(bot, caplog, lambda v: bot.say("secretariat", v), inputs)
+        await bot.say("secretariat", "-")  # on to the next step, changing nothing
+    assert await conversations.current("console", "secretariat") is None

@@ -315,3 +315,26 @@ def test_numbers_read_the_vietnamese_way_in_tables():
         "13",
         "",
     ]
+
+
+def test_the_cluster_file_letterhead_is_read_and_a_bad_one_named():
+    from bot.domain.cluster_file import parse_cluster_file
+    from bot.domain.errors import FileInvalid
+
+    base = (
+        "clusters:\n  - key: k1\n    name: Khối thi đua số 9\n    kind: khối\n    period: 2026\n"
+        "    units: [{code: SYT, name: Sở Y tế}]\n"
+    )
+    good = base + (
+        "    letterhead: {parent: UBND thành phố Hà Nội, issuer: [Khối thi đua số 9],"
+        " place: Hà Nội, council: Hội đồng Thi đua – Khen thưởng thành phố}\n"
+    )
+    [spec] = parse_cluster_file(good)
+    head = spec.letterhead
+    assert head.parent == "UBND THÀNH PHỐ HÀ NỘI" and head.issuer == ("KHỐI THI ĐUA SỐ 9",)
+    assert head.place == "Hà Nội" and head.council.startswith("Hội đồng Thi đua")
+    assert parse_cluster_file(base)[0].letterhead.issuer_lines("Khối 9") == ("KHỐI 9",)
+    for bad in ("5", "{logo: x.png}", "{issuer: [1, 2]}", "{place: [a, b]}"):
+        with pytest.raises(FileInvalid) as error:
+            parse_cluster_file(base + f"    letterhead: {bad}\n")
+        assert ("cluster_file.bad_letterhead", {"cluster": "k1"}) in error.value.problems

@@ -90,8 +90,11 @@ def place_text(text: str) -> str:
 
 
 def _clean(value: object) -> str | None:
+    """Spaces tidied; None when nothing is left that reads as a word (", " or "-" alone)."""
     text = " ".join(str(value).split()) if value is not None else ""
-    return text[:MAX_LINE] or None
+    if not any(c.isalnum() for c in text):
+        return None
+    return text[:MAX_LINE]
 
 
 class Letter(BaseModel):

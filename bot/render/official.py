@@ -285,7 +285,8 @@ class MeetingRecord:
 def meeting_minutes(record: MeetingRecord, letter: Letter, timezone: str) -> Document:
     people = letter.people
     opened = _local(record.opened_at, timezone)
-    ended = _local(record.closed_at or letter.issued_at, timezone)
+    # Still open when the minutes are made: the time is written in by hand.
+    ended = _clock(_local(record.closed_at, timezone)) if record.closed_at else "…… giờ …… phút"
     place = people.place or letter.letterhead.place or BLANK_PLACE
     present = {u.id for u in record.present}
     absent = [u for u in record.units if u.id not in present]
@@ -318,8 +319,8 @@ def meeting_minutes(record: MeetingRecord, letter: Letter, timezone: str) -> Doc
         Heading("IV. KẾT LUẬN"),
         *[Paragraph(line) for line in _meeting_conclusion(record)],
         Paragraph(
-            f"Hội nghị kết thúc lúc {_clock(ended)} cùng ngày. Biên bản lập xong lúc "
-            f"{_clock(ended)}, đã đọc lại cho hội nghị nghe và thông qua.",
+            f"Hội nghị kết thúc lúc {ended} cùng ngày. Biên bản lập xong lúc {ended}, đã đọc "
+            "lại cho hội nghị nghe và thông qua.",
             closing=True,
         ),
     ]
