@@ -6,6 +6,7 @@ import it downward.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import IntEnum
 
 
 @dataclass(frozen=True)
@@ -15,6 +16,15 @@ class Button:
     url: str | None = None  # a link button instead (e.g. "continue in the private chat")
     # Its answer is a file: a channel that cannot deliver files leaves the button out.
     sends_file: bool = False
+
+
+class Lane(IntEnum):
+    """Which queued messages go first: an answer to what a person just did (a ballot receipt, a
+    live view), then notices (reminders, results), then bulk announcements."""
+
+    REPLY = 0
+    NOTICE = 1
+    BULK = 2
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""The outbox dispatcher: sends queued notifications through their channel, once each.
+"""The outbox dispatcher: sends queued notifications through their channel, once each, the
+first lane first (answers, then notices, then bulk) and each chat at its platform's pace.
 
 A message is marked sent right after the platform accepted it. A passing failure is retried
 with backoff; a permanent one (the person blocked the bot) is marked failed and never retried.
@@ -22,6 +23,7 @@ log = logging.getLogger(__name__)
 # Messages on the wire at once. A kill -9 can repeat at most these: each was delivered, or
 # not, before the process could mark it sent. 4 keep 30 messages a second with 130 ms round trips.
 IN_FLIGHT = 4
+READ_AHEAD = 64  # due messages read at a time, in lane order, to find free chats among
 BACKOFF = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10), timedelta(hours=1))
 
 
@@ -32,10 +34,14 @@ class OutboxDispatcher:
         clock: Clock,
         channels: dict[str, Channel],
         on_undeliverable: Callable[[int | None], Awaitable[None]] | None = None,
+        *,
+        pace_chats: bool = True,
     ) -> None:
-        """`on_undeliverable(member_id)` runs once a message is given up for good."""
+        """`on_undeliverable(member_id)` runs once a message is given up for good;
+        `pace_chats`: keep each platform's gap between two messages to one chat."""
         self.db, self.clock, self.channels = db, clock, channels
         self.on_undeliverable = on_undeliverable
+        self.pace_chats = pace_chats
         self._draining = asyncio.Lock()  # one drain at a time, or a row could be sent twice
         self._stopping = False
 
@@ -60,31 +66,65 @@ class OutboxDispatcher:
             return await self._drain()
 
     async def _drain(self) -> tuple[int, int]:
+        """Up to IN_FLIGHT chats served at once, each chat's messages in order and paced by its
+        channel; after every send the queue is read again, so a message of a higher lane (a
+        ballot receipt) overtakes a long broadcast within one send slot."""
         sent = failed = 0
-        while True:
-            async with UnitOfWork(self.db) as uow:
-                batch = await uow.outbox.ready(self.clock.now())
-            if not batch or self._stopping:
-                return sent, failed
-            # Chats are served side by side (the channel's rate limiter paces them), each chat's
-            # messages in order.
-            by_chat: dict[tuple[str, str], list] = {}
-            for message in batch:
-                by_chat.setdefault((message.channel, message.chat_id), []).append(message)
-            lanes = asyncio.Semaphore(IN_FLIGHT)
-            chats = (self._serve_chat(lanes, m) for m in by_chat.values())
-            for outcomes in await asyncio.gather(*chats):
-                sent += sum(1 for ok in outcomes if ok is True)
-                failed += sum(1 for ok in outcomes if ok is False)
+        running: dict[asyncio.Task, tuple[str, str]] = {}
+        paced_until: dict[tuple[str, str], float] = {}
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                if not self._stopping and len(running) < IN_FLIGHT:
+                    async with UnitOfWork(self.db) as uow:
+                        batch = await uow.outbox.ready(self.clock.now(), limit=READ_AHEAD)
+                    wake = self._start(batch, running, paced_until, loop.time())
+                else:
+                    batch, wake = [], None
+                if not running:
+                    if self._stopping or not batch:
+                        return sent, failed
+                    # Only chats still paced have work: wait for the first to be free.
+                    await asyncio.sleep(max(0.0, (wake or loop.time()) - loop.time()))
+                    continue
+                done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    chat = running.pop(task)
+                    paced_until[chat] = loop.time() + self._gap(chat)
+                    outcome = task.result()
+                    sent += outcome is True
+                    failed += outcome is False
+        finally:
+            if running:  # stopping: those on the wire finish and are marked
+                await asyncio.gather(*running)
 
-    async def _serve_chat(self, lanes: asyncio.Semaphore, messages: list) -> list[bool | None]:
-        outcomes: list[bool | None] = []
-        async with lanes:
-            for message in messages:
-                if self._stopping:
-                    break
-                outcomes.append(await self._send_one(message))
-        return outcomes
+    def _start(self, batch: list, running: dict, paced_until: dict, now: float) -> float | None:
+        """Start sending the first due message of each free chat, up to IN_FLIGHT at once;
+        returns when the first chat left waiting for its pace is free (None: none waits)."""
+        busy = set(running.values())
+        first_of_chat: dict[tuple[str, str], int] = {}
+        for message in batch:
+            chat = (message.channel, message.chat_id)
+            first_of_chat[chat] = min(first_of_chat.get(chat, message.id), message.id)
+        wake: float | None = None
+        for message in batch:
+            chat = (message.channel, message.chat_id)
+            if len(running) >= IN_FLIGHT:
+                break
+            if chat in busy or message.id != first_of_chat[chat]:
+                continue  # one message per chat on the wire, and a chat's messages in order
+            if paced_until.get(chat, 0.0) > now:
+                wake = min(wake or paced_until[chat], paced_until[chat])
+                continue
+            running[asyncio.create_task(self._send_one(message))] = chat
+            busy.add(chat)
+        return wake
+
+    def _gap(self, chat: tuple[str, str]) -> float:
+        """Seconds between two messages to one chat, as its platform asks (0: no pacing)."""
+        channel = self.channels.get(chat[0])
+        gap = getattr(channel, "chat_gap", None)
+        return gap(chat[1]) if gap is not None and self.pace_chats else 0.0
 
     async def _send_one(self, message) -> bool | None:
         """True sent, False failed for good, None retried later."""

@@ -33,13 +33,15 @@ class OutboxRepo(_Repo):
         member_id: int | None = None,
         subject: str | None = None,
         not_before: datetime | None = None,
+        lane: int = 1,
     ) -> bool:
-        """False when a message with this dedupe key was already queued (never send twice)."""
+        """False when a message with this dedupe key was already queued (never send twice).
+        `lane`: bot.messages.Lane, lower goes first."""
         return (
             await self._changed(
                 "INSERT OR IGNORE INTO outbox (dedupe_key, cluster_id, member_id, channel, chat_id,"
-                " payload, subject, next_attempt_at, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " payload, subject, next_attempt_at, created_at, lane)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 dedupe_key,
                 cluster_id,
                 member_id,
@@ -49,14 +51,16 @@ class OutboxRepo(_Repo):
                 subject,
                 _iso(max(now, not_before or now)),
                 _iso(now),
+                lane,
             )
             == 1
         )
 
     async def ready(self, now: datetime, limit: int = 100) -> list[OutboxMessage]:
+        """The messages due now, the first lane first, in order of queueing within a lane."""
         rows = await self._all(
             "SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?"
-            " ORDER BY id LIMIT ?",
+            " ORDER BY lane, id LIMIT ?",
             _iso(now),
             limit,
         )

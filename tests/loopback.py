@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import time
 from dataclasses import dataclass, field
 
 import uvicorn
@@ -16,6 +17,7 @@ class Call:
     method: str
     params: dict
     files: dict = field(default_factory=dict)
+    at: float = field(default_factory=time.monotonic)  # when the server received it
 
 
 class FakePlatform:

@@ -48,6 +48,9 @@ class Channel(Protocol):
     def private_link(self) -> str | None:
         """A link that opens the private chat with the bot, where the platform has one."""
 
+    # Optional: `chat_gap(chat_id) -> float`, the seconds a platform asks between two queued
+    # messages to one chat (the outbox keeps it; a channel without it is not paced).
+
     async def upload_link(self, incoming: Incoming) -> str | None:
         """Where people cannot send documents: a link to a page that takes one from the sender
         of `incoming` (None: documents go in the chat, or there is no public address)."""

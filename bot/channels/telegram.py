@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 # -- updates of different chats side by side, one chat's in order ---------------------------
 
 MAX_IN_FLIGHT = 256  # updates being handled at once, across all chats
+PRIVATE_GAP, GROUP_GAP = 1.0, 3.0  # seconds between queued messages to one chat
 
 
 class PerChatOrder(BaseUpdateProcessor):
@@ -147,6 +148,11 @@ class TelegramChannel:
 
     def private_link(self) -> str:
         return f"https://t.me/{self.username}"
+
+    def chat_gap(self, chat_id: str) -> float:
+        """Telegram asks for no more than one message a second in a chat, and 20 a minute in a
+        group (group ids are negative)."""
+        return GROUP_GAP if chat_id.startswith("-") else PRIVATE_GAP
 
     async def upload_link(self, incoming: Incoming) -> str | None:
         return None  # documents are sent in the chat itself

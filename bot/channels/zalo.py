@@ -31,6 +31,7 @@ NAME = "zalo"
 MAX_DOWNLOAD = 20 * 1024 * 1024  # a report photographed on a phone
 TYPING_AFTER = 0.3  # seconds of work before the person is shown "typing…"
 log = logging.getLogger(__name__)
+CHAT_GAP = 1.0  # seconds between queued messages to one chat
 
 
 HOLD_MENU = 600.0  # seconds a reply's numbered choices stay theirs against incoming notices
@@ -79,6 +80,10 @@ class ZaloChannel:
 
     def private_link(self) -> str | None:
         return None
+
+    def chat_gap(self, chat_id: str) -> float:
+        """One queued message a second in a chat, as on Telegram (Zalo publishes no figure)."""
+        return CHAT_GAP
 
     async def upload_link(self, incoming: Incoming) -> str | None:
         """Documents cannot be sent here: a link to a page that takes one, if we have an address."""

@@ -12,7 +12,7 @@ from bot.config import Settings
 from bot.domain.errors import InvalidInput, NotFound
 from bot.domain.models import Member, Role, Unit
 from bot.domain.policy import Action
-from bot.messages import Attachment, Reply
+from bot.messages import Attachment, Lane, Reply
 from storage.db import Database
 from storage.uow import UnitOfWork
 
@@ -99,7 +99,7 @@ class Broadcasts:
                 locale = member.locale or self.settings.default_locale
                 reply = self.notices.broadcast(locale, broadcast_id, text, by.member.display_name)
                 key, subject = f"broadcast:{broadcast_id}:{member.id}", f"broadcast:{broadcast_id}"
-                await enqueue(uow, key, member, reply, now, subject, attached)
+                await enqueue(uow, key, member, reply, now, subject, attached, lane=Lane.BULK)
             await uow.audit.record(
                 now,
                 "broadcast.sent",

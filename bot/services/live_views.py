@@ -15,7 +15,7 @@ from bot.domain.voting import (
     BallotStatus,
 )
 from bot.i18n import speaking_of
-from bot.messages import reply_to_dict
+from bot.messages import Lane, reply_to_dict
 from storage.db import Database
 from storage.uow import UnitOfWork
 
@@ -67,7 +67,8 @@ class LiveViews:
         shown = sum(1 for m, _, _ in await uow.ballots.watchers(ballot_id) if m == member.id)
         key = f"live:{ballot_id}:{member.id}:{self.clock.now().timestamp():.0f}:{shown}"
         reply = self.notices.live_view(locale_of(self.settings, member), view)
-        await enqueue(uow, key, member, reply, self.clock.now(), ballot_subject(view.ballot))
+        subject = ballot_subject(view.ballot)
+        await enqueue(uow, key, member, reply, self.clock.now(), subject, lane=Lane.REPLY)
         await uow.ballots.watch(ballot_id, member.id, key)
 
     async def refresh(self, uow: UnitOfWork, ballot: Ballot) -> None:
@@ -96,4 +97,5 @@ class LiveViews:
                 last = await uow.outbox.sent_at(waiting)
                 later = last + LIVE_BATCH if last and now - last < LIVE_BATCH else None
             key = f"{view_key}:e{edits + 1}"
-            await enqueue(uow, key, member, reply, now, ballot_subject(ballot), edit, later)
+            subject = ballot_subject(ballot)
+            await enqueue(uow, key, member, reply, now, subject, edit, later, lane=Lane.REPLY)

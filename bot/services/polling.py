@@ -26,6 +26,7 @@ from bot.domain.voting import (
     runoff_rules,
     second_round_rules,
 )
+from bot.messages import Lane
 from storage.db import Database
 from storage.uow import UnitOfWork
 
@@ -213,7 +214,8 @@ class Polling:
             reply = self.notices.receipt(locale_of(self.settings, by.member), ballot, receipt)
             forget = {"forget_after_send": True}  # the receipt leaves the outbox once delivered
             key = f"ballot:{ballot.id}:receipt:{by.member.id}"
-            await enqueue(uow, key, by.member, reply, now, ballot_subject(ballot), forget)
+            subject = ballot_subject(ballot)
+            await enqueue(uow, key, by.member, reply, now, subject, forget, lane=Lane.REPLY)
             await uow.audit.record(
                 now,
                 "ballot.cast",
@@ -228,7 +230,8 @@ class Polling:
                         locale_of(self.settings, colleague), ballot, by.member.display_name
                     )
                     key = f"ballot:{ballot.id}:cast:{colleague.id}"
-                    await enqueue(uow, key, colleague, reply, now, ballot_subject(ballot))
+                    subject = ballot_subject(ballot)
+                    await enqueue(uow, key, colleague, reply, now, subject, lane=Lane.REPLY)
         self.live.fall_behind(ballot.id)
         return receipt
 

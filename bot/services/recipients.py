@@ -6,7 +6,7 @@ from datetime import datetime
 
 from bot.config import Settings
 from bot.domain.models import Member, Role
-from bot.messages import Reply, reply_to_dict
+from bot.messages import Lane, Reply, reply_to_dict
 from storage.uow import UnitOfWork
 
 
@@ -27,9 +27,10 @@ async def enqueue(
     subject: str,
     extra: dict | None = None,
     not_before: datetime | None = None,
+    lane: Lane = Lane.NOTICE,
 ) -> int:
     """`extra`: delivery fields beside the reply (`file_id`, `photo_file_id`, `edit_of`);
-    `not_before`: hold the message until then."""
+    `not_before`: hold the message until then; `lane`: what goes first."""
     queued = await uow.outbox.enqueue(
         key,
         channel=member.channel,
@@ -40,6 +41,7 @@ async def enqueue(
         member_id=member.id,
         subject=subject,
         not_before=not_before,
+        lane=lane,
     )
     return int(queued)
 
