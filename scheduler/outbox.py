@@ -13,9 +13,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
 
-from bot.channels.base import Channel, DeliveryFailed, Undeliverable
+from bot.channels.base import Channel, DeliveryFailed, Undeliverable, sending_queued
 from bot.clock import Clock
-from bot.messages import Address, Attachment, Reply, reply_from_dict
+from bot.messages import Address, Attachment, Lane, Reply, reply_from_dict
 from storage.db import Database
 from storage.uow import UnitOfWork
 
@@ -42,6 +42,7 @@ class OutboxDispatcher:
         self.db, self.clock, self.channels = db, clock, channels
         self.on_undeliverable = on_undeliverable
         self.pace_chats = pace_chats
+        self._channel_next: dict[str, float] = {}  # when a channel may take the next notice
         self._draining = asyncio.Lock()  # one drain at a time, or a row could be sent twice
         self._stopping = False
 
@@ -87,7 +88,11 @@ class OutboxDispatcher:
                     # Only chats still paced have work: wait for the first to be free.
                     await asyncio.sleep(max(0.0, (wake or loop.time()) - loop.time()))
                     continue
-                done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                # Back when a send ends, or when a paced chat or channel is free again.
+                timeout = max(0.0, wake - loop.time()) if wake is not None else None
+                done, _ = await asyncio.wait(
+                    running, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+                )
                 for task in done:
                     chat = running.pop(task)
                     paced_until[chat] = loop.time() + self._gap(chat)
@@ -113,12 +118,27 @@ class OutboxDispatcher:
                 break
             if chat in busy or message.id != first_of_chat[chat]:
                 continue  # one message per chat on the wire, and a chat's messages in order
-            if paced_until.get(chat, 0.0) > now:
-                wake = min(wake or paced_until[chat], paced_until[chat])
+            free_at = max(paced_until.get(chat, 0.0), self._channel_free_at(message))
+            if free_at > now:
+                wake = min(wake or free_at, free_at)
                 continue
+            self._spend_channel_slot(message, now)
             running[asyncio.create_task(self._send_one(message))] = chat
             busy.add(chat)
         return wake
+
+    def _channel_free_at(self, message) -> float:
+        """Notices and bulk go at most at the channel's queued rate, below the platform's limit,
+        so a person's direct reply always finds a free slot (answers are not held)."""
+        if message.lane == Lane.REPLY or not self.pace_chats:
+            return 0.0
+        return self._channel_next.get(message.channel, 0.0)
+
+    def _spend_channel_slot(self, message, now: float) -> None:
+        rate = getattr(self.channels.get(message.channel), "queued_per_second", None)
+        if rate and message.lane != Lane.REPLY and self.pace_chats:
+            start = max(now, self._channel_next.get(message.channel, 0.0))
+            self._channel_next[message.channel] = start + 1 / rate
 
     def _gap(self, chat: tuple[str, str]) -> float:
         """Seconds between two messages to one chat, as its platform asks (0: no pacing)."""
@@ -128,6 +148,7 @@ class OutboxDispatcher:
 
     async def _send_one(self, message) -> bool | None:
         """True sent, False failed for good, None retried later."""
+        sending_queued.set(True)  # this task's sends yield to direct answers
         channel = self.channels.get(message.channel)
         error, permanent = None, False
         person_unreachable = True

@@ -18,6 +18,7 @@ class OutboxMessage:
     attempts: int
     member_id: int | None
     subject: str | None
+    lane: int = 1
 
 
 class OutboxRepo(_Repo):
@@ -73,6 +74,7 @@ class OutboxRepo(_Repo):
                 r["attempts"],
                 r["member_id"],
                 r["subject"],
+                r["lane"],
             )
             for r in rows
         ]

@@ -40,6 +40,7 @@ class FakeBotApi(FakePlatform):
         self.fail: dict[str, list[int]] = {}  # method -> retry_after values to answer with 429
         self.files: dict[str, bytes] = {}
         self.blocked: set[int] = set()  # chats whose user blocked the bot: 403 on every send
+        self.refused: list[int] = []  # sends to those chats, answered 403
         self.send_delay = 0.0  # seconds a send takes on the wire, before it counts as delivered
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(100)
@@ -172,6 +173,9 @@ class FakeBotApi(FakePlatform):
                 429,
             )
         if method.startswith("send") and int(params.get("chat_id", 0)) in self.blocked:
+            async with self._changed:
+                self.refused.append(int(params["chat_id"]))
+                self._changed.notify_all()
             return JSONResponse(
                 {
                     "ok": False,

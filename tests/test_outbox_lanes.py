@@ -80,3 +80,32 @@ async def test_a_chat_gets_one_queued_message_a_second_in_order_and_others_go_on
 
 async def test_a_group_is_paced_more_slowly_than_a_private_chat(channel):
     assert channel.chat_gap("-100500") > channel.chat_gap("3003") >= 1.0
+
+
+async def test_the_rate_limiter_lets_an_answer_take_the_next_slot(channel):
+    """Queued sends saturate Telegram's pace; a person's answer still goes next, and the pace
+    holds for everyone."""
+    from bot.channels.base import sending_queued
+    from bot.channels.telegram import AnswersFirst
+
+    limiter = AnswersFirst(per_second=50)
+    order: list[tuple[str, float]] = []
+    loop = asyncio.get_running_loop()
+
+    async def send(name: str) -> bool:
+        order.append((name, loop.time()))
+        return True
+
+    async def queued(i: int) -> None:
+        sending_queued.set(True)
+        await limiter.process_request(send, (f"q{i}",), {}, "sendMessage", {"chat_id": i}, None)
+
+    backlog = [asyncio.create_task(queued(i)) for i in range(12)]
+    await asyncio.sleep(0.05)  # two or three queued sends have gone
+    gone = len(order)
+    await limiter.process_request(send, ("answer",), {}, "sendMessage", {"chat_id": 9}, None)
+    await asyncio.gather(*backlog)
+    names = [name for name, _ in order]
+    assert names.index("answer") <= gone + 1
+    gaps = [b - a for (_, a), (_, b) in zip(order, order[1:], strict=False)]
+    assert min(gaps) >= 1 / 50 - 0.005  # one slot each, answers included

@@ -299,6 +299,7 @@ async def test_a_recipient_who_blocked_the_bot_is_reported_once_and_not_retried(
         await api.send_text(AGG_REP, "/start DEMO-AGG")
         await api.send_text(3003, "/start DEMO-SECRETARIAT")
         await _reply(api, 3003, 1)
+        await _reply(api, AGG_REP, 1)
         api.blocked.add(AGG_REP)
         await api.send_text(3003, "/deadline")
         await api.send_text(3003, "Báo cáo tháng 12")
@@ -354,6 +355,7 @@ async def test_broadcast_with_a_file_reports_delivery_and_acknowledgements(tg_se
         assert ack["text"] == "Đã nhận"
         await api.press(AGG_REP, 702, ack["callback_data"])
         await _reply(api, AGG_REP, 2)
+        await api.wait_for(lambda: blu_rep in api.refused)  # its announcement was refused
         broadcast_id = ack["callback_data"].split(":")[-1]
         await api.press(3003, 703, f"1:bcst:{broadcast_id}")
         await api.wait_for(lambda: any("Chưa xác nhận" in t for t in api.texts_to(3003)))

@@ -6,6 +6,7 @@ Handlers are written once against `bot.messages` and never import a platform lib
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -101,3 +102,8 @@ def split_text(text: str, limit: int) -> list[str]:
         text = text[cut:].lstrip("\n ") if cut < len(text) else ""
     parts.append(text)
     return parts
+
+
+# Set while the outbox sends a queued message: a channel that paces its sends lets a person's
+# direct answer go first.
+sending_queued: ContextVar[bool] = ContextVar("sending_queued", default=False)
