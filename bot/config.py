@@ -62,6 +62,9 @@ class Settings(BaseSettings):
         30, ge=0, description="days an invite code stays valid; 0 = no expiry"
     )
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
+    progress_after_seconds: float = Field(
+        1.0, ge=0, description="work longer than this (a chart, a document) is announced at once"
+    )
     update_log_days: int = Field(
         7, ge=1, description="days a handled update is remembered (platforms redeliver within one)"
     )

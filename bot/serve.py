@@ -51,6 +51,7 @@ def channel_factory(settings: Settings, clock: Clock, poll_timeout: float) -> Ch
                 claim=updates.claim,
                 commands=telegram_commands(),
                 poll_timeout=poll_timeout,
+                progress_after=settings.progress_after_seconds,
             )
         if settings.zalo_token is not None:
             from bot.channels.zalo import ZaloChannel

@@ -96,6 +96,8 @@ async def tg_settings(db_path, api) -> Settings:
         database_path=db_path,
         telegram_token=TELEGRAM_TOKEN,
         telegram_base_url=api.base_url,
+        # No "working on it" notes in tests whose timing varies; one test turns them on.
+        progress_after_seconds=60,
     )
     app = await App.open(settings, SystemClock())
     await seed_demo(app.services.membership, with_members=False)

@@ -439,3 +439,19 @@ async def test_a_command_addressed_to_another_bot_is_ignored(tg_settings, api):
         answer = await _reply(api, group, 1)
         await asyncio.sleep(0.3)
     assert answer.startswith("Các lệnh") and len(api.texts_to(group)) == 1
+
+
+async def test_long_work_is_announced_at_once_and_quick_answers_are_not(tg_settings, api):
+    usual = tg_settings.model_copy(update={"progress_after_seconds": 1.0})
+    async with running(usual, api):  # the default threshold: /help is far quicker
+        await api.send_text(AGG_REP, "/start DEMO-AGG")
+        await api.send_text(AGG_REP, "/help")
+        await _reply(api, AGG_REP, 2)
+    assert not any("⏳" in t for t in api.texts_to(AGG_REP))
+    slow = tg_settings.model_copy(update={"progress_after_seconds": 0})
+    async with running(slow, api):  # everything counts as long: the note comes first
+        await api.send_text(AGG_REP, "/help")
+        await _reply(api, AGG_REP, 4)
+    note, answer = api.texts_to(AGG_REP)[2:4]
+    assert note.startswith("⏳ Đang tạo") and "Các lệnh" in answer
+    assert api.called("sendChatAction")[-1].params["action"] == "upload_document"

@@ -34,6 +34,7 @@ from telegram.ext import (
 
 from bot.config import LOCALES, Settings
 from bot.domain.typed import ascii_digits
+from bot.i18n import t
 from bot.messages import Address, Attachment, Incoming, Reply
 
 from .base import (
@@ -135,13 +136,16 @@ class TelegramChannel:
         claim: Callable,
         commands: dict,
         poll_timeout: float = 10,
+        progress_after: float | None = None,
     ) -> None:
         """`claim(channel, update_id)` says whether an update is new; `commands` maps a
-        language code to (command, description) pairs for setMyCommands."""
+        language code to (command, description) pairs for setMyCommands; work longer than
+        `progress_after` seconds is announced at once (None: never)."""
         self.application = application
         self._claim = claim
         self._commands = commands
         self._poll_timeout = poll_timeout
+        self._progress_after = progress_after
         self._dispatch: Dispatch | None = None
         self.username: str | None = None
         application.add_handler(TypeHandler(Update, self._on_update))
@@ -245,13 +249,28 @@ class TelegramChannel:
         incoming = await self._incoming(update)
         if incoming is None or self._dispatch is None:
             return
-        for reply in await self._dispatch(incoming):
+        for reply in await self._answer(incoming):
             target = reply.to or incoming.address
             edit_ref = incoming.message_ref if target == incoming.address else None
             try:
                 await self.send(target, reply, edit_ref=edit_ref)
             except (Undeliverable, DeliveryFailed) as error:
                 log.warning("reply to chat %s not delivered: %s", target.chat_id, error)
+
+    async def _answer(self, incoming: Incoming) -> list[Reply]:
+        """The replies; when they take long (a chart, a workbook, a document made in a worker),
+        the person is told at once that the file is being made."""
+        assert self._dispatch is not None
+        work = asyncio.ensure_future(self._dispatch(incoming))
+        if self._progress_after is None:
+            return await work
+        done, _ = await asyncio.wait({work}, timeout=self._progress_after)
+        if not done:
+            locale = incoming.language_code if incoming.language_code in LOCALES else LOCALES[0]
+            with contextlib.suppress(TelegramError):
+                await self.bot.send_message(int(incoming.chat_id), t(locale, "work.in_progress"))
+                await self.bot.send_chat_action(int(incoming.chat_id), "upload_document")
+        return await work
 
     async def _incoming(self, update: Update) -> Incoming | None:
         user = update.effective_user

@@ -674,4 +674,5 @@ MESSAGES: dict[str, str] = {
     "meeting.bad_person": "Please type a name (and the position after a comma, if any), e.g. Nguyễn Văn An, Giám đốc Sở Y tế.",
     "meeting.bad_counters": "Please type 1 to 9 names separated by semicolons, e.g. Lê Văn Cường; Phạm Thị Dung.",
     "meeting.bad_place": "Please type the meeting's place, e.g. Hội trường Sở Y tế TP Cần Thơ.",
+    "work.in_progress": "⏳ Working on it, one moment please…",
 }

@@ -683,4 +683,5 @@ MESSAGES: dict[str, str] = {
     "meeting.bad_person": "Vui lòng nhập họ tên (và chức vụ sau dấu phẩy nếu có), ví dụ: Nguyễn Văn An, Giám đốc Sở Y tế.",
     "meeting.bad_counters": "Vui lòng nhập từ 1 đến 9 họ tên, cách nhau bởi dấu chấm phẩy, ví dụ: Lê Văn Cường; Phạm Thị Dung.",
     "meeting.bad_place": "Vui lòng nhập địa điểm hội nghị, ví dụ: Hội trường Sở Y tế TP Cần Thơ.",
+    "work.in_progress": "⏳ Đang tạo, anh/chị vui lòng chờ trong giây lát…",
 }
