@@ -35,10 +35,10 @@ from bot.domain.models import Role
 from bot.domain.voting import BallotKind
 from bot.render.docx_writer import docx_bytes
 from bot.render.official import (
-    MeetingRecord,
-    Nominee,
     meeting_minutes,
     nomination,
+    nominees_of,
+    record_of,
     score_summary,
     vote_minutes,
 )
@@ -129,24 +129,16 @@ async def _make_all(app: App, run) -> int:
         made += len(await run(pdf_bytes, document)) + len(await run(docx_bytes, document))
         made += len(await run(document_xlsx, document, "Biên bản"))
     minutes_letter = await services.paperwork.meeting_letter(sec, papers)
-    record = MeetingRecord(
-        papers.meeting.title,
-        papers.meeting.opened_at,
-        papers.meeting.closed_at,
-        papers.units,
-        papers.present,
-        papers.results,
-    )
-    minutes = meeting_minutes(record, minutes_letter, "Asia/Ho_Chi_Minh")
+    minutes = meeting_minutes(record_of(papers), minutes_letter, "Asia/Ho_Chi_Minh")
     made += len(await run(pdf_bytes, minutes)) + len(await run(docx_bytes, minutes))
     for award in papers.awards():
         letter = await services.paperwork.nomination_letter(sec, papers, award)
-        nominees = [
-            Nominee(u, papers.standing.get(u.id, (None, None))[1], None, share)
-            for u, share in papers.nominees(award)
-        ]
         document = nomination(
-            award, nominees, letter, minutes_letter.number_line("BB"), papers.meeting.opened_at
+            award,
+            nominees_of(papers, award),
+            letter,
+            minutes_letter.number_line("BB"),
+            papers.meeting.opened_at,
         )
         made += len(await run(pdf_bytes, document)) + len(await run(docx_bytes, document))
     export = await services.scoring.export(sec)

@@ -12,10 +12,10 @@ from bot.render import ballots as ballot_render
 from bot.render.document import Document
 from bot.render.docx_writer import docx_bytes
 from bot.render.official import (
-    MeetingRecord,
-    Nominee,
     meeting_minutes,
     nomination,
+    nominees_of,
+    record_of,
     score_summary,
     vote_minutes,
 )
@@ -97,15 +97,7 @@ async def document_pressed(ctx: Ctx, what: str, fmt: str) -> list[Reply]:
     tz = ctx.member.cluster.timezone
     minutes_letter = await paperwork.meeting_letter(ctx.member, papers)
     if what == "meeting":
-        record = MeetingRecord(
-            papers.meeting.title,
-            papers.meeting.opened_at,
-            papers.meeting.closed_at,
-            papers.units,
-            papers.present,
-            papers.results,
-        )
-        document = meeting_minutes(record, minutes_letter, tz)
+        document = meeting_minutes(record_of(papers), minutes_letter, tz)
         return await _file(ctx, document, fmt, ctx.t("documents.meeting_ready"))
     awards = papers.awards()
     index = number(what[1:]) if what.startswith("a") else -1
@@ -113,13 +105,9 @@ async def document_pressed(ctx: Ctx, what: str, fmt: str) -> list[Reply]:
         return ctx.say(ctx.t("error.stale_button"))
     award = awards[index]
     letter = await paperwork.nomination_letter(ctx.member, papers, award)
-    nominees = []
-    for unit, share in papers.nominees(award):
-        rank, total = papers.standing.get(unit.id, (None, None))
-        nominees.append(Nominee(unit, total, rank, share))
     document = nomination(
         award,
-        nominees,
+        nominees_of(papers, award),
         letter,
         minutes_letter.number_line("BB"),
         papers.meeting.opened_at.astimezone(letter.issued_at.tzinfo),

@@ -282,6 +282,24 @@ class MeetingRecord:
     results: list[BallotResult]  # counted ballots, run-offs included, in order
 
 
+def record_of(papers) -> MeetingRecord:
+    """`papers`: bot.services.paperwork.MeetingPapers."""
+    meeting = papers.meeting
+    return MeetingRecord(
+        meeting.title, meeting.opened_at, meeting.closed_at, papers.units, papers.present,
+        papers.results,
+    )  # fmt: skip
+
+
+def nominees_of(papers, award: str) -> list[Nominee]:
+    """The units proposed for `award`, with their score, rank and share of the ballots."""
+    out = []
+    for unit, share in papers.nominees(award):
+        rank, total = papers.standing.get(unit.id, (None, None))
+        out.append(Nominee(unit, total, rank, share))
+    return out
+
+
 def meeting_minutes(record: MeetingRecord, letter: Letter, timezone: str) -> Document:
     people = letter.people
     opened = _local(record.opened_at, timezone)
