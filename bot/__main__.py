@@ -104,7 +104,19 @@ def _console(
     lines = script.read_text(encoding="utf-8").splitlines() if script else None
     if lines is None and not sys.stdin.isatty():
         lines = sys.stdin.read().splitlines()
-    asyncio.run(run_console(settings, lines, sys.stdout, seed=seed, now=start, files=files))
+    from bot.serve import local_web  # the projector screen beside an interactive session
+
+    asyncio.run(
+        run_console(
+            settings,
+            lines,
+            sys.stdout,
+            seed=seed,
+            now=start,
+            files=files,
+            around=lambda app: local_web(app, settings),
+        )
+    )
     return 0
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
 from collections.abc import Callable, Iterable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -33,6 +35,7 @@ from bot.services.paperwork import Paperwork
 from bot.services.polling import Polling
 from bot.services.reminders import Reminders
 from bot.services.scoring import Scoring
+from bot.services.screens import Screens
 from bot.services.sealing import DEMO_SECRET, Sealer
 from bot.services.updates import UpdateLog
 from bot.services.verification import Verification
@@ -95,6 +98,7 @@ class App:
             live_views=live_views,
             housekeeping=Housekeeping(db, clock, settings),
             paperwork=Paperwork(db, clock),
+            screens=Screens(db, clock),
             channels=live,
         )
         outbox = OutboxDispatcher(db, clock, live, on_undeliverable=reminders.report_undeliverable)
@@ -133,9 +137,11 @@ async def run_console(
     seed: str | None = "demo",
     now: datetime | None = None,
     files: Path | None = None,
+    around: Callable[[App], AbstractAsyncContextManager] | None = None,
 ) -> None:
     """Run the bot in a terminal; `lines` None reads stdin interactively until EOF. `files`:
-    the folder the documents it sends are written to (None: named only)."""
+    the folder the documents it sends are written to (None: named only); `around(app)`: what
+    runs alongside an interactive session (the local web server with the projector screen)."""
     clock = ShiftableClock(now)
     if settings.secret_key is None:  # the demo seals with a public key: demo secrecy only
         settings = settings.model_copy(update={"secret_key": SecretStr(DEMO_SECRET)})
@@ -158,8 +164,9 @@ async def run_console(
         else:
             out.write(t(settings.default_locale, "console.hello") + "\n")
             loop = asyncio.get_running_loop()
-            while line := await loop.run_in_executor(None, sys.stdin.readline):
-                await channel.feed(line)
+            async with around(app) if around else contextlib.nullcontext():
+                while line := await loop.run_in_executor(None, sys.stdin.readline):
+                    await channel.feed(line)
         await channel.stop()
     finally:
         await app.close()

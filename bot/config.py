@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     )
     webhook_listen: str = Field("127.0.0.1", description="address the webhook server binds")
     webhook_port: int = Field(8080, ge=1, le=65535, description="port of the webhook server")
+    local_web: bool = Field(
+        True,
+        description="without THIDUA_WEBHOOK_URL, still serve the meeting's projector screen on "
+        "THIDUA_WEBHOOK_LISTEN:THIDUA_WEBHOOK_PORT (e.g. for a laptop wired to the projector)",
+    )
     invite_ttl_days: int = Field(
         30, ge=0, description="days an invite code stays valid; 0 = no expiry"
     )
@@ -130,6 +135,15 @@ class Settings(BaseSettings):
         if value is not None and len(value.get_secret_value()) < 32:
             raise ValueError("must be at least 32 characters (e.g. `openssl rand -base64 32`)")
         return value
+
+    @property
+    def web_url(self) -> str | None:
+        """Where this server's web pages are: the public address, or the local server."""
+        if self.webhook_url:
+            return self.webhook_url.rstrip("/")
+        if self.local_web:
+            return f"http://{self.webhook_listen}:{self.webhook_port}"
+        return None
 
     @property
     def tz(self) -> ZoneInfo:

@@ -1,7 +1,8 @@
 """Running live: Telegram, Zalo or both on one core, one database and one reminder engine.
 
-Without THIDUA_WEBHOOK_URL every channel long-polls. With it, one web server takes both
-platforms' webhooks (`/telegram`, `/zalo`), serves the file links Zalo users get (`/files/…`)
+Without THIDUA_WEBHOOK_URL every channel long-polls, and a local web server shows the meeting's
+projector screen (`/screen/…`). With it, one web server takes both platforms' webhooks
+(`/telegram`, `/zalo`), serves the file links Zalo users get (`/files/…`), the projector screen,
 and answers `/healthz`.
 """
 
@@ -30,6 +31,7 @@ from bot.config import Settings
 from bot.logs import keep_secrets
 from bot.messages import Attachment
 from bot.render import upload_page
+from bot.screen_pages import screen_app, screen_routes
 from bot.services.updates import UpdateLog
 from storage.db import Database
 from storage.uow import UnitOfWork
@@ -111,7 +113,8 @@ async def run_live(
                 await channel.start_polling()
             # Updates are taken first; what queued up while the bot was down goes out meanwhile.
             await app.start_engine()
-            await stop.wait()
+            async with local_web(app, settings):
+                await stop.wait()
     finally:
         # Stop taking updates and stop the engine together (no new message starts; those on
         # the wire finish and are marked while the channels can still send), then close the
@@ -157,6 +160,7 @@ def web_app(app: App, links: FileLinks | None, secret: str):
         upload_route(app, upload_links(app.services.settings, app.db, app.services.clock)),
         Route(FILES_ROUTE + "/{token}/{name}", file, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
+        *screen_routes(app),
     ]
     return Starlette(routes=routes)
 
@@ -223,10 +227,8 @@ async def health(app: App) -> tuple[dict, bool]:
     return report, healthy
 
 
-async def _serve_web(
-    app: App, links: FileLinks | None, settings: Settings, stop: asyncio.Event
-) -> None:
-    channels: dict = app.channels
+async def _start_server(asgi, settings: Settings):
+    """uvicorn on THIDUA_WEBHOOK_LISTEN:PORT, started; (server, task). A taken port raises."""
     import uvicorn
 
     class QuietServer(uvicorn.Server):
@@ -236,13 +238,8 @@ async def _serve_web(
         def capture_signals(self) -> Iterator[None]:
             yield
 
-    secret = (
-        settings.webhook_secret.get_secret_value()
-        if settings.webhook_secret
-        else secrets.token_urlsafe(32)
-    )
     config = uvicorn.Config(
-        web_app(app, links, secret),
+        asgi,
         host=settings.webhook_listen,
         port=settings.webhook_port,
         log_level="warning",
@@ -253,9 +250,42 @@ async def _serve_web(
     while not server.started and not task.done():
         await asyncio.sleep(0.02)
     if task.done():
-        await task  # the port was taken: fail loudly
+        await task  # the port was taken: uvicorn exits
         raise RuntimeError(f"web server did not start on port {settings.webhook_port}")
     log.info("web server on %s:%s", settings.webhook_listen, settings.webhook_port)
+    return server, task
+
+
+@contextlib.asynccontextmanager
+async def local_web(app: App, settings: Settings):
+    """Without a public address, the projector screen on the local web server (a bot whose
+    port is taken goes on without it, and says so)."""
+    if not settings.local_web:
+        yield
+        return
+    try:
+        server, task = await _start_server(screen_app(app), settings)
+    except (RuntimeError, OSError, SystemExit) as error:
+        log.warning("no local web server (projector screen unavailable): %s", error)
+        yield
+        return
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def _serve_web(
+    app: App, links: FileLinks | None, settings: Settings, stop: asyncio.Event
+) -> None:
+    channels: dict = app.channels
+    secret = (
+        settings.webhook_secret.get_secret_value()
+        if settings.webhook_secret
+        else secrets.token_urlsafe(32)
+    )
+    server, task = await _start_server(web_app(app, links, secret), settings)
     try:
         for channel in channels.values():  # once we can take the first update
             await channel.set_webhook(settings.webhook_url, secret)

@@ -24,6 +24,7 @@ from bot.services.membership import Caller, Membership
 from bot.services.paperwork import Paperwork
 from bot.services.polling import Polling
 from bot.services.scoring import Scoring
+from bot.services.screens import Screens
 from bot.services.verification import Verification
 
 
@@ -60,6 +61,7 @@ class Services:
     live_views: LiveViews
     housekeeping: Housekeeping
     paperwork: Paperwork
+    screens: Screens
     # The running channels, read for what they tell people (links, accounts), never sent on.
     channels: Mapping[str, ChannelFacts] = field(default_factory=dict)
 

@@ -4,9 +4,10 @@ present; a representative checks their unit in with one tap. /group marks the cl
 from __future__ import annotations
 
 from bot.domain.policy import Action, may
-from bot.messages import Reply, rows
+from bot.messages import Button, Reply, rows
 from bot.render import ballots as render
 from bot.services.meetings import MeetingView
+from bot.services.screens import SCREEN_HOURS, SCREEN_ROUTE
 
 from .actions import encode
 from .context import Ctx
@@ -36,6 +37,8 @@ def _card(ctx: Ctx, view: MeetingView | None, *, edit: bool = False) -> list[Rep
     second = []
     if may(roles, Action.MANAGE_BALLOT):
         second.append((ctx.t("button.ballots"), encode("bls", "0")))
+    if manages or may(roles, Action.MANAGE_BALLOT):
+        second.append((ctx.t("button.screen"), encode("mtg", "screen")))
     if manages:
         second.append((ctx.t("button.meeting_people"), encode("mtgp", "0")))
         second.append((ctx.t("button.close_meeting"), encode("mtg", "close")))
@@ -57,7 +60,20 @@ async def pressed(ctx: Ctx, choice: str) -> list[Reply]:
         )
     if choice == "view":
         return _card(ctx, await meetings.current(ctx.member), edit=True)
+    if choice == "screen":
+        return await _screen_link(ctx)
     return ctx.say(ctx.t("error.stale_button"))
+
+
+async def _screen_link(ctx: Ctx) -> list[Reply]:
+    """A read-only link to the meeting's projector page, for the chair or secretariat."""
+    base = ctx.services.settings.web_url
+    if base is None:
+        return ctx.say(ctx.t("screen.no_address"))
+    token = await ctx.services.screens.issue(ctx.member)
+    url = f"{base}{SCREEN_ROUTE}/{token}"
+    text = ctx.t("screen.link", url=url, hours=SCREEN_HOURS)
+    return ctx.say(text, ((Button(ctx.t("button.screen"), "", url=url),),))
 
 
 async def check_in(ctx: Ctx, args: list[str]) -> list[Reply]:

@@ -20,6 +20,7 @@ from .meetings import MeetingRepo
 from .members import InviteRepo, MemberRepo
 from .outbox import OutboxRepo
 from .scoring import ScoringRepo
+from .screens import ScreenLinkRepo
 from .updates import UpdateRepo
 
 # The unit of work open in the running task, which a unit of work opened inside it joins.
@@ -61,6 +62,7 @@ class UnitOfWork:
         self.meetings = MeetingRepo(conn)
         self.ballots = BallotRepo(conn)
         self.document_numbers = DocumentNumberRepo(conn)
+        self.screen_links = ScreenLinkRepo(conn)
 
     async def __aenter__(self) -> UnitOfWork:
         task = asyncio.current_task()
