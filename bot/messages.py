@@ -16,6 +16,8 @@ class Button:
     url: str | None = None  # a link button instead (e.g. "continue in the private chat")
     # Its answer is a file: a channel that cannot deliver files leaves the button out.
     sends_file: bool = False
+    # `url` opens inside Telegram as a Mini App (signed launch data); elsewhere a plain link.
+    web_app: bool = False
 
 
 class Lane(IntEnum):
@@ -87,7 +89,13 @@ def reply_to_dict(reply: Reply) -> dict:
         "text": reply.text,
         "buttons": [
             [
-                {"label": b.label, "action": b.action, "url": b.url, "sends_file": b.sends_file}
+                {
+                    "label": b.label,
+                    "action": b.action,
+                    "url": b.url,
+                    "sends_file": b.sends_file,
+                    "web_app": b.web_app,
+                }
                 for b in row
             ]
             for row in reply.buttons
@@ -101,7 +109,13 @@ def reply_from_dict(data: dict) -> Reply:
         text=data["text"],
         buttons=tuple(
             tuple(
-                Button(b["label"], b.get("action", ""), b.get("url"), b.get("sends_file", False))
+                Button(
+                    b["label"],
+                    b.get("action", ""),
+                    b.get("url"),
+                    b.get("sends_file", False),
+                    b.get("web_app", False),
+                )
                 for b in row
             )
             for row in data.get("buttons", [])

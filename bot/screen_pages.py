@@ -92,7 +92,9 @@ def _gone(locale: str) -> str:
 
 
 def screen_app(app: App):
-    """A web app with the screen only (and a health check), for a bot that polls."""
+    """The pages for a bot that polls: the projector screen and the score-sheet Mini App."""
     from starlette.applications import Starlette
 
-    return Starlette(routes=screen_routes(app))
+    from bot.sheet_pages import sheet_routes
+
+    return Starlette(routes=screen_routes(app) + sheet_routes(app))

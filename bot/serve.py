@@ -33,6 +33,7 @@ from bot.messages import Attachment
 from bot.render import upload_page
 from bot.screen_pages import screen_app, screen_routes
 from bot.services.updates import UpdateLog
+from bot.sheet_pages import sheet_routes
 from storage.db import Database
 from storage.uow import UnitOfWork
 
@@ -161,6 +162,7 @@ def web_app(app: App, links: FileLinks | None, secret: str):
         Route(FILES_ROUTE + "/{token}/{name}", file, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         *screen_routes(app),
+        *sheet_routes(app),
     ]
     return Starlette(routes=routes)
 

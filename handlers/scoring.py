@@ -17,7 +17,7 @@ from bot.render.offload import offload
 from bot.render.xlsx import score_template, score_workbook
 from bot.render.xlsx_reader import first_sheet_rows
 from bot.services.conversations import Step
-from bot.services.scoring_views import SheetView
+from bot.services.scoring_views import SHEET_ROUTE, SheetView
 
 from .actions import encode
 from .context import Ctx
@@ -36,11 +36,22 @@ async def start(ctx: Ctx, args: list[str]) -> list[Reply]:
     view = await ctx.services.scoring.sheet(ctx.member)
     nxt = _next_unscored(view, None) if view.editable else None
     if nxt is not None:
-        return await _card(ctx, view, nxt)
+        return _whole_sheet(ctx) + await _card(ctx, view, nxt)
     # The summary also takes typed entries ("B.1 = 0"); on a submitted sheet they are answered
     # with why they cannot change it, not with "not understood".
     await ctx.expect(Step("score", "summary", {}))
     return _summary(ctx, view) if view.editable else ctx.say(render.summary(ctx.locale, view))
+
+
+def _whole_sheet(ctx: Ctx) -> list[Reply]:
+    """On Telegram with a public HTTPS address: the whole sheet on one screen (a Mini App),
+    beside the card-by-card chat for those who prefer it."""
+    base = ctx.services.settings.webhook_url
+    if ctx.incoming.channel != "telegram" or not base:
+        return []
+    url = base.rstrip("/") + SHEET_ROUTE
+    button = Button(ctx.t("button.open_form"), "", url=url, web_app=True)
+    return ctx.say(ctx.t("score.open_form"), ((button,),))
 
 
 async def summary_typed(ctx: Ctx, step: Step, text: str) -> list[Reply]:

@@ -22,6 +22,7 @@ from telegram import (
     InlineKeyboardMarkup,
     InputFile,
     Update,
+    WebAppInfo,
 )
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import (
@@ -362,7 +363,9 @@ def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(b.label, url=b.url)
+                InlineKeyboardButton(b.label, web_app=WebAppInfo(b.url))
+                if b.url and b.web_app
+                else InlineKeyboardButton(b.label, url=b.url)
                 if b.url
                 else InlineKeyboardButton(b.label, callback_data=b.action)
                 for b in row

@@ -45,7 +45,10 @@ def menu_of(reply: Reply, message_ref: str) -> Menu | None:
 def as_text(reply: Reply, locale: str) -> str:
     """The reply's text with its link buttons and its choices written out."""
     lines = [reply.text]
-    links = [f"🔗 {b.label}: {b.url}" for row in reply.buttons for b in row if b.url]
+    # A Mini App needs Telegram's signed launch: no use as a plain link here.
+    links = [
+        f"🔗 {b.label}: {b.url}" for row in reply.buttons for b in row if b.url and not b.web_app
+    ]
     if links:
         lines += ["", *links]
     menu = menu_of(reply, "")

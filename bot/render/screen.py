@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 
 
 @functools.cache
-def _environment() -> Environment:
+def environment() -> Environment:
+    """The pages' templates (bot/render/templates), escaped."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
     return Environment(
@@ -41,14 +42,14 @@ def page(locale: str, screen: Screen, chart_url: str | None, join_url: str | Non
     with speaking_of(screen.cluster_kind):
         context = _context(locale, screen, chart_url)
         context["qr"] = qr_svg(join_url) if join_url else None
-        return _environment().get_template("projector.html").render(context)
+        return environment().get_template("projector.html").render(context)
 
 
 def live(locale: str, screen: Screen, chart_url: str | None) -> str:
     """The part of the page that changes: attendance, the open ballot, the last result."""
     with speaking_of(screen.cluster_kind):
         context = _context(locale, screen, chart_url)
-        return _environment().get_template("projector_live.html").render(context)
+        return environment().get_template("projector_live.html").render(context)
 
 
 def qr_svg(url: str) -> str:

@@ -28,6 +28,8 @@ from storage.uow import UnitOfWork
 
 from .membership import Caller
 
+SHEET_ROUTE = "/app/score"  # where the web server serves the whole sheet (a Mini App)
+
 DEFAULT_ROUND = "year-end"
 
 

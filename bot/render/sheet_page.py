@@ -1,0 +1,34 @@
+"""The whole score sheet on one phone screen (a Telegram Mini App): the page's shell, the form
+of a unit's sheet, and its totals line (Jinja2 templates in bot/render/templates)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.domain.models import Unit
+from bot.domain.scoring import fmt
+from bot.i18n import t
+
+from .screen import environment
+
+if TYPE_CHECKING:
+    from bot.services.scoring_views import SheetView
+
+
+def _context(locale: str, **values: object) -> dict:
+    return {"locale": locale, "fmt": fmt, "t": lambda key, **p: t(locale, key, **p), **values}
+
+
+def shell(locale: str, base: str) -> str:
+    """The page the web-app button opens: it reads who opened it and loads the form."""
+    return environment().get_template("score_page.html").render(_context(locale, base=base))
+
+
+def form(locale: str, view: SheetView, unit: Unit, error: str | None = None) -> str:
+    context = _context(locale, view=view, unit=unit, totals=view.totals, error=error)
+    return environment().get_template("score_form.html").render(context)
+
+
+def totals(locale: str, view: SheetView) -> str:
+    context = _context(locale, view=view, totals=view.totals)
+    return environment().get_template("score_totals.html").render(context)

@@ -1,0 +1,125 @@
+"""The score sheet as a Telegram Mini App: the page a web-app button opens, and the requests it
+makes. Every request carries Telegram's signed launch data (initData), checked each time
+(bot/domain/webapp.py); the person is then the member of that Telegram account, and the same
+scoring services and authorization as in the chat apply: one's own unit only, editable sheets
+only, every value checked before it is saved."""
+
+from __future__ import annotations
+
+from bot.app import App
+from bot.domain.errors import DomainError, Forbidden
+from bot.domain.webapp import telegram_user_id
+from bot.i18n import t
+from bot.render import sheet_page as render
+from bot.services.scoring_views import SHEET_ROUTE as ROUTE
+
+HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+
+
+def sheet_routes(app: App) -> list:
+    from starlette.requests import Request
+    from starlette.responses import HTMLResponse, JSONResponse, Response
+    from starlette.routing import Route
+
+    services = app.services
+    settings = services.settings
+    token = settings.telegram_token.get_secret_value() if settings.telegram_token else None
+
+    async def caller(request: Request):
+        """The member who opened the page, or Forbidden."""
+        if token is None:
+            raise Forbidden("webapp.not_signed")
+        user = telegram_user_id(request.headers.get("x-init-data", ""), token, services.clock.now())
+        member = await services.membership.identify("telegram", user)
+        if member is None:
+            raise Forbidden("webapp.not_member")
+        return member
+
+    def refused(error: DomainError, locale: str) -> Response:
+        body = f'<p class="notice">{t(locale, error.key, **error.params)}</p>'
+        return HTMLResponse(body, status_code=403, headers=HEADERS)
+
+    def locale_of(member) -> str:
+        return member.member.locale or settings.default_locale
+
+    async def shell(request: Request) -> Response:
+        return HTMLResponse(render.shell(settings.default_locale, ROUTE), headers=HEADERS)
+
+    async def form(request: Request) -> Response:
+        try:
+            member = await caller(request)
+            view = await services.scoring.sheet(member)
+        except Forbidden as error:
+            return refused(error, settings.default_locale)
+        except DomainError as error:  # no scale yet, no unit: said plainly
+            locale = settings.default_locale
+            return HTMLResponse(f'<p class="notice">{t(locale, error.key, **error.params)}</p>')
+        unit = member.unit
+        return HTMLResponse(render.form(locale_of(member), view, unit), headers=HEADERS)
+
+    async def save(request: Request) -> Response:
+        try:
+            member = await caller(request)
+        except Forbidden as error:
+            return JSONResponse({"error": t(settings.default_locale, error.key)}, 403)
+        body = await _json(request)
+        code, value = str(body.get("code", ""))[:16], str(body.get("value", "")).strip()[:16]
+        locale = locale_of(member)
+        try:
+            view = await services.scoring.sheet(member)
+            if not value:
+                return JSONResponse({"saved": "", "totals_html": render.totals(locale, view)})
+            if view.scale.criterion(code) is None:
+                return JSONResponse({"error": t(locale, "error.stale_button")}, 400)
+            view = await services.scoring.set_scores(member, {code: value})
+        except DomainError as error:  # a bad number changes nothing and says why
+            return JSONResponse({"error": t(locale, error.key, **error.params)})
+        saved = t(locale, "sheet_page.saved")
+        return JSONResponse({"saved": saved, "totals_html": render.totals(locale, view)})
+
+    async def note(request: Request) -> Response:
+        try:
+            member = await caller(request)
+        except Forbidden as error:
+            return JSONResponse({"error": t(settings.default_locale, error.key)}, 403)
+        body = await _json(request)
+        locale = locale_of(member)
+        try:
+            text = str(body.get("note", ""))[:500]
+            view = await services.scoring.annotate(
+                member, str(body.get("code", ""))[:16], note=text
+            )
+        except DomainError as error:
+            return JSONResponse({"error": t(locale, error.key, **error.params)})
+        saved = t(locale, "sheet_page.saved")
+        return JSONResponse({"saved": saved, "totals_html": render.totals(locale, view)})
+
+    async def submit(request: Request) -> Response:
+        try:
+            member = await caller(request)
+        except Forbidden as error:
+            return refused(error, settings.default_locale)
+        locale = locale_of(member)
+        try:
+            view = await services.scoring.submit(member)
+            return HTMLResponse(render.form(locale, view, member.unit), headers=HEADERS)
+        except DomainError as error:  # incomplete or already submitted: the form says why
+            view = await services.scoring.sheet(member)
+            message = t(locale, error.key, **error.params)
+            return HTMLResponse(render.form(locale, view, member.unit, message), headers=HEADERS)
+
+    return [
+        Route(ROUTE, shell, methods=["GET"]),
+        Route(ROUTE + "/form", form, methods=["POST"]),
+        Route(ROUTE + "/save", save, methods=["POST"]),
+        Route(ROUTE + "/note", note, methods=["POST"]),
+        Route(ROUTE + "/submit", submit, methods=["POST"]),
+    ]
+
+
+async def _json(request) -> dict:
+    try:
+        body = await request.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
