@@ -35,7 +35,7 @@ from bot.services.paperwork import Paperwork
 from bot.services.polling import Polling
 from bot.services.reminders import Reminders
 from bot.services.scoring import Scoring
-from bot.services.screens import Screens
+from bot.services.screens import PageLinks, Screens
 from bot.services.sealing import DEMO_SECRET, Sealer
 from bot.services.updates import UpdateLog
 from bot.services.verification import Verification
@@ -99,6 +99,7 @@ class App:
             housekeeping=Housekeeping(db, clock, settings),
             paperwork=Paperwork(db, clock),
             screens=Screens(db, clock),
+            page_links=PageLinks(db, clock),
             channels=live,
         )
         outbox = OutboxDispatcher(db, clock, live, on_undeliverable=reminders.report_undeliverable)

@@ -26,11 +26,20 @@ def sheet_routes(app: App) -> list:
     token = settings.telegram_token.get_secret_value() if settings.telegram_token else None
 
     async def caller(request: Request):
-        """The member who opened the page, or Forbidden."""
-        if token is None:
-            raise Forbidden("webapp.not_signed")
-        user = telegram_user_id(request.headers.get("x-init-data", ""), token, services.clock.now())
-        member = await services.membership.identify("telegram", user)
+        """The member who opened the page (Telegram's signed launch, or a link of their own),
+        or Forbidden."""
+        link = request.headers.get("x-sheet-link", "")
+        if link:
+            holder = await services.page_links.holder(link, "sheet")
+            if holder is None:
+                raise Forbidden("webapp.link_gone")
+            channel, user = holder
+        else:
+            if token is None:
+                raise Forbidden("webapp.not_signed")
+            init_data = request.headers.get("x-init-data", "")
+            channel, user = "telegram", telegram_user_id(init_data, token, services.clock.now())
+        member = await services.membership.identify(channel, user)
         if member is None:
             raise Forbidden("webapp.not_member")
         return member

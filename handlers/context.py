@@ -24,7 +24,7 @@ from bot.services.membership import Caller, Membership
 from bot.services.paperwork import Paperwork
 from bot.services.polling import Polling
 from bot.services.scoring import Scoring
-from bot.services.screens import Screens
+from bot.services.screens import PageLinks, Screens
 from bot.services.verification import Verification
 
 
@@ -62,6 +62,7 @@ class Services:
     housekeeping: Housekeeping
     paperwork: Paperwork
     screens: Screens
+    page_links: PageLinks
     # The running channels, read for what they tell people (links, accounts), never sent on.
     channels: Mapping[str, ChannelFacts] = field(default_factory=dict)
 

@@ -18,6 +18,7 @@ from bot.render.xlsx import score_template, score_workbook
 from bot.render.xlsx_reader import first_sheet_rows
 from bot.services.conversations import Step
 from bot.services.scoring_views import SHEET_ROUTE, SheetView
+from bot.services.screens import PAGE_HOURS
 
 from .actions import encode
 from .context import Ctx
@@ -36,22 +37,28 @@ async def start(ctx: Ctx, args: list[str]) -> list[Reply]:
     view = await ctx.services.scoring.sheet(ctx.member)
     nxt = _next_unscored(view, None) if view.editable else None
     if nxt is not None:
-        return _whole_sheet(ctx) + await _card(ctx, view, nxt)
+        return await _whole_sheet(ctx) + await _card(ctx, view, nxt)
     # The summary also takes typed entries ("B.1 = 0"); on a submitted sheet they are answered
     # with why they cannot change it, not with "not understood".
     await ctx.expect(Step("score", "summary", {}))
     return _summary(ctx, view) if view.editable else ctx.say(render.summary(ctx.locale, view))
 
 
-def _whole_sheet(ctx: Ctx) -> list[Reply]:
-    """On Telegram with a public HTTPS address: the whole sheet on one screen (a Mini App),
-    beside the card-by-card chat for those who prefer it."""
-    base = ctx.services.settings.webhook_url
-    if ctx.incoming.channel != "telegram" or not base:
-        return []
-    url = base.rstrip("/") + SHEET_ROUTE
-    button = Button(ctx.t("button.open_form"), "", url=url, web_app=True)
-    return ctx.say(ctx.t("score.open_form"), ((button,),))
+async def _whole_sheet(ctx: Ctx) -> list[Reply]:
+    """The whole sheet on one screen, beside the card-by-card chat for those who prefer it: on
+    Telegram (with a public HTTPS address) a Mini App; on Zalo, which has none, a signed link of
+    the person's own."""
+    settings = ctx.services.settings
+    channel = ctx.incoming.channel
+    if channel == "telegram" and settings.webhook_url:
+        url = settings.webhook_url.rstrip("/") + SHEET_ROUTE
+        button = Button(ctx.t("button.open_form"), "", url=url, web_app=True)
+        return ctx.say(ctx.t("score.open_form"), ((button,),))
+    if channel == "zalo" and settings.web_url:
+        token = await ctx.services.page_links.issue(ctx.member, "sheet")
+        url = f"{settings.web_url}{SHEET_ROUTE}#link={token}"
+        return ctx.say(ctx.t("score.open_form_link", url=url, hours=PAGE_HOURS))
+    return []
 
 
 async def summary_typed(ctx: Ctx, step: Step, text: str) -> list[Reply]:

@@ -20,7 +20,7 @@ from .meetings import MeetingRepo
 from .members import InviteRepo, MemberRepo
 from .outbox import OutboxRepo
 from .scoring import ScoringRepo
-from .screens import ScreenLinkRepo
+from .screens import PageLinkRepo, ScreenLinkRepo
 from .updates import UpdateRepo
 
 # The unit of work open in the running task, which a unit of work opened inside it joins.
@@ -63,6 +63,7 @@ class UnitOfWork:
         self.ballots = BallotRepo(conn)
         self.document_numbers = DocumentNumberRepo(conn)
         self.screen_links = ScreenLinkRepo(conn)
+        self.page_links = PageLinkRepo(conn)
 
     async def __aenter__(self) -> UnitOfWork:
         task = asyncio.current_task()

@@ -185,3 +185,29 @@ async def test_score_offers_the_whole_sheet_as_a_telegram_mini_app(site, db_path
         assert not any(b.web_app for r in console for row in r.buttons for b in row)
     finally:
         await opened.close()
+
+
+async def test_zalo_gets_a_link_of_its_own_to_the_same_page_which_expires(site):
+    from datetime import timedelta
+
+    from bot.messages import Incoming
+
+    app, base = site
+    members = app.services.membership
+    await members.add_member(DEMO_CLUSTER, "zalo", "z-agg", "Lan", Role.UNIT_REP, "AGG")
+    replies = await app.router.dispatch(Incoming("zalo", "z-agg", "z-agg", "Lan", text="/score"))
+    assert "/app/score#link=" in replies[0].text and "Mục 1.1" in replies[1].text
+    token = replies[0].text.split("#link=")[1].split()[0]
+    async with httpx.AsyncClient(base_url=base) as client:
+        mine = await client.post("/app/score/form", headers={"X-Sheet-Link": token})
+        assert mine.status_code == 200 and "Sở Y tế An Giang" in mine.text, mine.text
+        saved = await client.post(
+            "/app/score/save", headers={"X-Sheet-Link": token}, json={"code": "1.1", "value": "7,5"}
+        )
+        assert saved.json()["saved"] == "đã lưu"
+        wrong = await client.post("/app/score/form", headers={"X-Sheet-Link": token[:-2] + "xx"})
+        assert wrong.status_code == 403
+        app.services.clock.move_to(app.services.clock.now() + timedelta(hours=3))
+        late = await client.post("/app/score/form", headers={"X-Sheet-Link": token})
+        assert late.status_code == 403 and "hết hạn" in late.text
+    assert str((await _sheet(app, LAN)).scores["1.1"]) == "7.5"  # the same unit's sheet

@@ -712,4 +712,6 @@ MESSAGES: dict[str, str] = {
     "webapp.not_member": "This account has not joined an emulation cluster.",
     "button.open_form": "🗂 Whole sheet",
     "score.open_form": "Score the whole sheet on one screen, or item by item just below.",
+    "score.open_form_link": "🗂 Score the whole sheet on one screen (your own link, valid for {hours} hours): {url}",
+    "webapp.link_gone": "This link has expired. Send /score to the bot for a new one.",
 }

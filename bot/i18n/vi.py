@@ -721,4 +721,6 @@ MESSAGES: dict[str, str] = {
     "webapp.not_member": "Tài khoản này chưa tham gia cụm thi đua nào.",
     "button.open_form": "🗂 Mở cả bảng điểm",
     "score.open_form": "Có thể chấm cả bảng điểm trên một màn hình, hoặc chấm từng mục ngay dưới đây.",
+    "score.open_form_link": "🗂 Chấm cả bảng điểm trên một màn hình (đường dẫn riêng của anh/chị, dùng được {hours} giờ): {url}",
+    "webapp.link_gone": "Đường dẫn đã hết hạn. Gửi /score cho bot để nhận đường dẫn mới.",
 }

@@ -92,3 +92,30 @@ class Screens:
                 await ballot_view(uow, opened) if opened else None,
                 await ballot_result(uow, closed[-1]) if closed else None,
             )
+
+
+PAGE_HOURS = 2  # a link to one's own page: long enough to fill a sheet
+
+
+class PageLinks:
+    """Signed links to a person's own pages where Telegram's Mini Apps are not there (Zalo, the
+    console) and for the read-only sheets view; the page re-checks the person at every request."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db, self.clock = db, clock
+
+    async def issue(self, by: Caller, page: str) -> str:
+        token = secrets.token_urlsafe(24)
+        now = self.clock.now()
+        async with UnitOfWork(self.db) as uow:
+            await uow.page_links.purge(now)
+            until = now + timedelta(hours=PAGE_HOURS)
+            await uow.page_links.issue(
+                _hash(token), page, by.member.channel, by.member.external_id, until
+            )
+        return token
+
+    async def holder(self, token: str, page: str) -> tuple[str, str] | None:
+        """(channel, user id) the link was given to, while it is valid."""
+        async with UnitOfWork(self.db) as uow:
+            return await uow.page_links.open(_hash(token), page, self.clock.now())
