@@ -164,6 +164,7 @@ async def run_console(
             await channel.run(lines)
         else:
             out.write(t(settings.default_locale, "console.hello") + "\n")
+            channel.pages_by_link = around is not None  # the local web server serves them
             loop = asyncio.get_running_loop()
             async with around(app) if around else contextlib.nullcontext():
                 while line := await loop.run_in_executor(None, sys.stdin.readline):

@@ -43,6 +43,9 @@ class ChannelFacts(Protocol):
 
     async def upload_link(self, incoming: Incoming) -> str | None: ...
 
+    # Web pages open by a link of the person's own (no Mini Apps: Zalo, an interactive console).
+    pages_by_link: bool
+
 
 @dataclass
 class Services:
@@ -73,6 +76,10 @@ class Services:
     def private_link(self, channel: str) -> str | None:
         found = self.channels.get(channel)
         return found.private_link() if found else None
+
+    def pages_by_link(self, channel: str) -> bool:
+        found = self.channels.get(channel)
+        return bool(getattr(found, "pages_by_link", False))
 
     async def upload_link(self, incoming: Incoming) -> str | None:
         found = self.channels.get(incoming.channel)

@@ -46,15 +46,15 @@ async def start(ctx: Ctx, args: list[str]) -> list[Reply]:
 
 async def _whole_sheet(ctx: Ctx) -> list[Reply]:
     """The whole sheet on one screen, beside the card-by-card chat for those who prefer it: on
-    Telegram (with a public HTTPS address) a Mini App; on Zalo, which has none, a signed link of
-    the person's own."""
+    Telegram (with a public HTTPS address) a Mini App; on Zalo, which has none (and in an
+    interactive console), a signed link of the person's own."""
     settings = ctx.services.settings
     channel = ctx.incoming.channel
     if channel == "telegram" and settings.webhook_url:
         url = settings.webhook_url.rstrip("/") + SHEET_ROUTE
         button = Button(ctx.t("button.open_form"), "", url=url, web_app=True)
         return ctx.say(ctx.t("score.open_form"), ((button,),))
-    if channel == "zalo" and settings.web_url:
+    if ctx.services.pages_by_link(channel) and settings.web_url:
         token = await ctx.services.page_links.issue(ctx.member, "sheet")
         url = f"{settings.web_url}{SHEET_ROUTE}#link={token}"
         return ctx.say(ctx.t("score.open_form_link", url=url, hours=PAGE_HOURS))

@@ -4,6 +4,7 @@ file: filled, corrected and submitted in the browser; forged, altered and stale 
 refused and change nothing; each person sees only their own unit's sheet."""
 
 import asyncio
+import io
 import json
 import socket
 import time
@@ -18,6 +19,7 @@ from playwright.async_api import async_playwright
 from pydantic import SecretStr
 
 from bot.app import App
+from bot.channels.console import ConsoleChannel
 from bot.clock import ShiftableClock
 from bot.config import Settings
 from bot.domain.models import Role
@@ -52,7 +54,9 @@ async def site(db_path):
         secret_key=SecretStr(TEST_SECRET),
         telegram_token=SecretStr(TELEGRAM_TOKEN),
     )
-    app = await App.open(settings, ShiftableClock(datetime.now(VN)), scheduled=False)
+    clock = ShiftableClock(datetime.now(VN))
+    console = ConsoleChannel(io.StringIO(), clock, settings.timezone)
+    app = await App.open(settings, clock, {"console": console}, scheduled=False)
     members = app.services.membership
     await seed_demo(members)
     await members.add_member(DEMO_CLUSTER, "telegram", str(LAN), "Lan", Role.UNIT_REP, "AGG")
@@ -187,15 +191,15 @@ async def test_score_offers_the_whole_sheet_as_a_telegram_mini_app(site, db_path
         await opened.close()
 
 
-async def test_zalo_gets_a_link_of_its_own_to_the_same_page_which_expires(site):
+async def test_without_mini_apps_a_link_of_ones_own_opens_the_same_page_and_expires(site):
+    """Zalo (and an interactive console) have no Mini Apps: /score gives a signed link."""
     from datetime import timedelta
 
     from bot.messages import Incoming
 
     app, base = site
-    members = app.services.membership
-    await members.add_member(DEMO_CLUSTER, "zalo", "z-agg", "Lan", Role.UNIT_REP, "AGG")
-    replies = await app.router.dispatch(Incoming("zalo", "z-agg", "z-agg", "Lan", text="/score"))
+    app.channels["console"].pages_by_link = True
+    replies = await app.router.dispatch(Incoming("console", "agg", "agg", "agg", text="/score"))
     assert "/app/score#link=" in replies[0].text and "Mục 1.1" in replies[1].text
     token = replies[0].text.split("#link=")[1].split()[0]
     async with httpx.AsyncClient(base_url=base) as client:

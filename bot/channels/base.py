@@ -38,6 +38,7 @@ class Channel(Protocol):
     name: str
     edits_in_place: bool  # False: an edit is sent as a new message
     takes_documents: bool  # False: people can send text and photos only (Zalo)
+    pages_by_link: bool  # web pages open by a link of one's own (no Mini Apps)
 
     @property
     def account(self) -> str | None:

@@ -38,6 +38,7 @@ class ConsoleChannel:
     name = NAME
     edits_in_place = True
     takes_documents = True
+    pages_by_link = False  # an interactive session (with the local web server) turns it on
 
     def __init__(
         self, out: TextIO, clock, timezone: str, locale: str = "vi", files: Path | None = None

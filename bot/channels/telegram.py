@@ -126,6 +126,7 @@ def build_application(settings: Settings, *, poll_timeout: float = 10) -> Applic
 
 class TelegramChannel:
     name = NAME
+    pages_by_link = False  # pages open as Mini Apps, with Telegram's signed launch
     queued_per_second = QUEUED_PER_SECOND
     edits_in_place = True
     takes_documents = True

@@ -40,6 +40,7 @@ IDLE_PACE = 0.5  # at least this between two idle polls (one that comes back at 
 
 class ZaloChannel:
     name = NAME
+    pages_by_link = True  # no Mini Apps: the whole sheet opens by a link of one's own
     edits_in_place = False
     takes_documents = False  # the platform passes on text and photos only
 
