@@ -7,6 +7,7 @@ bot's event loop), with a control API for the benchmarks:
     POST /control/press {"user": …, "message_id": …, "data": "1:…"} → the same for a button
     GET  /control/stats → {"first_poll_at": wall-clock seconds, "sends": n}
     POST /control/reset → the next getUpdates counts as the first (before a launch)
+    POST /control/next {"chat": …, "after": n} → when the bot's next message to chat arrives
 
     python -m bench.fake_api_process   (prints the port, then serves until killed)
 """
@@ -35,6 +36,7 @@ class ControlledBotApi(FakeBotApi):
             Route("/control/press", self._press, methods=["POST"]),
             Route("/control/stats", self._stats, methods=["GET"]),
             Route("/control/reset", self._reset, methods=["POST"]),
+            Route("/control/next", self._next, methods=["POST"]),
             *super().routes(),
         ]
 
@@ -90,6 +92,22 @@ class ControlledBotApi(FakeBotApi):
             user, lambda: self.press(user, int(body["message_id"]), body["data"])
         )
 
+    async def _next(self, request: Request) -> JSONResponse:
+        """Wait for the bot's next message to `chat` after `after` calls (for a bot on a
+        webhook, where the update is posted to the bot, not queued here)."""
+        body = await request.json()
+        chat, after = int(body["chat"]), int(body["after"])
+
+        def arrived() -> bool:
+            return any(
+                c.method in ("sendMessage", "editMessageText")
+                and int(c.params.get("chat_id", 0)) == chat
+                for c in self.calls[after:]
+            )
+
+        await self.wait_for(arrived, timeout=60)
+        return JSONResponse({"at": time.perf_counter()})
+
     async def _reset(self, request: Request) -> JSONResponse:
         """Before a launch: the next getUpdates is the new process's first."""
         self.first_poll_at = None
@@ -101,7 +119,8 @@ class ControlledBotApi(FakeBotApi):
             {
                 "first_poll_at": self.first_poll_at,
                 "sends": sends,
-                "rejected": self.rejected_for_rate,
+                "rejected": self.rejected_for_rate,  # 429s: faster than Telegram allows
+                "calls": len(self.calls),
             }
         )
 
