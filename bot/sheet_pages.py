@@ -12,6 +12,7 @@ from bot.domain.webapp import telegram_user_id
 from bot.i18n import t
 from bot.render import sheet_page as render
 from bot.services.scoring_views import SHEET_ROUTE as ROUTE
+from bot.services.scoring_views import SHEETS_ROUTE
 
 HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
@@ -117,7 +118,28 @@ def sheet_routes(app: App) -> list:
             message = t(locale, error.key, **error.params)
             return HTMLResponse(render.form(locale, view, member.unit, message), headers=HEADERS)
 
+    async def sheets(request: Request) -> Response:
+        """Every unit's sheet side by side, for whoever was given the link and may still see
+        the sheets (checked now, not when the link was made)."""
+        locale = settings.default_locale
+        holder = await services.page_links.holder(request.path_params["token"], "sheets")
+        member = await services.membership.identify(*holder) if holder else None
+        if member is None:
+            return HTMLResponse(
+                f'<p class="notice">{t(locale, "webapp.link_gone")}</p>', 410, headers=HEADERS
+            )
+        locale = locale_of(member)
+        try:
+            export = await services.scoring.side_by_side(member)
+        except Forbidden as error:
+            return refused(error, locale)
+        except DomainError as error:
+            return HTMLResponse(f'<p class="notice">{t(locale, error.key, **error.params)}</p>')
+        body = render.side_by_side(locale, member.cluster.name, export)
+        return HTMLResponse(body, headers=HEADERS)
+
     return [
+        Route(SHEETS_ROUTE + "/{token}", sheets, methods=["GET"]),
         Route(ROUTE, shell, methods=["GET"]),
         Route(ROUTE + "/form", form, methods=["POST"]),
         Route(ROUTE + "/save", save, methods=["POST"]),

@@ -9,6 +9,7 @@ from bot.domain.scoring import SheetStatus, fmt, parse_verification
 from bot.messages import Button, Reply, rows
 from bot.render import scoring as render
 from bot.services.conversations import Step
+from bot.services.scoring_views import SHEETS_ROUTE
 
 from .actions import encode, number
 from .context import Ctx
@@ -108,7 +109,20 @@ async def list_sheets(ctx: Ctx, args: list[str]) -> list[Reply]:
         ]
     if may(caller.roles, Action.IMPORT_CRITERIA):
         buttons.append(Button(ctx.t("button.reopen_round"), encode("rrop", "0")))
-    return ctx.say(render.sheet_lines(ctx.locale, scoring_round.title, lines), _rows_of(buttons))
+    web = await _side_by_side_link(ctx)
+    text = render.sheet_lines(ctx.locale, scoring_round.title, lines)
+    return ctx.say(text, _rows_of(buttons) + (((web,),) if web else ()))
+
+
+async def _side_by_side_link(ctx: Ctx) -> Button | None:
+    """Every sheet side by side on the web, where this chat opens web pages: a link of the
+    person's own (Telegram with a public address, Zalo, an interactive console)."""
+    settings, channel = ctx.services.settings, ctx.incoming.channel
+    telegram = channel == "telegram" and settings.webhook_url
+    if not (telegram or ctx.services.pages_by_link(channel)) or settings.web_url is None:
+        return None
+    token = await ctx.services.page_links.issue(ctx.member, "sheets")
+    return Button(ctx.t("button.sheets_web"), "", url=f"{settings.web_url}{SHEETS_ROUTE}/{token}")
 
 
 async def nudge_pressed(ctx: Ctx, _: str) -> list[Reply]:

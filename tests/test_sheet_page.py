@@ -215,3 +215,43 @@ async def test_without_mini_apps_a_link_of_ones_own_opens_the_same_page_and_expi
         late = await client.post("/app/score/form", headers={"X-Sheet-Link": token})
         assert late.status_code == 403 and "hết hạn" in late.text
     assert str((await _sheet(app, LAN)).scores["1.1"]) == "7.5"  # the same unit's sheet
+
+
+async def test_the_sheets_side_by_side_for_those_who_follow_the_round(site):
+    from datetime import timedelta
+
+    from bot.messages import Incoming
+
+    app, base = site
+    members = app.services.membership
+    agg = await members.identify("telegram", str(LAN))
+    full = {c.code: str(c.max) for g in (await _sheet(app, LAN)).scale.groups for c in g.items}
+    await app.services.scoring.set_scores(agg, {**full, "1.1": "20,5"})
+    await app.services.scoring.submit(agg)
+    app.channels["console"].pages_by_link = True
+    replies = await app.router.dispatch(
+        Incoming("console", "secretariat", "secretariat", "Thư ký", text="/sheets")
+    )
+    link = replies[-1].buttons[-1][0].url
+    path = link.split("8080", 1)[1]
+    async with httpx.AsyncClient(base_url=base) as client:
+        page = await client.get(path)
+        assert page.status_code == 200
+        assert "Sở Y tế An Giang (AGG)" in page.text and "95,5" in page.text
+        assert "Sở Y tế Vĩnh Long (VLG)" in page.text  # units with no sheet are listed too
+        # A link in the hands of someone who may not see the sheets opens nothing.
+        rep_link = await app.services.page_links.issue(agg, "sheets")
+        assert (await client.get(f"/app/sheets/{rep_link}")).status_code == 403
+        app.services.clock.move_to(app.services.clock.now() + timedelta(hours=3))
+        assert (await client.get(path)).status_code == 410
+    app.services.clock.move_to(app.services.clock.now() - timedelta(hours=3))
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", headless=True, args=ARGS
+        )
+        desk = await browser.new_page(viewport={"width": 1366, "height": 768})
+        await desk.goto(base + path)
+        assert await desk.locator("#sheets tbody tr").count() == 13
+        SHOTS.mkdir(exist_ok=True)
+        await desk.screenshot(path=str(SHOTS / "sheets-desktop.png"))
+        await browser.close()

@@ -714,4 +714,12 @@ MESSAGES: dict[str, str] = {
     "score.open_form": "Score the whole sheet on one screen, or item by item just below.",
     "score.open_form_link": "🗂 Score the whole sheet on one screen (your own link, valid for {hours} hours): {url}",
     "webapp.link_gone": "This link has expired. Send /score to the bot for a new one.",
+    "sheets_view.title": "Every unit's sheet",
+    "sheets_view.legend": "self scores; yellow: a different verified score (hover for the reason)",
+    "sheets_view.unit": "Unit",
+    "sheets_view.status": "Status",
+    "sheets_view.self": "Self",
+    "sheets_view.final": "Verified",
+    "sheets_view.rank": "Rank",
+    "button.sheets_web": "🗂 All on the web",
 }

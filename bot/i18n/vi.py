@@ -723,4 +723,12 @@ MESSAGES: dict[str, str] = {
     "score.open_form": "Có thể chấm cả bảng điểm trên một màn hình, hoặc chấm từng mục ngay dưới đây.",
     "score.open_form_link": "🗂 Chấm cả bảng điểm trên một màn hình (đường dẫn riêng của anh/chị, dùng được {hours} giờ): {url}",
     "webapp.link_gone": "Đường dẫn đã hết hạn. Gửi /score cho bot để nhận đường dẫn mới.",
+    "sheets_view.title": "Bảng điểm các đơn vị",
+    "sheets_view.legend": "điểm tự chấm; ô tô vàng: điểm thẩm định khác (di chuột để xem lý do)",
+    "sheets_view.unit": "Đơn vị",
+    "sheets_view.status": "Trạng thái",
+    "sheets_view.self": "Tự chấm",
+    "sheets_view.final": "Sau thẩm định",
+    "sheets_view.rank": "Xếp hạng",
+    "button.sheets_web": "🗂 Xem tất cả trên web",
 }

@@ -181,6 +181,14 @@ class Scoring:
     async def export(self, by: Caller) -> Export:
         """Everything the secretariat's workbook shows, for units that have a sheet."""
         by.require(Action.EXPORT)
+        return await self._sheets(by)
+
+    async def side_by_side(self, by: Caller) -> Export:
+        """Every unit's sheet, for those who follow the round (/sheets on the web): read-only."""
+        by.require(Action.VIEW_SHEETS)
+        return await self._sheets(by)
+
+    async def _sheets(self, by: Caller) -> Export:
         ranking = await self.ranking(by)
         async with UnitOfWork(self.db) as uow:
             scoring_round, scale = await current_round(uow, by.cluster.id, by.period)

@@ -29,6 +29,7 @@ from storage.uow import UnitOfWork
 from .membership import Caller
 
 SHEET_ROUTE = "/app/score"  # where the web server serves the whole sheet (a Mini App)
+SHEETS_ROUTE = "/app/sheets"  # every unit's sheet side by side, read-only
 
 DEFAULT_ROUND = "year-end"
 
