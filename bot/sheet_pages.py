@@ -10,7 +10,9 @@ from bot.app import App
 from bot.domain.errors import DomainError, Forbidden
 from bot.domain.webapp import telegram_user_id
 from bot.i18n import t
+from bot.messages import Attachment
 from bot.render import sheet_page as render
+from bot.services.scoring import MAX_EVIDENCE_MB
 from bot.services.scoring_views import SHEET_ROUTE as ROUTE
 from bot.services.scoring_views import SHEETS_ROUTE
 
@@ -18,6 +20,7 @@ HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 
 def sheet_routes(app: App) -> list:
+    from starlette.datastructures import UploadFile
     from starlette.requests import Request
     from starlette.responses import HTMLResponse, JSONResponse, Response
     from starlette.routing import Route
@@ -104,6 +107,35 @@ def sheet_routes(app: App) -> list:
         saved = t(locale, "sheet_page.saved")
         return JSONResponse({"saved": saved, "totals_html": render.totals(locale, view)})
 
+    async def evidence(request: Request) -> Response:
+        """One file as an item's evidence (minh chứng), as when it is sent on the item's card."""
+        try:
+            member = await caller(request)
+        except Forbidden as error:
+            return JSONResponse({"error": t(settings.default_locale, error.key)}, 403)
+        locale = locale_of(member)
+        length = request.headers.get("content-length", "")
+        if not length.isdigit() or int(length) > MAX_EVIDENCE_MB * 1024 * 1024 + 16 * 1024:
+            limit = MAX_EVIDENCE_MB * 1024
+            return JSONResponse({"error": t(locale, "import.too_large", limit=limit)}, 413)
+        async with request.form(max_files=1, max_fields=2) as form:
+            code, sent = str(form.get("code", ""))[:16], form.get("file")
+            if not isinstance(sent, UploadFile) or not sent.filename:
+                return JSONResponse({"error": t(locale, "upload.page_no_file")}, 400)
+            name = sent.filename.rsplit("/", 1)[-1][:120]
+            data = await sent.read(MAX_EVIDENCE_MB * 1024 * 1024 + 1)
+            mime = sent.content_type
+        try:
+            view = await services.scoring.annotate(
+                member, code, evidence=Attachment(name, data, mime)
+            )
+        except DomainError as error:
+            return JSONResponse({"error": t(locale, error.key, **error.params)})
+        saved = t(locale, "sheet_page.saved")
+        return JSONResponse(
+            {"saved": saved, "file": name, "totals_html": render.totals(locale, view)}
+        )
+
     async def submit(request: Request) -> Response:
         try:
             member = await caller(request)
@@ -144,6 +176,7 @@ def sheet_routes(app: App) -> list:
         Route(ROUTE + "/form", form, methods=["POST"]),
         Route(ROUTE + "/save", save, methods=["POST"]),
         Route(ROUTE + "/note", note, methods=["POST"]),
+        Route(ROUTE + "/evidence", evidence, methods=["POST"]),
         Route(ROUTE + "/submit", submit, methods=["POST"]),
     ]
 

@@ -112,6 +112,16 @@ async def test_a_whole_sheet_is_filled_corrected_and_submitted_in_the_browser(si
         await page.wait_for_function(
             "document.getElementById('saved-1.1').innerText === 'đã lưu'", timeout=5000
         )
+        await page.set_input_files(
+            "input.evidence[data-code='1.1']",
+            files=[
+                {"name": "ke-hoach-2026.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4"}
+            ],
+        )
+        await page.wait_for_function(
+            "document.getElementById('evidence-1.1').innerText.includes('ke-hoach-2026.pdf')",
+            timeout=5000,
+        )
         SHOTS.mkdir(exist_ok=True)
         await page.screenshot(path=str(SHOTS / "sheet-phone.png"), full_page=False)
         await page.click("#submit")
@@ -121,6 +131,7 @@ async def test_a_whole_sheet_is_filled_corrected_and_submitted_in_the_browser(si
     assert view.status == SheetStatus.SUBMITTED
     assert str(view.scores["1.2"]) == "9.5" and str(view.scores["1.1"]) == "24.5"
     assert view.notes["1.1"] == "Đạt 98% kế hoạch năm"
+    assert view.evidence["1.1"] == "ke-hoach-2026.pdf"
     assert view.totals.total == 109.75
 
 
@@ -142,10 +153,18 @@ async def test_forged_altered_and_stale_launches_are_refused_and_change_nothing(
                 "/app/score/save", headers=headers, json={"code": "1.1", "value": "20"}
             )
             submit = await client.post("/app/score/submit", headers=headers)
-            assert (form.status_code, save.status_code, submit.status_code) == (403, 403, 403)
+            evidence = await client.post(
+                "/app/score/evidence",
+                headers=headers,
+                data={"code": "1.1"},
+                files={"file": ("qd.pdf", b"%PDF-1.4", "application/pdf")},
+            )
+            statuses = (form, save, submit, evidence)
+            assert [r.status_code for r in statuses] == [403, 403, 403, 403]
         ok = await client.post("/app/score/form", headers={"X-Init-Data": genuine})
         assert ok.status_code == 200
-    assert (await _sheet(app, LAN)).scores == before.scores
+    after = await _sheet(app, LAN)
+    assert after.scores == before.scores and after.evidence == before.evidence
 
 
 async def test_each_person_sees_only_their_own_units_sheet(site):

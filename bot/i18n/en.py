@@ -722,4 +722,5 @@ MESSAGES: dict[str, str] = {
     "sheets_view.final": "Verified",
     "sheets_view.rank": "Rank",
     "button.sheets_web": "🗂 All on the web",
+    "sheet_page.evidence": "Evidence (a file):",
 }

@@ -731,4 +731,5 @@ MESSAGES: dict[str, str] = {
     "sheets_view.final": "Sau thẩm định",
     "sheets_view.rank": "Xếp hạng",
     "button.sheets_web": "🗂 Xem tất cả trên web",
+    "sheet_page.evidence": "Minh chứng (tệp):",
 }
