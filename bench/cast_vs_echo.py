@@ -30,18 +30,11 @@ from bot.domain.cluster_file import ClusterSpec, UnitSpec
 from bot.domain.models import Role
 from bot.domain.voting import BallotKind
 
+from .fake_api_process import start_fake
 from .latency import ROOT, SECRET, Bot
 
 BASE_USER = 50_000
 TARGET = 1.5
-
-
-async def _fake() -> tuple[asyncio.subprocess.Process, int]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bench.fake_api_process", cwd=ROOT, stdout=asyncio.subprocess.PIPE
-    )
-    assert process.stdout is not None
-    return process, int((await process.stdout.readline()).decode())
 
 
 async def _setup(settings: Settings, n: int) -> None:
@@ -97,7 +90,7 @@ async def _presses(control: httpx.AsyncClient, n: int, data: str) -> float:
 
 
 async def main(n: int, rounds: int) -> bool:
-    (fake_bot, bot_port), (fake_echo, echo_port) = await _fake(), await _fake()
+    (fake_bot, bot_port), (fake_echo, echo_port) = await start_fake(), await start_fake()
     echo = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",

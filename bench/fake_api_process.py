@@ -125,6 +125,18 @@ class ControlledBotApi(FakeBotApi):
         )
 
 
+async def start_fake() -> tuple[asyncio.subprocess.Process, int]:
+    """This server in a process of its own: (the process, its port)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench.fake_api_process", cwd=root, stdout=asyncio.subprocess.PIPE
+    )
+    assert process.stdout is not None
+    return process, int((await process.stdout.readline()).decode())
+
+
 async def main() -> None:
     server = ControlledBotApi()
     await server.start()

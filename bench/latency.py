@@ -48,6 +48,8 @@ from bot.services.scoring_views import Ranked, Ranking
 from storage.uow import UnitOfWork
 from tests.fake_telegram import TOKEN
 
+from .fake_api_process import start_fake
+
 ROOT = Path(__file__).resolve().parents[1]
 UNITS, REPS = 1_000, 3
 SUBMITTED = 900
@@ -234,11 +236,7 @@ async def _service_figures(settings: Settings) -> tuple[float, bool, str]:
 
 
 async def main() -> bool:
-    fake = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bench.fake_api_process", cwd=ROOT, stdout=asyncio.subprocess.PIPE
-    )
-    assert fake.stdout is not None
-    port = int((await fake.stdout.readline()).decode())
+    fake, port = await start_fake()
     control = httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60)
     results: list[tuple[str, bool]] = []
     try:

@@ -38,6 +38,7 @@ from bot.serve import run_live
 from bot.services.demo import DEMO_CLUSTER, seed_demo
 from tests.fake_telegram import TOKEN
 
+from .fake_api_process import start_fake
 from .latency import ROOT, SECRET
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -132,11 +133,7 @@ async def _save(client: httpx.AsyncClient, n: int) -> float:
 async def main() -> bool:
     # The demo's console members get the meeting's notices too; no console runs here.
     logging.getLogger("scheduler.outbox").setLevel(logging.ERROR)
-    fake = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bench.fake_api_process", cwd=ROOT, stdout=asyncio.subprocess.PIPE
-    )
-    assert fake.stdout is not None
-    fake_port = int((await fake.stdout.readline()).decode())
+    fake, fake_port = await start_fake()
     port = _port()
     try:
         with tempfile.TemporaryDirectory(prefix="thidua-pages-") as folder:

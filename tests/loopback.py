@@ -4,6 +4,7 @@ the calls the bot made, the updates waiting for it, and a condition tests wait o
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import time
 from dataclasses import dataclass, field
@@ -87,3 +88,21 @@ class FakePlatform:
             await asyncio.wait_for(self._changed.wait_for(stopping), seconds)
         except TimeoutError:
             pass
+
+
+@contextlib.asynccontextmanager
+async def serving(asgi):
+    """An ASGI app of ours served by uvicorn on a free loopback port: its base URL."""
+    sock = socket.socket()
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(asgi, log_level="warning", lifespan="off"))
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started:
+        await asyncio.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        await task

@@ -3,12 +3,10 @@ loopback from a real SQLite file: updates arrive pushed without a reload, a secr
 shows a count while open, the result comes with its chart, and an expired link is refused."""
 
 import asyncio
-import socket
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.async_api import async_playwright
 
 from bot.app import App
@@ -18,6 +16,7 @@ from bot.screen_pages import screen_app
 from bot.services.demo import seed_demo
 
 from .conftest import VN
+from .loopback import serving
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update"]
@@ -34,17 +33,8 @@ async def meeting(settings):
     await app.services.meetings.open(await who("CTO"), "Hội nghị tổng kết, bình xét năm 2026")
     for code in PRESENT:
         await app.services.meetings.check_in(await who(code))
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(screen_app(app), log_level="warning", lifespan="off"))
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
-    serving = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
-        await asyncio.sleep(0.01)
-    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    yield app, clock, who, base
-    server.should_exit = True
-    await serving
+    async with serving(screen_app(app)) as base:
+        yield app, clock, who, base
     await app.close()
 
 

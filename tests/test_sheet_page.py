@@ -6,7 +6,6 @@ refused and change nothing; each person sees only their own unit's sheet."""
 import asyncio
 import io
 import json
-import socket
 import time
 from datetime import datetime
 from pathlib import Path
@@ -14,7 +13,6 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-import uvicorn
 from playwright.async_api import async_playwright
 from pydantic import SecretStr
 
@@ -29,6 +27,7 @@ from bot.screen_pages import screen_app
 from bot.services.demo import DEMO_CLUSTER, seed_demo
 
 from .conftest import TELEGRAM_TOKEN, TEST_SECRET, VN
+from .loopback import serving
 
 ROOT = Path(__file__).resolve().parents[1]
 SCALE = (ROOT / "bot" / "data" / "scale-example.yaml").read_text(encoding="utf-8")
@@ -62,16 +61,8 @@ async def site(db_path):
     await members.add_member(DEMO_CLUSTER, "telegram", str(LAN), "Lan", Role.UNIT_REP, "AGG")
     await members.add_member(DEMO_CLUSTER, "telegram", str(BINH), "Bình", Role.UNIT_REP, "BLU")
     await app.services.scoring.import_scale(await members.identify("console", "secretariat"), SCALE)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(screen_app(app), log_level="warning", lifespan="off"))
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
-    serving = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
-        await asyncio.sleep(0.01)
-    yield app, f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server.should_exit = True
-    await serving
+    async with serving(screen_app(app)) as base:
+        yield app, base
     await app.close()
 
 
