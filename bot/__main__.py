@@ -104,18 +104,13 @@ def _console(
     lines = script.read_text(encoding="utf-8").splitlines() if script else None
     if lines is None and not sys.stdin.isatty():
         lines = sys.stdin.read().splitlines()
-    from bot.serve import local_web  # the projector screen beside an interactive session
+    around = None
+    if lines is None:  # an interactive session: the web pages beside it (loaded only then)
+        from bot.serve import local_web
 
+        around = lambda app: local_web(app, settings)  # noqa: E731
     asyncio.run(
-        run_console(
-            settings,
-            lines,
-            sys.stdout,
-            seed=seed,
-            now=start,
-            files=files,
-            around=lambda app: local_web(app, settings),
-        )
+        run_console(settings, lines, sys.stdout, seed=seed, now=start, files=files, around=around)
     )
     return 0
 

@@ -9,39 +9,35 @@ from bot.domain.errors import InvalidInput
 from bot.domain.policy import Action, may
 from bot.messages import Attachment, Button, Reply
 from bot.render import ballots as ballot_render
-from bot.render.document import Document
-from bot.render.docx_writer import docx_bytes
-from bot.render.official import (
-    meeting_minutes,
-    nomination,
-    nominees_of,
-    record_of,
-    score_summary,
-    vote_minutes,
-)
 from bot.render.offload import offload
-from bot.render.pdf_writer import pdf_bytes
-from bot.render.xlsx_document import document_xlsx
 from bot.services.conversations import Step
 from bot.services.paperwork import MeetingPapers
 
 from .actions import encode, number
 from .context import Ctx
 
+# The documents' builders and writers load when a document is first made, not at start-up.
 FORMATS = {
-    "pdf": (pdf_bytes, "application/pdf"),
-    "docx": (
-        docx_bytes,
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ),
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PEOPLE_STEPS = ("place", "chair", "secretary", "counters")
 
 
-async def _file(ctx: Ctx, document: Document, fmt: str, note: str) -> list[Reply]:
-    write, mime = FORMATS[fmt]
-    data = await offload(write, document)  # a worker process: other chats go on meanwhile
+def _writer(fmt: str):
+    if fmt == "pdf":
+        from bot.render.pdf_writer import pdf_bytes
+
+        return pdf_bytes
+    from bot.render.docx_writer import docx_bytes
+
+    return docx_bytes
+
+
+async def _file(ctx: Ctx, document, fmt: str, note: str) -> list[Reply]:
+    mime = FORMATS[fmt]
+    data = await offload(_writer(fmt), document)  # a worker process: other chats go on
     return [Reply(note, document=Attachment(f"{document.file_stem}.{fmt}", data, mime))]
 
 
@@ -57,6 +53,9 @@ def format_buttons(ctx: Ctx, what: str, prefix: str = "") -> tuple[Button, Butto
 
 
 async def minutes_pressed(ctx: Ctx, ballot_id: str, fmt: str) -> list[Reply]:
+    from bot.render.official import vote_minutes
+    from bot.render.xlsx_document import document_xlsx
+
     result, letter = await ctx.services.paperwork.ballot_minutes(ctx.member, number(ballot_id))
     with ballot_render.words_of(result.ballot):
         note = ctx.t("result.minutes_ready", number=result.ballot.number)
@@ -92,6 +91,8 @@ async def document_pressed(ctx: Ctx, what: str, fmt: str) -> list[Reply]:
         return ctx.say(ctx.t("error.stale_button"))
     if what == "summary":
         return await _summary(ctx, fmt)
+    from bot.render.official import meeting_minutes, nomination, nominees_of, record_of
+
     paperwork = ctx.services.paperwork
     papers = await paperwork.meeting_papers(ctx.member)
     tz = ctx.member.cluster.timezone
@@ -116,6 +117,8 @@ async def document_pressed(ctx: Ctx, what: str, fmt: str) -> list[Reply]:
 
 
 async def _summary(ctx: Ctx, fmt: str) -> list[Reply]:
+    from bot.render.official import score_summary
+
     export = await ctx.services.scoring.export(ctx.member)
     letter = await ctx.services.paperwork.summary_letter(ctx.member, export.round.key)
     document = score_summary(export, letter)

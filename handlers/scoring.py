@@ -12,7 +12,6 @@ from bot.domain.scoring import Criterion, fmt, is_bulk, parse_bulk
 from bot.messages import Attachment, Button, Reply, rows
 from bot.render import scoring as render
 from bot.render.charts import ranking_chart
-from bot.render.official import score_summary
 from bot.render.offload import offload
 from bot.render.xlsx import score_template, score_workbook
 from bot.render.xlsx_reader import first_sheet_rows
@@ -203,6 +202,8 @@ async def export_workbook(ctx: Ctx, args: list[str]) -> list[Reply]:
     caller = ctx.member
     if not ctx.incoming.is_private:
         return private_only(ctx)
+    from bot.render.official import score_summary  # loaded when first needed
+
     export = await ctx.services.scoring.export(caller)
     letter = await ctx.services.paperwork.summary_letter(caller, export.round.key)
     data = await offload(score_workbook, ctx.locale, score_summary(export, letter), export)

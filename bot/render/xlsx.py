@@ -8,16 +8,16 @@ from decimal import Decimal
 from bot.domain.scoring import SheetStatus, fmt, totals
 from bot.i18n import t
 
-from .document import Document
-from .xlsx_document import add_document_sheet
 from .xlsx_writer import HEADER, NUMBER, PLAIN, TEXT, TITLE, TOTAL_NUMBER, TOTAL_TEXT, XlsxBook
 
 
-def score_workbook(locale: str, summary: Document, export) -> bytes:
+def score_workbook(locale: str, summary, export) -> bytes:
     """`summary`: the official score summary (first sheet, as signed); `export`:
     bot.services.scoring_views.Export, one sheet per unit that reconciles: every item, the
     bonus cap applied on its own row, deductions negative, a subtotal per group, and the items
     shown add up to the total. The verified column stays blank until the sheet is verified."""
+    from .xlsx_document import add_document_sheet  # with the documents, when first needed
+
     book = XlsxBook()
     add_document_sheet(book, summary, t(locale, "xlsx.summary_sheet"))
     for sheet in export.sheets:
