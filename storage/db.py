@@ -61,25 +61,32 @@ class Database:
         )
         async with self.conn.execute("SELECT version FROM schema_migrations") as cursor:
             done = {row[0] for row in await cursor.fetchall()}
-        applied = []
-        for version, name, sql in available if available is not None else migrations():
-            if version in done:
-                continue
-            async with self.lock:
-                await self.conn.execute("BEGIN IMMEDIATE")
-                try:
-                    for statement in _statements(sql):
-                        await self.conn.execute(statement)
-                    await self.conn.execute(
-                        "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
-                        (version, name),
-                    )
-                    await self.conn.execute("COMMIT")
-                except BaseException:
+        pending = [
+            (version, name, sql)
+            for version, name, sql in (available if available is not None else migrations())
+            if version not in done
+        ]
+        if not pending:
+            return []
+        # Every pending migration in one transaction and one call into SQLite: a fresh
+        # database (the demo, a new cluster) is ready in a few milliseconds, and a failing
+        # migration leaves the schema as it was.
+        script = ["BEGIN IMMEDIATE;"]
+        for version, name, sql in pending:
+            script += [_terminated(statement) for statement in _statements(sql)]
+            script.append(
+                "INSERT INTO schema_migrations (version, name) VALUES"
+                f" ({int(version)}, '{name.replace(chr(39), chr(39) * 2)}');"
+            )
+        script.append("COMMIT;")
+        async with self.lock:
+            try:
+                await self.conn.executescript("\n".join(script))
+            except BaseException:
+                if self.conn.in_transaction:
                     await self.conn.execute("ROLLBACK")
-                    raise
-            applied.append(version)
-        return applied
+                raise
+        return [version for version, _, _ in pending]
 
     async def truncate_wal(self) -> None:
         """Copy the write-ahead log into the database and empty it, so the log keeps no history
@@ -89,6 +96,10 @@ class Database:
 
     async def close(self) -> None:
         await self.conn.close()
+
+
+def _terminated(statement: str) -> str:
+    return statement if statement.endswith(";") else statement + ";"
 
 
 def _statements(sql: str) -> list[str]:

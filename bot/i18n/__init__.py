@@ -9,14 +9,39 @@ ballot paper is a "phiếu bầu".
 
 from __future__ import annotations
 
+import importlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from . import en, vi
+from . import vi
 
-CATALOGS: dict[str, dict[str, str]] = {"vi": vi.MESSAGES, "en": en.MESSAGES}
+
+class _Catalogs(Mapping[str, dict[str, str]]):
+    """Vietnamese at once; another language's catalog is read the first time it is needed
+    (most sessions never need it: a faster start)."""
+
+    _names = ("vi", "en")
+
+    def __init__(self) -> None:
+        self._loaded: dict[str, dict[str, str]] = {"vi": vi.MESSAGES}
+
+    def __getitem__(self, locale: str) -> dict[str, str]:
+        if locale not in self._loaded:
+            if locale not in self._names:
+                raise KeyError(locale)
+            self._loaded[locale] = importlib.import_module(f"{__name__}.{locale}").MESSAGES
+        return self._loaded[locale]
+
+    def __iter__(self):
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+CATALOGS: Mapping[str, dict[str, str]] = _Catalogs()
 DEFAULT_LOCALE = "vi"
 CLUSTER_WORD = "cụm"
 

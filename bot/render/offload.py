@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import multiprocessing
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.domain.errors import InvalidInput
 from bot.i18n import current_kind, speaking_of
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 T = TypeVar("T")
 WORKERS = 2
@@ -27,7 +28,10 @@ _pool: ProcessPoolExecutor | None = None
 
 def _executor() -> ProcessPoolExecutor:
     global _pool
-    if _pool is None:
+    if _pool is None:  # multiprocessing loads with the first job, not at start-up
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
         context = multiprocessing.get_context("forkserver")
         _pool = ProcessPoolExecutor(max_workers=WORKERS, mp_context=context)
     return _pool
