@@ -119,7 +119,7 @@ async def _forget_queue(settings: Settings) -> None:
     app = await App.open(settings, SystemClock(), scheduled=False)
     try:
         async with UnitOfWork(app.db) as uow:
-            await uow.outbox.conn.execute("DELETE FROM outbox WHERE state = 'pending'")
+            await uow.outbox.drop_pending()
     finally:
         await app.close()
 

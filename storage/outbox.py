@@ -57,6 +57,10 @@ class OutboxRepo(_Repo):
             == 1
         )
 
+    async def drop_pending(self) -> int:
+        """Forget every message not yet sent (a benchmark's queue between two runs)."""
+        return await self._changed("DELETE FROM outbox WHERE state = 'pending'")
+
     async def ready(self, now: datetime, limit: int = 100) -> list[OutboxMessage]:
         """The messages due now, the first lane first, in order of queueing within a lane."""
         rows = await self._all(

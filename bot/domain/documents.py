@@ -109,7 +109,6 @@ class Letter(BaseModel):
     people: MeetingPeople
     number: int
     issued_at: datetime  # in the cluster's zone
-    chair_unit: str | None = None  # the chair unit's name, which signs for the cluster
 
     @property
     def cluster_symbol(self) -> str:

@@ -9,7 +9,7 @@ never disagree."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -82,7 +82,6 @@ class Document:
     parent: str | None = None  # the body above the issuer, over it, not bold
     landscape: bool = False
     created: datetime | None = None  # the PDF's creation date, so the bytes are reproducible
-    extra: dict[str, str] = field(default_factory=dict)  # metadata (e.g. the audit hash)
 
 
 def place_date(place: str, moment: datetime) -> str:

@@ -154,10 +154,6 @@ class Paperwork:
         local = moment.astimezone(ZoneInfo(by.cluster.timezone))
         number = await uow.document_numbers.number(by.cluster.id, local.year, symbol, subject)
         people = await uow.meetings.people(meeting_id) if meeting_id else MeetingPeople()
-        period = by.period
-        chair = (
-            await uow.units.get(period.chair_unit_id) if period and period.chair_unit_id else None
-        )
         return Letter(
             cluster_name=by.cluster.name,
             kind=by.cluster.kind,
@@ -165,7 +161,6 @@ class Paperwork:
             people=people,
             number=number,
             issued_at=local,
-            chair_unit=chair.name if chair else None,
         )
 
 
