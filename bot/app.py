@@ -19,7 +19,7 @@ from pydantic import SecretStr
 from bot.channels.base import Channel
 from bot.channels.console import ConsoleChannel
 from bot.clock import Clock, ShiftableClock
-from bot.config import LOCALES, Settings
+from bot.config import LOCALES, Settings, database_target
 from bot.i18n import t
 from bot.services.ballot_drafts import BallotDrafts
 from bot.services.broadcasts import Broadcasts
@@ -73,7 +73,7 @@ class App:
         """Everything wired once, nothing written in afterwards. `channels` are built from the
         database and the update log (or given whole); `scheduled` False: the engine ticks only
         when called (scripted console runs stay deterministic)."""
-        db = await Database.open(settings.database_path)
+        db = await Database.open(database_target(settings))
         updates = UpdateLog(db, clock)
         live = channels(db, updates) if callable(channels) else dict(channels or {})
         notices = ChatNotices()

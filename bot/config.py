@@ -19,6 +19,11 @@ class Settings(BaseSettings):
     )
 
     database_path: Path = Field(Path("thidua.sqlite3"), description="SQLite database file")
+    database_url: SecretStr | None = Field(
+        None,
+        description="postgresql://user:password@host/db: PostgreSQL instead of the SQLite file,"
+        " for several bot processes",
+    )
     default_locale: str = Field(
         "vi", description="language of every message unless a member chose another"
     )
@@ -148,6 +153,13 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+
+def database_target(settings: Settings) -> Path | str:
+    """Where the data lives: the PostgreSQL URL when set, else the SQLite file."""
+    if settings.database_url is not None:
+        return settings.database_url.get_secret_value()
+    return settings.database_path
 
 
 class SettingsError(Exception):

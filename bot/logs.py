@@ -89,7 +89,8 @@ def keep_secrets(settings: Settings) -> None:
     for name, level in QUIET_LIBRARIES.items():
         library = logging.getLogger(name)
         library.setLevel(max(level, library.getEffectiveLevel()))
-    tokens = [s.get_secret_value() for s in (settings.telegram_token, settings.zalo_token) if s]
+    secrets = (settings.telegram_token, settings.zalo_token, settings.database_url)
+    tokens = [s.get_secret_value() for s in secrets if s]
     for handler in logging.getLogger().handlers:
         for old in [f for f in handler.filters if isinstance(f, Redact)]:
             handler.removeFilter(old)

@@ -47,10 +47,11 @@ def channel_factory(settings: Settings, clock: Clock, poll_timeout: float) -> Ch
     def build(db: Database, updates: UpdateLog) -> dict[str, Channel]:
         channels: dict[str, Channel] = {}
         if settings.telegram_token is not None:
-            from bot.channels.telegram import TelegramChannel, build_application
+            from bot.channels.telegram import PER_SECOND, TelegramChannel, build_application
 
+            shared = db.send_budget("telegram", PER_SECOND)  # None: this process is alone
             channels["telegram"] = TelegramChannel(
-                build_application(settings, poll_timeout=poll_timeout),
+                build_application(settings, poll_timeout=poll_timeout, shared=shared),
                 claim=updates.claim,
                 commands=telegram_commands(),
                 poll_timeout=poll_timeout,

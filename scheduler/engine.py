@@ -5,6 +5,9 @@ ballots whose time is up, refreshes live views, drains the outbox, then arms one
 for the next moment anything is due. On start a tick runs at once, so reminders missed while the
 bot was down are caught up (once). Every commit that writes wakes the engine to re-plan (the
 database's `changed` event): queued work is never left waiting for the next scheduled wake-up.
+
+With several processes on one PostgreSQL database only the leader (an advisory lock) runs the
+engine, and so sends the outbox; another takes over within seconds of its end.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ log = logging.getLogger(__name__)
 JOB_ID = "thidua-tick"
 DRAIN_JOB_ID = "thidua-drain"
 LIVE_JOB_ID = "thidua-live-views"
+LEADER_POLL_SECONDS = 2.0  # a follower asks this often whether the leader is gone
 LIVE_VIEW_DELAY = timedelta(seconds=1)  # live views are edited at most about once a second
 
 
@@ -54,6 +58,10 @@ class ReminderEngine:
         self._lock = asyncio.Lock()
         self._arming = asyncio.Lock()  # one plan at a time, so an older plan never wins
         self._watcher: asyncio.Task[None] | None = None
+        # Several processes on PostgreSQL: one runs the scheduler and sends the outbox (the
+        # leader); the others answer updates and wait to take over.
+        self.leading = False
+        self._campaign: asyncio.Task[None] | None = None
         self.next_wake: datetime | None = None  # as last planned (for /healthz)
         self.ticks = 0  # wake-ups so far, full ticks and drains alike (tests wait on them)
         self._ticked = asyncio.Condition()
@@ -65,15 +73,41 @@ class ReminderEngine:
         if self.scheduler is None:
             await self.tick()
             return
+        if await self.db.lead():
+            self._begin()
+        else:  # another process runs the scheduler; take over when it is gone
+            self._campaign = asyncio.create_task(self._await_leadership())
+
+    def _begin(self) -> None:
+        assert self.scheduler is not None
+        self.leading = True
         if not self.scheduler.running:
             self.scheduler.start()
         self._watcher = asyncio.create_task(self._replan_on_change())
         self._schedule(JOB_ID, self.tick, self.clock.now())
 
+    async def _await_leadership(self) -> None:
+        while not await self._try_lead():
+            await asyncio.sleep(LEADER_POLL_SECONDS)
+        log.info("this process now runs the scheduler")
+        self._begin()
+
+    async def _try_lead(self) -> bool:
+        try:
+            return await self.db.lead()
+        except Exception:
+            log.exception("asking for the scheduler's leadership failed; asking again")
+            return False
+
     async def stop(self) -> None:
         """No new wake-up; a tick or drain in flight finishes its messages (channels still
         open), then the scheduler stops."""
         self.outbox.request_stop()
+        if self._campaign is not None:
+            self._campaign.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._campaign
+            self._campaign = None
         if self._watcher is not None:
             self._watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 # not, before the process could mark it sent. 4 keep 30 messages a second with 130 ms round trips.
 IN_FLIGHT = 4
 READ_AHEAD = 64  # due messages read at a time, in lane order, to find free chats among
+# How long messages read for sending stay this process's (PostgreSQL): renewed at every read,
+# so only a process that stopped reading (killed, or cut off from the database) loses them.
+LEASE = timedelta(seconds=15)
 BACKOFF = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10), timedelta(hours=1))
 
 
@@ -78,7 +81,9 @@ class OutboxDispatcher:
             while True:
                 if not self._stopping and len(running) < IN_FLIGHT:
                     async with UnitOfWork(self.db) as uow:
-                        batch = await uow.outbox.ready(self.clock.now(), limit=READ_AHEAD)
+                        batch = await uow.outbox.ready(
+                            self.clock.now(), READ_AHEAD, holder=self.db.holder, lease=LEASE
+                        )
                     wake = self._start(batch, running, paced_until, loop.time())
                 else:
                     batch, wake = [], None

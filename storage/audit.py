@@ -33,8 +33,8 @@ class AuditRepo(_Repo):
         digest = entry_hash(await self.head(cluster_id), entry)
         await self.conn.execute(
             "INSERT INTO audit_log (at, cluster_id, actor, action, subject, detail, hash)"
-            " VALUES (:at, :cluster_id, :actor, :action, :subject, :detail, :hash)",
-            {**entry, "hash": digest},
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (*entry.values(), digest),
         )
         return digest
 
@@ -48,7 +48,7 @@ class AuditRepo(_Repo):
 
     async def entries(self, cluster_id: int | None = None) -> list[dict]:
         rows = await self._all(
-            "SELECT * FROM audit_log WHERE ? IS NULL OR cluster_id = ? ORDER BY id",
+            "SELECT * FROM audit_log WHERE CAST(? AS INTEGER) IS NULL OR cluster_id = ? ORDER BY id",
             cluster_id,
             cluster_id,
         )

@@ -341,8 +341,8 @@ class BallotRepo(_Repo):
 
 # A ballot row with its candidates' unit ids in ballot order, in one query.
 _WITH_CANDIDATES = (
-    "b.*, (SELECT group_concat(unit_id) FROM (SELECT unit_id FROM ballot_candidates"
-    " WHERE ballot_id = b.id ORDER BY position)) AS candidate_ids"
+    "b.*, (SELECT group_concat(pair) FROM (SELECT position || ':' || unit_id AS pair"
+    " FROM ballot_candidates WHERE ballot_id = b.id) AS c) AS candidate_ids"
 )
 
 
@@ -365,7 +365,7 @@ def _ballot(row: aiosqlite.Row) -> Ballot:
         close_after=row["close_after"],
         runoff_of=row["runoff_of"],
         status=BallotStatus(row["status"]),
-        candidates=tuple(int(u) for u in (row["candidate_ids"] or "").split(",") if u),
+        candidates=tuple(unit for _, unit in sorted(_pairs(row["candidate_ids"]))),
         members=row["members"],
         present=row["present"],
         opened_at=_time(row["opened_at"]),
@@ -375,3 +375,11 @@ def _ballot(row: aiosqlite.Row) -> Ballot:
         chain_head=row["chain_head"],
         seal=bytes(row["seal_public"]) if row["seal_private"] is not None else None,
     )
+
+
+def _pairs(text: str | None) -> list[tuple[int, int]]:
+    """"position:unit,…" as (position, unit) pairs."""
+    return [
+        (int(position), int(unit))
+        for position, unit in (pair.split(":") for pair in (text or "").split(",") if pair)
+    ]

@@ -37,6 +37,8 @@ class _Repo:
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self.conn = conn
+        # "sqlite" or "postgresql" (storage/postgres.py translates the rest of the SQL).
+        self.dialect: str = getattr(conn, "dialect", "sqlite")
 
     async def _one(self, sql: str, *args: Any) -> aiosqlite.Row | None:
         rows = list(await self.conn.execute_fetchall(sql, args))
@@ -53,9 +55,8 @@ class _Repo:
         return list(await self.conn.execute_fetchall(sql, args))
 
     async def _insert(self, sql: str, *args: Any) -> int:
-        row_id = (await self.conn.execute(sql, args)).lastrowid
-        assert row_id is not None  # an INSERT always sets it
-        return row_id
+        """Run an INSERT; the new row's id."""
+        return int((await self._first(sql + " RETURNING id", *args))[0])
 
     async def _changed(self, sql: str, *args: Any) -> int:
         """Run a write; the number of rows it changed."""

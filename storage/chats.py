@@ -57,8 +57,10 @@ class ChatMenuRepo(_Repo):
         locale: str | None = None,
     ) -> None:
         await self.conn.execute(
-            "INSERT OR REPLACE INTO chat_menus"
-            " (channel, chat_id, message_ref, choices, by_label, locale) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO chat_menus"
+            " (channel, chat_id, message_ref, choices, by_label, locale) VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (channel, chat_id) DO UPDATE SET message_ref = excluded.message_ref,"
+            " choices = excluded.choices, by_label = excluded.by_label, locale = excluded.locale",
             (
                 channel,
                 chat_id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from .base import _iso, _Repo, _time
 
@@ -61,14 +61,39 @@ class OutboxRepo(_Repo):
         """Forget every message not yet sent (a benchmark's queue between two runs)."""
         return await self._changed("DELETE FROM outbox WHERE state = 'pending'")
 
-    async def ready(self, now: datetime, limit: int = 100) -> list[OutboxMessage]:
-        """The messages due now, the first lane first, in order of queueing within a lane."""
-        rows = await self._all(
-            "SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?"
-            " ORDER BY lane, id LIMIT ?",
-            _iso(now),
-            limit,
-        )
+    async def ready(
+        self, now: datetime, limit: int = 100, *, holder: str = "", lease: timedelta | None = None
+    ) -> list[OutboxMessage]:
+        """The messages due now, the first lane first, in order of queueing within a lane.
+
+        With a `lease` (PostgreSQL, several processes) they are claimed for `holder` until
+        `now + lease`: no other process takes them meanwhile, while the holder's own next read
+        sees them again and renews the lease; a killed holder's messages come free when it ends.
+        SQLite needs no claim: only one process opens the file.
+        """
+        if lease is None or self.dialect == "sqlite":
+            rows = await self._all(
+                "SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?"
+                " ORDER BY lane, id LIMIT ?",
+                _iso(now),
+                limit,
+            )
+        else:
+            rows = await self._all(
+                "UPDATE outbox SET claimed_by = ?, lease_until = ? WHERE id IN ("
+                " SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?"
+                " AND (claimed_by IS NULL OR claimed_by = ? OR lease_until < ?)"
+                " ORDER BY lane, id LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING *",
+                holder,
+                _iso(now + lease),
+                _iso(now),
+                holder,
+                _iso(now),
+                limit,
+            )
+            rows.sort(key=lambda r: (r["lane"], r["id"]))
+            # A claim is bookkeeping, not news: it wakes no engine.
+            self.conn.total_changes -= len(rows)
         return [
             OutboxMessage(
                 r["id"],
@@ -112,9 +137,10 @@ class OutboxRepo(_Repo):
         return (
             await self._changed(
                 "UPDATE outbox SET payload = ?,"
-                " next_attempt_at = MIN(next_attempt_at, COALESCE(?, next_attempt_at))"
+                " next_attempt_at = CASE WHEN ? < next_attempt_at THEN ? ELSE next_attempt_at END"
                 " WHERE dedupe_key = ? AND state = 'pending'",
                 json.dumps(payload, ensure_ascii=False),
+                _iso(send_at),
                 _iso(send_at),
                 dedupe_key,
             )
@@ -151,7 +177,8 @@ class OutboxRepo(_Repo):
         """Retry at `retry_at`, or give up for good when it is None (`forget`: and erase it)."""
         await self.conn.execute(
             "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at ="
-            " COALESCE(?, next_attempt_at), state = CASE WHEN ? IS NULL THEN 'failed'"
+            " COALESCE(?, next_attempt_at), claimed_by = NULL, lease_until = NULL,"
+            " state = CASE WHEN ? = 1 THEN 'failed'"
             " ELSE 'pending' END, payload = CASE WHEN ? THEN '{}' ELSE payload END WHERE id = ?",
-            (error[:200], _iso(retry_at), _iso(retry_at), forget, message_id),
+            (error[:200], _iso(retry_at), int(retry_at is None), forget, message_id),
         )

@@ -196,8 +196,8 @@ class ScoringRepo(_Repo):
     ) -> None:
         await self.conn.execute(
             "UPDATE score_sheets SET status = ?, updated_at = ?,"
-            " submitted_at = CASE WHEN ? THEN ? ELSE submitted_at END,"
-            " edits_since_return = CASE WHEN ? THEN 0 ELSE edits_since_return END WHERE id = ?",
+            " submitted_at = CASE WHEN ? = 1 THEN ? ELSE submitted_at END,"
+            " edits_since_return = CASE WHEN ? = 1 THEN 0 ELSE edits_since_return END WHERE id = ?",
             (
                 status,
                 _iso(now),

@@ -104,9 +104,12 @@ class UnitOfWork:
         assert self._token is not None
         _open_work.reset(self._token)
         try:
+            wrote = exc_type is None and conn.total_changes != self._changes
+            if wrote and self._db.notify_sql:  # other processes hear of it at the commit
+                await _to_the_end(conn.execute(self._db.notify_sql))
             # Cancelled or not, COMMIT or ROLLBACK runs to its end before the lock is let go.
             await _to_the_end(conn.execute("ROLLBACK" if exc_type else "COMMIT"))
-            if exc_type is None and conn.total_changes != self._changes:
+            if wrote:
                 self._db.changed.set()
         finally:
             self._db.lock.release()

@@ -18,7 +18,7 @@ class UpdateRepo(_Repo):
             await self._changed(
                 "INSERT OR IGNORE INTO processed_updates (channel, update_id, at) VALUES (?, ?, ?)",
                 channel,
-                update_id,
+                str(update_id),  # Zalo names its messages; INTEGER affinity keeps numbers
                 _iso(now),
             )
             == 1

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import asyncio
+import os
+import uuid
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -9,7 +12,7 @@ from pydantic import SecretStr
 
 from bot.app import App
 from bot.clock import ManualClock, SystemClock
-from bot.config import Settings
+from bot.config import Settings, database_target
 from bot.services.conversations import Conversations
 from bot.services.demo import seed_demo
 from bot.services.membership import Membership
@@ -19,6 +22,7 @@ from .fake_telegram import TOKEN as TELEGRAM_TOKEN
 from .fake_telegram import FakeBotApi
 from .fake_zalo import TOKEN as ZALO_TOKEN
 from .fake_zalo import FakeZaloApi
+from .postgres_server import PostgresServer, running
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 TEST_SECRET = "a-test-server-secret-of-at-least-32-characters"
@@ -30,9 +34,72 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "thidua.sqlite3"
 
 
+TEMPLATE_DB = "thidua_template"  # migrated once; each test's database is a copy of it
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One throwaway PostgreSQL server for the whole run (None: not installed, and the
+    PostgreSQL half of the suite is skipped; CI sets THIDUA_REQUIRE_POSTGRES to fail instead)."""
+    with running() as server:
+        if server is None and os.environ.get("THIDUA_REQUIRE_POSTGRES"):
+            pytest.fail("PostgreSQL is required (THIDUA_REQUIRE_POSTGRES) but not installed")
+        if server is not None:
+            asyncio.run(_migrated_template(server))
+        yield server
+
+
+async def _migrated_template(server: PostgresServer) -> None:
+    import asyncpg
+
+    admin = await asyncpg.connect(server.url())
+    try:
+        await admin.execute(f"CREATE DATABASE {TEMPLATE_DB}")
+    finally:
+        await admin.close()
+    database = await Database.open(server.url(TEMPLATE_DB))
+    await database.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request) -> str:
+    """Every test that opens the database runs on both."""
+    return request.param
+
+
 @pytest.fixture
-def settings(db_path: Path) -> Settings:
-    return Settings(_env_file=None, database_path=db_path, secret_key=SecretStr(TEST_SECRET))
+async def database_url(backend: str, postgres_server: PostgresServer | None):
+    """A fresh PostgreSQL database for this test (a copy of the migrated template), or None
+    on the SQLite run."""
+    if backend == "sqlite":
+        yield None
+        return
+    if postgres_server is None:
+        pytest.skip("PostgreSQL is not installed")
+    import asyncpg
+
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(postgres_server.url())
+    try:
+        await admin.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE_DB}")
+        yield postgres_server.url(name)
+        await admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+    finally:
+        await admin.close()
+
+
+def _url(database_url: str | None) -> dict:
+    return {"database_url": SecretStr(database_url)} if database_url else {}
+
+
+@pytest.fixture
+def settings(db_path: Path, database_url: str | None) -> Settings:
+    return Settings(
+        _env_file=None,
+        database_path=db_path,
+        secret_key=SecretStr(TEST_SECRET),
+        **_url(database_url),
+    )
 
 
 @pytest.fixture
@@ -41,8 +108,8 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-async def db(db_path: Path):
-    database = await Database.open(db_path)
+async def db(settings: Settings):
+    database = await Database.open(database_target(settings))
     yield database
     await database.close()
 
@@ -66,11 +133,12 @@ async def zalo():
 
 
 @pytest.fixture
-async def zalo_settings(db_path, zalo) -> Settings:
+async def zalo_settings(db_path, database_url, zalo) -> Settings:
     settings = Settings(
         _env_file=None,
         secret_key=SecretStr(TEST_SECRET),
         database_path=db_path,
+        **_url(database_url),
         zalo_token=ZALO_TOKEN,
         zalo_base_url=zalo.base_url,
     )
@@ -89,11 +157,12 @@ async def api():
 
 
 @pytest.fixture
-async def tg_settings(db_path, api) -> Settings:
+async def tg_settings(db_path, database_url, api) -> Settings:
     settings = Settings(
         _env_file=None,
         secret_key=SecretStr(TEST_SECRET),
         database_path=db_path,
+        **_url(database_url),
         telegram_token=TELEGRAM_TOKEN,
         telegram_base_url=api.base_url,
         # No "working on it" notes in tests whose timing varies; one test turns them on.
@@ -103,3 +172,23 @@ async def tg_settings(db_path, api) -> Settings:
     await seed_demo(app.services.membership, with_members=False)
     await app.close()
     return settings
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line(
+        "markers", "sqlite_only: about SQLite itself (its file, pragmas, WAL), run on SQLite only"
+    )
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """A test marked sqlite_only keeps only its SQLite run."""
+    dropped = [
+        item
+        for item in items
+        if item.get_closest_marker("sqlite_only")
+        and getattr(item, "callspec", None) is not None
+        and item.callspec.params.get("backend") == "postgresql"
+    ]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if item not in dropped]

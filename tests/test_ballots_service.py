@@ -110,6 +110,7 @@ async def minutes_xlsx_text(app, result) -> str:
 # -- secrecy ------------------------------------------------------------------------------------
 
 
+@pytest.mark.sqlite_only
 async def test_nothing_stored_links_a_unit_to_its_choices(app):
     await _meeting(app)
     view = await _open(app)
@@ -143,6 +144,7 @@ async def test_nothing_stored_links_a_unit_to_its_choices(app):
     assert all(set(json.loads(d)) == {"unit"} for (d,) in casts)
 
 
+@pytest.mark.sqlite_only
 async def test_a_copy_taken_after_any_cast_links_no_unit_to_its_marks(app, settings, tmp_path):
     """After every single cast the database file and its write-ahead log are copied. Each copy,
     together with everything the bot publishes at close (result, minutes), is searched for any
@@ -501,7 +503,8 @@ async def test_audit_recounts_and_catches_a_changed_ballot_or_log_entry(app):
     report = await app.services.counting.audit(observer)
     assert not report.ok and report.ballots == [(view.ballot.meeting_id, 1, False)]
 
-    await app.db.conn.execute("DROP TRIGGER audit_log_no_update")
+    on_table = " ON audit_log" if app.db.dialect == "postgresql" else ""
+    await app.db.conn.execute("DROP TRIGGER audit_log_no_update" + on_table)
     await app.db.conn.execute(
         "UPDATE audit_log SET detail = '{\"unit\": \"VLG\"}' WHERE action = 'ballot.cast'"
     )

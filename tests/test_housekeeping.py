@@ -3,7 +3,6 @@ of old messages are pruned, status counts stay; the audit log is archived into a
 proves its own chain, and what stays still verifies."""
 
 import json
-import sqlite3
 from datetime import timedelta
 
 import pytest
@@ -85,7 +84,7 @@ async def test_the_audit_log_is_archived_into_a_file_that_proves_its_chain(app, 
     report = await app.services.counting.audit(await members.identify("console", "observer"))
     assert report.ok
     # Entries the checkpoint does not cover cannot be deleted.
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+    with pytest.raises(Exception, match="append-only"):  # each database's own error
         await app.db.conn.execute("DELETE FROM audit_log WHERE id = ?", (after[0]["id"],))
     with pytest.raises(InvalidInput, match="audit.archive_exists"):
         await app.services.housekeeping.archive_audit(DEMO_CLUSTER, cut, file)

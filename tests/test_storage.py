@@ -25,6 +25,7 @@ async def test_migrations_apply_once_and_reapplying_is_a_no_op(db_path):
     await second.close()
 
 
+@pytest.mark.sqlite_only
 async def test_database_uses_wal_and_foreign_keys(db):
     async with db.conn.execute("PRAGMA journal_mode") as cur:
         assert (await cur.fetchone())[0] == "wal"
@@ -46,7 +47,7 @@ async def test_audit_log_is_append_only(db):
     async with UnitOfWork(db) as uow:
         await uow.audit.record(NOW, "test.event", actor="console:x", detail={"a": 1})
     for sql in ("UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log"):
-        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        with pytest.raises(Exception, match="append-only"):  # each database's own error
             async with UnitOfWork(db):
                 await db.conn.execute(sql)
     async with UnitOfWork(db) as uow:
@@ -101,6 +102,7 @@ async def test_times_are_stored_in_utc_so_text_comparison_orders_them(db):
         assert (await cur.fetchone())[0] == "2026-11-25T10:00:00+00:00"
 
 
+@pytest.mark.sqlite_only
 async def test_a_migration_with_a_case_end_trigger_is_applied_whole(db):
     trigger = """-- a trigger whose body holds CASE … END; inside BEGIN … END;
 CREATE TABLE grades (unit TEXT, score INTEGER, band TEXT);
@@ -147,6 +149,7 @@ async def test_a_failure_at_the_outer_level_undoes_the_inner_units_of_work_too(d
         assert await uow.clusters.all() == []
 
 
+@pytest.mark.sqlite_only
 async def test_a_backup_taken_mid_transaction_holds_what_was_committed(db, db_path, tmp_path):
     import asyncio
 

@@ -5,7 +5,6 @@ import asyncio
 import logging
 import os
 import re
-import sqlite3
 import sys
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -453,8 +452,7 @@ async def test_a_zalo_secretariat_brings_in_the_scale_through_an_upload_link(
     try:
         secretary = await app.services.membership.identify("zalo", SECRETARY)
         assert (await app.services.scoring.current(secretary))[1].criteria
-        with sqlite3.connect(settings.database_path) as db:
-            stored = db.execute("SELECT token_hash FROM upload_links").fetchall()
+        stored = await app.db.conn.execute_fetchall("SELECT token_hash FROM upload_links")
         token = path.rsplit("/", 1)[1]
         assert len(stored) == 1 and token not in stored[0][0]  # only its hash is kept
     finally:

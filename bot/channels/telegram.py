@@ -14,7 +14,7 @@ import secrets
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import replace
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from telegram import (
     BotCommand,
@@ -61,7 +61,7 @@ MAX_IN_FLIGHT = 256  # updates being handled at once, across all chats
 PRIVATE_GAP, GROUP_GAP = 1.0, 3.0  # seconds between queued messages to one chat
 # Queued messages go at most this fast, under Telegram's 30 a second, so a reply never queues
 # behind a broadcast in the rate limiter.
-QUEUED_PER_SECOND = 25
+QUEUED_PER_SECOND = 28
 
 
 class PerChatOrder(BaseUpdateProcessor):
@@ -103,7 +103,11 @@ def _chat_of(update: object) -> object:
     return None  # anything else runs in one shared order
 
 
-def build_application(settings: Settings, *, poll_timeout: float = 10) -> Application:
+def build_application(
+    settings: Settings, *, poll_timeout: float = 10, shared: SharedRate | None = None
+) -> Application:
+    """`shared`: the rate every process sending as this bot draws from (several processes on
+    PostgreSQL); this process's own pacing still applies."""
     if settings.telegram_token is None:
         raise ValueError("THIDUA_TELEGRAM_TOKEN is not set")
     token = settings.telegram_token.get_secret_value()
@@ -116,7 +120,7 @@ def build_application(settings: Settings, *, poll_timeout: float = 10) -> Applic
         .base_file_url(file_base)
         .rate_limiter(
             # A steady 29.5 messages a second, answers first (see AnswersFirst below).
-            AnswersFirst()
+            AnswersFirst(shared=shared)
         )
         .get_updates_read_timeout(poll_timeout + 5)
         .concurrent_updates(PerChatOrder())
@@ -390,12 +394,25 @@ async def bot_username(settings: Settings) -> str:
 # Telegram asks, then the send is retried.
 
 PER_SECOND = 29.5
+
+
+class SharedRate(Protocol):
+    """A send rate shared with other processes (storage.postgres.SendBudget)."""
+
+    async def take(self) -> None: ...
+
 GROUP_PER_MINUTE = 20
 
 
 class AnswersFirst(BaseRateLimiter[int]):
-    def __init__(self, per_second: float = PER_SECOND, max_retries: int = 5) -> None:
+    def __init__(
+        self,
+        per_second: float = PER_SECOND,
+        max_retries: int = 5,
+        shared: SharedRate | None = None,
+    ) -> None:
         self.spacing = 1 / per_second
+        self.shared = shared
         self.max_retries = max_retries
         self._next_free = 0.0  # loop time of the next free slot
         self._answers_waiting = 0
@@ -453,6 +470,8 @@ class AnswersFirst(BaseRateLimiter[int]):
                 now = loop.time()
                 if self._next_free <= now and (answer or not self._answers_waiting):
                     self._next_free = now + self.spacing
+                    if self.shared is not None:  # and the other processes' sends
+                        await self.shared.take()
                     return
                 await asyncio.sleep(max(self._next_free - now, 0.002))
         finally:

@@ -57,7 +57,7 @@ class Counting:
             if ballot.status != BallotStatus.OPEN:
                 raise InvalidInput("ballot.not_open", number=ballot.number)
             result = await self._close(uow, ballot, by.actor)
-        await self.db.truncate_wal()
+        await self.db.scrub_history()
         return result
 
     async def close_due(self) -> int:
@@ -68,7 +68,7 @@ class Counting:
                 with speaking_of((await uow.clusters.one(ballot.cluster_id)).kind):
                     await self._close(uow, ballot, "scheduler")
         if due:
-            await self.db.truncate_wal()
+            await self.db.scrub_history()
         return len(due)
 
     async def check_can_open_sealed(self) -> None:
