@@ -1,4 +1,4 @@
-"""Command line: `python -m bot [run|console|import-cluster FILE|invites]`."""
+"""Command line: `python -m bot [run|console|migrate|move-to-postgres URL|backup FILE|…]`."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ from zoneinfo import ZoneInfo
 
 from bot.app import App, run_console
 from bot.clock import SystemClock
-from bot.config import Settings, SettingsError, load_settings
+from bot.config import Settings, SettingsError, database_target, load_settings
 from bot.domain.errors import DomainError, FileInvalid
 from bot.i18n import t
 from bot.logs import configure_logging
 from bot.render import text as render
+from storage.db import Database, DatabaseInUse, is_postgres, migrations
 
 FILES_DIR = "thidua-files"  # where the console writes the documents it sends
 
@@ -57,6 +58,12 @@ def _parser() -> argparse.ArgumentParser:
     archive.add_argument("--cluster", required=True, help="cluster key")
     archive.add_argument("--before", required=True, help="date: entries before it, e.g. 2027-01-01")
     archive.add_argument("file", type=Path, help="the new archive file (JSON lines)")
+    commands.add_parser("migrate", help="bring the database's tables up to date, then stop")
+    move = commands.add_parser(
+        "move-to-postgres",
+        help="copy the SQLite database (THIDUA_DATABASE_PATH) into a new PostgreSQL database",
+    )
+    move.add_argument("url", help="postgresql://user:password@host/database (new, empty)")
     verify = commands.add_parser("audit-verify", help="check an audit archive file's hash chain")
     verify.add_argument("file", type=Path)
     return parser
@@ -71,6 +78,14 @@ def main(argv: list[str] | None = None) -> int:
         print(error, file=sys.stderr)
         return 2
     configure_logging(settings)
+    try:
+        return _command(settings, args)
+    except DatabaseInUse as error:  # SQLite: another bot process has the file
+        print(error, file=sys.stderr)
+        return 2
+
+
+def _command(settings: Settings, args: argparse.Namespace) -> int:
     command = args.command or "run"
     if command == "run":
         if settings.telegram_token is None and settings.zalo_token is None:
@@ -90,6 +105,10 @@ def main(argv: list[str] | None = None) -> int:
         return _backup(settings, args.file)
     if command == "audit-verify":
         return _audit_verify(args.file)
+    if command == "migrate":
+        return asyncio.run(_migrate(settings))
+    if command == "move-to-postgres":
+        return asyncio.run(_move_to_postgres(settings, args.url))
     return asyncio.run(_admin(settings, command, args))
 
 
@@ -115,8 +134,50 @@ def _console(
     return 0
 
 
+async def _migrate(settings: Settings) -> int:
+    db = await Database.open(database_target(settings))  # opening migrates
+    try:
+        latest = max(version for version, _, _ in migrations(db.dialect))
+        if db.applied:
+            print(f"{db.dialect}: applied {', '.join(f'{v:04d}' for v in db.applied)}")
+        else:
+            print(f"{db.dialect}: up to date (migration {latest:04d})")
+    finally:
+        await db.close()
+    return 0
+
+
+async def _move_to_postgres(settings: Settings, url: str) -> int:
+    from storage.transfer import TransferRefused, copy_sqlite_into
+
+    if not is_postgres(url):
+        print("move refused: give a postgresql:// URL", file=sys.stderr)
+        return 2
+    source = Path(settings.database_path)
+    try:
+        Database.hold_file(source)  # the bot must be stopped: nothing may change meanwhile
+        target = await Database.open(url)
+        try:
+            copied = await copy_sqlite_into(source, target)
+        finally:
+            await target.close()
+    except (TransferRefused, OSError) as error:
+        print(f"move refused: {error}", file=sys.stderr)
+        return 1
+    finally:
+        Database.let_go_file(source)
+    total = sum(copied.values())
+    print(f"{source} → PostgreSQL: {total} rows in {len(copied)} tables")
+    print("Set THIDUA_DATABASE_URL to this URL and start the bot.")
+    return 0
+
+
 def _backup(settings: Settings, target: Path) -> int:
     from storage.backup import BackupRefused, backup
+
+    if settings.database_url is not None:
+        print("backup refused: on PostgreSQL use pg_dump (see the README)", file=sys.stderr)
+        return 1
 
     try:
         size = backup(Path(settings.database_path), target)

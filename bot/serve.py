@@ -47,9 +47,13 @@ def channel_factory(settings: Settings, clock: Clock, poll_timeout: float) -> Ch
     def build(db: Database, updates: UpdateLog) -> dict[str, Channel]:
         channels: dict[str, Channel] = {}
         if settings.telegram_token is not None:
-            from bot.channels.telegram import PER_SECOND, TelegramChannel, build_application
+            from bot.channels.telegram import (
+                SHARED_PER_SECOND,
+                TelegramChannel,
+                build_application,
+            )
 
-            shared = db.send_budget("telegram", PER_SECOND)  # None: this process is alone
+            shared = db.send_budget("telegram", SHARED_PER_SECOND)  # None: no other process
             channels["telegram"] = TelegramChannel(
                 build_application(settings, poll_timeout=poll_timeout, shared=shared),
                 claim=updates.claim,
@@ -210,24 +214,32 @@ def upload_route(app: App, uploads: UploadLinks | None):
 
 
 async def health(app: App) -> tuple[dict, bool]:
-    """What a monitor needs: the database answers, when the engine wakes next, and how far
-    behind the outbox is. Unhealthy (503): no database, or a due message unsent for too long."""
+    """What a monitor needs: the database answers, which process runs the scheduler, when the
+    engine wakes next, and how far behind the outbox is. Unhealthy (503): no database, no
+    scheduler leader, or a due message unsent for too long."""
     now = app.services.clock.now()
     try:
+        await app.db.ping()
         async with UnitOfWork(app.db) as uow:
             backlog, oldest = await uow.outbox.backlog(now)
+        leader = await app.db.leader()
     except Exception as error:  # the point of a health check: report, never raise
         return {"status": "error", "database": type(error).__name__}, False
     waiting = (now - oldest).total_seconds() if oldest else 0.0
     wake = app.engine.next_wake
-    healthy = waiting < STALE_OUTBOX.total_seconds()
+    # No leader: nobody sends reminders or queued messages (a follower takes over in seconds).
+    status = "ok" if leader else "no_leader"
+    if waiting >= STALE_OUTBOX.total_seconds():
+        status = "behind"
     report = {
-        "status": "ok" if healthy else "behind",
+        "status": status,
         "database": "ok",
+        "backend": app.db.dialect,
+        "scheduler": {"leader": leader, "this_process": app.engine.leading},
         "engine": {"next_wake": wake.isoformat() if wake else None},
         "outbox": {"due": backlog, "oldest_due_seconds": round(waiting, 1)},
     }
-    return report, healthy
+    return report, status == "ok"
 
 
 async def _start_server(asgi, settings: Settings):

@@ -71,6 +71,7 @@ class ReminderEngine:
         channels take updates at once, however much is queued; without one (scripted console
         runs) it runs before this returns."""
         if self.scheduler is None:
+            self.leading = True
             await self.tick()
             return
         if await self.db.lead():

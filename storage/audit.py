@@ -48,7 +48,8 @@ class AuditRepo(_Repo):
 
     async def entries(self, cluster_id: int | None = None) -> list[dict]:
         rows = await self._all(
-            "SELECT * FROM audit_log WHERE CAST(? AS INTEGER) IS NULL OR cluster_id = ? ORDER BY id",
+            "SELECT * FROM audit_log WHERE CAST(? AS INTEGER) IS NULL OR cluster_id = ?"
+            " ORDER BY id",
             cluster_id,
             cluster_id,
         )

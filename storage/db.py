@@ -55,6 +55,7 @@ class Database:
         # Who this process is, in outbox claims and the scheduler's leader row.
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.lock = asyncio.Lock()
+        self.applied: list[int] = []  # the migrations applied when it was opened
         # Set by every commit that wrote something: whatever is due may have changed (a message
         # queued, a deadline moved, a ballot opened). The engine waits on it and re-plans, so no
         # caller has to remember to wake it.
@@ -91,8 +92,17 @@ class Database:
         # Deleted content is overwritten with zeros (ballot secrecy: see BallotRepo.rewrite_box).
         await conn.execute("PRAGMA secure_delete = ON")
         db = cls(conn, lock_file=lock_file)
-        await db.migrate()
+        db.applied = await db.migrate()
         return db
+
+    @staticmethod
+    def hold_file(path: Path) -> None:
+        """Hold a SQLite file as an open database does (DatabaseInUse when a bot has it)."""
+        _hold(path)
+
+    @staticmethod
+    def let_go_file(path: Path) -> None:
+        _let_go(path.resolve().with_name(path.name + ".lock"))
 
     async def migrate(self, available: list[tuple[int, str, str]] | None = None) -> list[int]:
         """Apply the migrations not yet applied (`available`: those of storage/migrations);

@@ -5,8 +5,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, cast
 
 from .base import _iso, _Repo, _time
+
+if TYPE_CHECKING:
+    from .postgres import PgConnection
 
 
 @dataclass(frozen=True)
@@ -92,8 +96,7 @@ class OutboxRepo(_Repo):
                 limit,
             )
             rows.sort(key=lambda r: (r["lane"], r["id"]))
-            # A claim is bookkeeping, not news: it wakes no engine.
-            self.conn.total_changes -= len(rows)
+            cast("PgConnection", self.conn).uncount(len(rows))
         return [
             OutboxMessage(
                 r["id"],
@@ -109,7 +112,12 @@ class OutboxRepo(_Repo):
         ]
 
     async def next_time(self) -> datetime | None:
-        row = await self._one("SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'")
+        """When the next message is due; one claimed by a process comes free when its lease
+        ends (PostgreSQL: the process was killed before sending it)."""
+        row = await self._one(
+            "SELECT MIN(CASE WHEN lease_until > next_attempt_at THEN lease_until"
+            " ELSE next_attempt_at END) FROM outbox WHERE state = 'pending'"
+        )
         return _time(row[0]) if row and row[0] else None
 
     async def sent(

@@ -132,6 +132,10 @@ class PgConnection:
             await self.raw.executemany(translate(sql), rows)
             self.total_changes += len(rows)
 
+    def uncount(self, rows: int) -> None:
+        """Rows written as bookkeeping (an outbox claim): no news, they wake no engine."""
+        self.total_changes -= rows
+
     @property
     def in_transaction(self) -> bool:
         return self.raw.is_in_transaction()
@@ -146,7 +150,9 @@ async def connect(url: str) -> asyncpg.Connection:
     await raw.set_type_codec(
         "timestamptz", schema="pg_catalog", encoder=str, decoder=_timestamp, format="text"
     )
-    await raw.set_type_codec("numeric", schema="pg_catalog", encoder=str, decoder=str, format="text")
+    await raw.set_type_codec(
+        "numeric", schema="pg_catalog", encoder=str, decoder=str, format="text"
+    )
     return raw
 
 
@@ -184,7 +190,7 @@ class PostgresDatabase(Database):
         db = cls(PgConnection(main), aux)
         try:
             await aux.add_listener(CHANGED_CHANNEL, db._heard)
-            await db.migrate()
+            db.applied = await db.migrate()
         except BaseException:
             await db.close()
             raise

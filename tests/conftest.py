@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import uuid
 from datetime import datetime
@@ -74,15 +75,28 @@ async def database_url(backend: str, postgres_server: PostgresServer | None):
     if backend == "sqlite":
         yield None
         return
-    if postgres_server is None:
+    async with _fresh_database(postgres_server) as url:
+        yield url
+
+
+@pytest.fixture
+async def pg_url(postgres_server: PostgresServer | None):
+    """A fresh PostgreSQL database, for a test about PostgreSQL alone (not run on SQLite)."""
+    async with _fresh_database(postgres_server) as url:
+        yield url
+
+
+@contextlib.asynccontextmanager
+async def _fresh_database(server: PostgresServer | None):
+    if server is None:
         pytest.skip("PostgreSQL is not installed")
     import asyncpg
 
     name = f"test_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(postgres_server.url())
+    admin = await asyncpg.connect(server.url())
     try:
         await admin.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE_DB}")
-        yield postgres_server.url(name)
+        yield server.url(name)
         await admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
     finally:
         await admin.close()

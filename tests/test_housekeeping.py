@@ -93,8 +93,13 @@ async def test_the_audit_log_is_archived_into_a_file_that_proves_its_chain(app, 
 async def test_health_reports_the_database_the_next_wake_and_an_outbox_falling_behind(app, clock):
     from bot.serve import health
 
+    if app.db.dialect == "postgresql":  # nobody runs the scheduler yet: unhealthy, and why
+        report, healthy = await health(app)
+        assert not healthy and report["status"] == "no_leader"
+    assert await app.db.lead()
     report, healthy = await health(app)
     assert healthy and report["database"] == "ok" and report["outbox"]["due"] == 0
+    assert report["scheduler"]["leader"] == app.db.holder
     async with UnitOfWork(app.db) as uow:
         await uow.outbox.enqueue(
             "k", channel="console", chat_id="AGG", payload={"text": "x"}, now=clock.now()
