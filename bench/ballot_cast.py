@@ -10,6 +10,9 @@
    view while the casts come in).
 2. Counting 10 000 ballots as the close does: read them from the box, decode the marks and count
    them (target under 50 ms).
+3. The same N casts on PostgreSQL (a throwaway server, as in the tests) against SQLite, the runs
+   interleaved, medians of rounds: target within 2x. Skipped with a note when PostgreSQL is not
+   installed.
 
     python -m bench.ballot_cast [N]   (N voters, default 30)
 """
@@ -19,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import statistics
 import sys
 import tempfile
 import time
@@ -38,11 +42,14 @@ from bot.domain.models import Role
 from bot.domain.voting import BallotKind, Rules, TiePolicy
 from bot.messages import Reply
 from bot.services.ballot_views import count_papers
+from storage.db import Database
 from storage.uow import UnitOfWork
 from tests.conftest import TEST_SECRET
 from tests.fake_telegram import TOKEN, FakeBotApi
+from tests.postgres_server import running
 
 COUNT_TARGET_MS = 50.0
+PG_TARGET = 2.0  # a cast on PostgreSQL costs at most twice one on SQLite
 BASE_USER = 50_000
 ROUNDS = 3
 
@@ -109,15 +116,18 @@ async def _presses(channel: TelegramChannel, api: FakeBotApi, data: list[str]) -
     return time.perf_counter() - started
 
 
-async def cast_vs_echo(n: int, rounds: int = ROUNDS) -> tuple[float, float, int]:
+async def cast_vs_echo(
+    n: int, rounds: int = ROUNDS, database_url: str | None = None
+) -> tuple[float, float, int]:
     """The best of a few alternating rounds of each, so a hiccup of the machine does not
-    decide the figure."""
+    decide the figure. `database_url`: PostgreSQL instead of a SQLite file."""
     api = FakeBotApi()
     await api.start()
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(
             _env_file=None,
             database_path=Path(tmp) / "bench.sqlite3",
+            database_url=SecretStr(database_url) if database_url else None,
             secret_key=SecretStr(TEST_SECRET),
             telegram_token=TOKEN,
             telegram_base_url=api.base_url,
@@ -183,6 +193,26 @@ def count_10k() -> float:
     return best * 1000
 
 
+async def postgres_vs_sqlite(n: int, server, rounds: int = 5) -> tuple[float, float]:
+    """Median seconds for n casts on each database, one fresh database per run, the runs
+    interleaved (SQLite, PostgreSQL, SQLite, …)."""
+    import asyncpg
+
+    on_sqlite, on_postgres = [], []
+    admin = await asyncpg.connect(server.url())
+    try:
+        await admin.execute("CREATE DATABASE bench_template")
+        template = await Database.open(server.url("bench_template"))
+        await template.close()
+        for r in range(rounds):
+            on_sqlite.append((await cast_vs_echo(n, rounds=1))[0])
+            await admin.execute(f"CREATE DATABASE bench_{r} TEMPLATE bench_template")
+            on_postgres.append((await cast_vs_echo(n, 1, server.url(f"bench_{r}")))[0])
+    finally:
+        await admin.close()
+    return statistics.median(on_sqlite), statistics.median(on_postgres)
+
+
 def main(n: int) -> bool:
     cast_seconds, echo_seconds, cast = asyncio.run(cast_vs_echo(n))
     ratio = cast_seconds / echo_seconds
@@ -197,7 +227,17 @@ def main(n: int) -> bool:
     print(f"ballots_in_box = {cast} ballots (target == {n}) {verdict}")
     verdict = "PASS" if count_ms < COUNT_TARGET_MS else "FAIL"
     print(f"count_10000_ballots = {count_ms:.1f} ms (target < {COUNT_TARGET_MS:.0f}) {verdict}")
-    return ok
+    with running(durable=True) as server:
+        if server is None:
+            print("cast_postgres_vs_sqlite = skipped: PostgreSQL is not installed (target <= 2 x)")
+            return ok
+        sqlite_seconds, postgres_seconds = asyncio.run(postgres_vs_sqlite(n, server))
+    ratio = postgres_seconds / sqlite_seconds
+    print(f"cast_seconds_sqlite = {sqlite_seconds:.3f} s for {n} casts (median)")
+    print(f"cast_seconds_postgres = {postgres_seconds:.3f} s for {n} casts (median)")
+    verdict = "PASS" if ratio <= PG_TARGET else "FAIL"
+    print(f"cast_postgres_vs_sqlite = {ratio:.2f} x (target <= {PG_TARGET:.0f} x) {verdict}")
+    return ok and ratio <= PG_TARGET
 
 
 if __name__ == "__main__":

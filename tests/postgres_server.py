@@ -28,8 +28,8 @@ def binaries() -> Path | None:
 
 
 class PostgresServer:
-    def __init__(self, bindir: Path, folder: Path) -> None:
-        self.bindir, self.folder = bindir, folder
+    def __init__(self, bindir: Path, folder: Path, durable: bool = False) -> None:
+        self.bindir, self.folder, self.durable = bindir, folder, durable
         self.data, self.socket = folder / "data", folder / "socket"
 
     def url(self, database: str = ADMIN_DB) -> str:
@@ -48,11 +48,11 @@ class PostgresServer:
             shutil.chown(self.socket, "postgres")
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "--no-sync",
                   "-E", "UTF8", "--locale", "C")
-        # A test server: durability off (the tests' data lives for seconds), no TCP at all.
-        options = (
-            f"-k {self.socket} -c listen_addresses='' -c fsync=off -c synchronous_commit=off"
-            " -c full_page_writes=off -c max_connections=300"
-        )
+        # No TCP at all. Tests turn durability off (their data lives for seconds); benchmarks
+        # keep PostgreSQL's defaults, as a deployment runs it.
+        options = f"-k {self.socket} -c listen_addresses='' -c max_connections=300"
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l",
                   str(self.folder / "server.log"), "-w", "start")
 
@@ -62,15 +62,16 @@ class PostgresServer:
 
 
 @contextlib.contextmanager
-def running() -> Iterator[PostgresServer | None]:
-    """A started server, or None when PostgreSQL is not installed."""
+def running(*, durable: bool = False) -> Iterator[PostgresServer | None]:
+    """A started server, or None when PostgreSQL is not installed. `durable`: every commit
+    reaches the disk (PostgreSQL's defaults), for benchmarks."""
     bindir = binaries()
     if bindir is None:
         yield None
         return
     folder = Path(tempfile.mkdtemp(prefix="thidua-pg-"))
     os.chmod(folder, 0o755)
-    server = PostgresServer(bindir, folder)
+    server = PostgresServer(bindir, folder, durable)
     try:
         server.start()
         yield server

@@ -1,8 +1,12 @@
 """Storage against a real temporary SQLite file."""
 
 import contextlib
+import os
 import sqlite3
+import subprocess
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -186,3 +190,53 @@ async def test_a_unit_of_work_cancelled_at_any_await_leaves_no_transaction_open(
             await task
         assert not db.conn.in_transaction and not db.lock.locked(), delay
     await write(99)  # and the next one works
+
+
+def _bot(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    root = Path(__file__).resolve().parents[1]
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env={**os.environ, "PYTHONPATH": str(root), **env},
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.sqlite_only
+async def test_a_second_process_on_one_sqlite_file_is_refused_in_one_line(db, db_path):
+    """Two processes on one file would both send every queued message: the second is refused."""
+    refused = _bot("migrate", env={"THIDUA_DATABASE_PATH": str(db_path)})
+    assert refused.returncode == 2
+    assert refused.stderr.strip().splitlines() == [
+        f"{db_path} is in use by another thidua process (pid {os.getpid()}); stop it first,"
+        " or set THIDUA_DATABASE_URL to a PostgreSQL database to run several"
+    ]
+    await db.close()  # the file is free again
+    done = _bot("migrate", env={"THIDUA_DATABASE_PATH": str(db_path)})
+    assert done.returncode == 0 and done.stdout.startswith("sqlite: up to date (migration ")
+
+
+async def test_migrate_brings_a_new_database_up_to_date_then_reports_it(settings, tmp_path):
+    env = {"THIDUA_DATABASE_PATH": str(tmp_path / "new.sqlite3")}
+    if settings.database_url is not None:
+        env["THIDUA_DATABASE_URL"] = settings.database_url.get_secret_value()
+    first = _bot("migrate", env=env)
+    # (the PostgreSQL test database is a copy of a migrated one: already up to date)
+    assert first.returncode == 0 and first.stdout.split(":")[0] in ("sqlite", "postgresql")
+    again = _bot("migrate", env=env)
+    assert again.returncode == 0 and "up to date" in again.stdout
+    assert "postgresql://" not in first.stdout + first.stderr + again.stdout + again.stderr
+
+
+@pytest.mark.sqlite_only
+async def test_move_to_postgres_refuses_a_sqlite_target_and_a_running_bot(db, db_path):
+    wrong = _bot("move-to-postgres", "sqlite:///x", env={"THIDUA_DATABASE_PATH": str(db_path)})
+    assert wrong.returncode == 2 and "postgresql://" in wrong.stderr
+    busy = _bot(
+        "move-to-postgres",
+        "postgresql://nobody@/none?host=/nonexistent",
+        env={"THIDUA_DATABASE_PATH": str(db_path)},
+    )
+    assert busy.returncode == 2 and "in use by another thidua process" in busy.stderr

@@ -1,0 +1,143 @@
+"""What only PostgreSQL does, with two connections standing for two processes: outbox claims with
+leases, the scheduler's leader lock, the shared send schedule, commits heard across processes,
+and moving a SQLite database in."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import time
+from datetime import UTC, datetime, timedelta
+
+from pydantic import SecretStr
+
+from bot.app import App, run_console
+from bot.clock import SystemClock
+from bot.config import Settings
+from bot.domain.audit_chain import check_chain
+from storage.db import Database
+from storage.transfer import TransferRefused, copy_sqlite_into
+from storage.uow import UnitOfWork
+
+from .conftest import TEST_SECRET
+
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+LEASE = timedelta(seconds=15)
+
+
+async def _queue(db: Database, count: int) -> None:
+    async with UnitOfWork(db) as uow:
+        for n in range(count):
+            await uow.outbox.enqueue(
+                f"test:{n}", channel="telegram", chat_id=str(n), payload={"text": "x"}, now=NOW
+            )
+
+
+async def test_two_processes_claim_disjoint_messages_and_a_dead_ones_come_free_after_its_lease(
+    pg_url,
+):
+    first, second = await Database.open(pg_url), await Database.open(pg_url)
+    try:
+        await _queue(first, 10)
+
+        async def claim(db: Database, at: datetime, limit: int = 6) -> set[int]:
+            async with UnitOfWork(db) as uow:
+                found = await uow.outbox.ready(at, limit, holder=db.holder, lease=LEASE)
+            return {m.id for m in found}
+
+        mine, theirs = await asyncio.gather(claim(first, NOW), claim(second, NOW))
+        assert len(mine) + len(theirs) == 10 and not mine & theirs
+        assert await claim(first, NOW) == mine  # a holder sees its own claims again
+        assert await claim(second, NOW + LEASE / 2) == theirs  # nobody else's, while leased
+        # The first process is gone: once its lease ends, its messages are the second's.
+        await first.close()
+        later = NOW + LEASE + timedelta(seconds=1)
+        async with UnitOfWork(second) as uow:
+            assert await uow.outbox.next_time() == NOW + LEASE  # the engine wakes for them
+        assert await claim(second, later, 20) == mine | theirs
+    finally:
+        await second.close()
+        if not first.conn.raw.is_closed():
+            await first.close()
+
+
+async def test_one_leader_at_a_time_and_the_next_takes_over_when_it_ends(pg_url):
+    first, second = await Database.open(pg_url), await Database.open(pg_url)
+    try:
+        assert await first.lead() and not await second.lead()
+        assert await second.leader() == first.holder
+        await first.close()  # a killed process's session ends the same way
+        assert await second.lead() and await second.leader() == second.holder
+    finally:
+        await second.close()
+
+
+async def test_the_send_schedule_spaces_every_process_sends_together(pg_url):
+    first, second = await Database.open(pg_url), await Database.open(pg_url)
+    try:
+        rate, each = 50.0, 10
+        budgets = [first.send_budget("telegram", rate), second.send_budget("telegram", rate)]
+        times: list[float] = []
+
+        async def send(budget) -> None:
+            for _ in range(each):
+                await budget.take()
+                times.append(time.monotonic())
+
+        await asyncio.gather(*(send(b) for b in budgets))
+        times.sort()
+        # 20 sends at 50 a second take at least 19 gaps of 20 ms, however they interleave.
+        assert times[-1] - times[0] >= (2 * each - 1) / rate * 0.95
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_a_commit_in_one_process_wakes_the_other(pg_url):
+    first, second = await Database.open(pg_url), await Database.open(pg_url)
+    try:
+        second.changed.clear()
+        await _queue(first, 1)
+        await asyncio.wait_for(second.changed.wait(), 5)
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_a_sqlite_database_moves_into_postgresql_whole(tmp_path, pg_url):
+    sqlite_settings = Settings(
+        _env_file=None, database_path=tmp_path / "old.sqlite3", secret_key=SecretStr(TEST_SECRET)
+    )
+    await run_console(sqlite_settings, [], io.StringIO(), seed="demo")
+    target = await Database.open(pg_url)
+    try:
+        copied = await copy_sqlite_into(sqlite_settings.database_path, target)
+        assert copied["members"] > 0 and copied["audit_log"] > 0
+        try:
+            await copy_sqlite_into(sqlite_settings.database_path, target)
+            raise AssertionError("a second move into the same database must be refused")
+        except TransferRefused as refused:
+            assert "already holds data" in str(refused)
+    finally:
+        await target.close()
+    moved = sqlite_settings.model_copy(update={"database_url": SecretStr(pg_url)})
+    before = await App.open(sqlite_settings, SystemClock(), scheduled=False)
+    after = await App.open(moved, SystemClock(), scheduled=False)
+    try:
+        for app in (before, after):
+            clusters = await app.services.membership.clusters()
+            assert [c.key for c in clusters]
+        assert [c.key for c in await before.services.membership.clusters()] == [
+            c.key for c in await after.services.membership.clusters()
+        ]
+        async with UnitOfWork(before.db) as old, UnitOfWork(after.db) as new:
+            assert await old.audit.entries() == await new.audit.entries()
+            for cluster in await after.services.membership.clusters():
+                assert check_chain(await new.audit.entries(cluster.id)).broken_at is None
+            # New rows number on from the moved ones.
+            moved_units = await new.units.in_cluster(clusters[0].id)
+            unit_id, _ = await new.units.upsert(clusters[0].id, "NEW", "Đơn vị mới")
+            assert unit_id > max(u.id for u in moved_units)
+    finally:
+        await before.close()
+        await after.close()
