@@ -142,7 +142,10 @@ class OutboxDispatcher:
     def _spend_channel_slot(self, message, now: float) -> None:
         rate = getattr(self.channels.get(message.channel), "queued_per_second", None)
         if rate and message.lane != Lane.REPLY and self.pace_chats:
-            start = max(now, self._channel_next.get(message.channel, 0.0))
+            # A send that starts late (the loop woke a little after its slot) does not push
+            # every later slot back: up to one slot of lateness is made up, so the long-run rate
+            # is the channel's and no second ever holds more than one extra message.
+            start = max(now - 1 / rate, self._channel_next.get(message.channel, 0.0))
             self._channel_next[message.channel] = start + 1 / rate
 
     def _gap(self, chat: tuple[str, str]) -> float:

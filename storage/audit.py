@@ -9,6 +9,8 @@ from bot.domain.audit_chain import GENESIS, entry_hash
 
 from .base import _iso, _Repo
 
+AUDIT_CHAIN_LOCK = 0x7464  # advisory lock class of the audit chains (PostgreSQL)
+
 
 class AuditRepo(_Repo):
     async def record(
@@ -30,6 +32,12 @@ class AuditRepo(_Repo):
             "subject": subject,
             "detail": json.dumps(detail or {}, ensure_ascii=False, sort_keys=True),
         }
+        if self.dialect == "postgresql":
+            # Another process may be appending to the same chain: one at a time per cluster,
+            # until the transaction ends, or both would chain to the same head.
+            await self.conn.execute(
+                "SELECT pg_advisory_xact_lock(?, ?)", (AUDIT_CHAIN_LOCK, cluster_id or 0)
+            )
         digest = entry_hash(await self.head(cluster_id), entry)
         await self.conn.execute(
             "INSERT INTO audit_log (at, cluster_id, actor, action, subject, detail, hash)"

@@ -132,10 +132,6 @@ class PgConnection:
             await self.raw.executemany(translate(sql), rows)
             self.total_changes += len(rows)
 
-    def uncount(self, rows: int) -> None:
-        """Rows written as bookkeeping (an outbox claim): no news, they wake no engine."""
-        self.total_changes -= rows
-
     @property
     def in_transaction(self) -> bool:
         return self.raw.is_in_transaction()

@@ -141,3 +141,23 @@ async def test_a_sqlite_database_moves_into_postgresql_whole(tmp_path, pg_url):
     finally:
         await before.close()
         await after.close()
+
+
+async def test_two_processes_appending_to_one_audit_chain_keep_it_whole(pg_url):
+    """Each entry chains to the one before: appends from two processes at once must not both
+    chain to the same head."""
+    first, second = await Database.open(pg_url), await Database.open(pg_url)
+    try:
+
+        async def append(db: Database, n: int) -> None:
+            for k in range(n):
+                async with UnitOfWork(db) as uow:
+                    await uow.audit.record(NOW, "test.append", cluster_id=7, detail={"k": k})
+
+        await asyncio.gather(append(first, 40), append(second, 40))
+        async with UnitOfWork(first) as uow:
+            entries = await uow.audit.entries(7)
+        assert len(entries) == 80 and check_chain(entries).broken_at is None
+    finally:
+        await first.close()
+        await second.close()
