@@ -42,7 +42,7 @@ from bot.domain.models import Role
 from bot.domain.voting import BallotKind, Rules, TiePolicy
 from bot.messages import Reply
 from bot.services.ballot_views import count_papers
-from storage.db import Database
+from storage.opening import open_database
 from storage.uow import UnitOfWork
 from tests.conftest import TEST_SECRET
 from tests.fake_telegram import TOKEN, FakeBotApi
@@ -202,7 +202,7 @@ async def postgres_vs_sqlite(n: int, server, rounds: int = 5) -> tuple[float, fl
     admin = await asyncpg.connect(server.url())
     try:
         await admin.execute("CREATE DATABASE bench_template")
-        template = await Database.open(server.url("bench_template"))
+        template = await open_database(server.url("bench_template"))
         await template.close()
         for r in range(rounds):
             on_sqlite.append((await cast_vs_echo(n, rounds=1))[0])

@@ -18,6 +18,7 @@ from bot.i18n import t
 from bot.logs import configure_logging
 from bot.render import text as render
 from storage.db import Database, DatabaseInUse, is_postgres, migrations
+from storage.opening import open_database
 
 FILES_DIR = "thidua-files"  # where the console writes the documents it sends
 
@@ -135,7 +136,7 @@ def _console(
 
 
 async def _migrate(settings: Settings) -> int:
-    db = await Database.open(database_target(settings))  # opening migrates
+    db = await open_database(database_target(settings))  # opening migrates
     try:
         latest = max(version for version, _, _ in migrations(db.dialect))
         if db.applied:
@@ -156,7 +157,7 @@ async def _move_to_postgres(settings: Settings, url: str) -> int:
     source = Path(settings.database_path)
     try:
         Database.hold_file(source)  # the bot must be stopped: nothing may change meanwhile
-        target = await Database.open(url)
+        target = await open_database(url)
         try:
             copied = await copy_sqlite_into(source, target)
         finally:

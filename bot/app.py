@@ -45,6 +45,7 @@ from handlers.router import Router, command_menu
 from scheduler.engine import ReminderEngine
 from scheduler.outbox import OutboxDispatcher
 from storage.db import Database
+from storage.opening import open_database
 
 log = logging.getLogger("thidua")
 
@@ -73,7 +74,7 @@ class App:
         """Everything wired once, nothing written in afterwards. `channels` are built from the
         database and the update log (or given whole); `scheduled` False: the engine ticks only
         when called (scripted console runs stay deterministic)."""
-        db = await Database.open(database_target(settings))
+        db = await open_database(database_target(settings))
         updates = UpdateLog(db, clock)
         live = channels(db, updates) if callable(channels) else dict(channels or {})
         notices = ChatNotices()

@@ -139,12 +139,8 @@ def web_app(app: App, links: FileLinks | None, secret: str):
     """The webhook endpoints of every channel, the file links and a health check."""
     from starlette.applications import Starlette
     from starlette.requests import Request
-    from starlette.responses import JSONResponse, PlainTextResponse, Response
+    from starlette.responses import PlainTextResponse, Response
     from starlette.routing import Route
-
-    async def healthz(request: Request) -> Response:
-        report, healthy = await health(app)
-        return JSONResponse(report, status_code=200 if healthy else 503)
 
     async def file(request: Request) -> Response:
         found = await links.fetch(request.path_params["token"]) if links else None
@@ -165,11 +161,24 @@ def web_app(app: App, links: FileLinks | None, secret: str):
     routes += [
         upload_route(app, upload_links(app.services.settings, app.db, app.services.clock)),
         Route(FILES_ROUTE + "/{token}/{name}", file, methods=["GET"]),
-        Route("/healthz", healthz, methods=["GET"]),
+        health_route(app),
         *screen_routes(app),
         *sheet_routes(app),
     ]
     return Starlette(routes=routes)
+
+
+def health_route(app: App):
+    """`GET /healthz`: the report of `health`, 503 when unhealthy."""
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
+
+    async def healthz(request: Request) -> Response:
+        report, healthy = await health(app)
+        return JSONResponse(report, status_code=200 if healthy else 503)
+
+    return Route("/healthz", healthz, methods=["GET"])
 
 
 def upload_route(app: App, uploads: UploadLinks | None):
@@ -273,13 +282,15 @@ async def _start_server(asgi, settings: Settings):
 
 @contextlib.asynccontextmanager
 async def local_web(app: App, settings: Settings):
-    """Without a public address, the projector screen on the local web server (a bot whose
-    port is taken goes on without it, and says so)."""
+    """Without a public address, the projector screen and /healthz on the local web server (a
+    bot whose port is taken goes on without it, and says so)."""
     if not settings.local_web:
         yield
         return
+    pages = screen_app(app)
+    pages.router.routes.append(health_route(app))  # a container's health check polls it too
     try:
-        server, task = await _start_server(screen_app(app), settings)
+        server, task = await _start_server(pages, settings)
     except (RuntimeError, OSError, SystemExit) as error:
         log.warning("no local web server (projector screen unavailable): %s", error)
         yield

@@ -63,11 +63,7 @@ class Database:
 
     @classmethod
     async def open(cls, target: Path | str) -> Database:
-        """`target`: a SQLite file (or ":memory:"), or a `postgresql://` URL."""
-        if is_postgres(target):
-            from .postgres import PostgresDatabase  # asyncpg loads only when it is used
-
-            return await PostgresDatabase.connect(str(target))
+        """The SQLite file `target` (or ":memory:"); storage.opening opens either database."""
         lock_file = None
         if str(target) != ":memory:":
             Path(target).parent.mkdir(parents=True, exist_ok=True)
@@ -102,7 +98,7 @@ class Database:
 
     @staticmethod
     def let_go_file(path: Path) -> None:
-        _let_go(path.resolve().with_name(path.name + ".lock"))
+        _let_go(_lock_path(path))
 
     async def migrate(self, available: list[tuple[int, str, str]] | None = None) -> list[int]:
         """Apply the migrations not yet applied (`available`: those of storage/migrations);
@@ -181,7 +177,7 @@ _held: dict[Path, list[int]] = {}  # lock file -> [descriptor, users]
 
 def _hold(database: Path) -> Path:
     """Take the file's lock, or refuse in one line when another process has it."""
-    lock_file = database.resolve().with_name(database.name + ".lock")
+    lock_file = _lock_path(database)
     if lock_file in _held:
         _held[lock_file][1] += 1
         return lock_file
@@ -199,6 +195,10 @@ def _hold(database: Path) -> Path:
     os.pwrite(fd, str(os.getpid()).encode(), 0)
     _held[lock_file] = [fd, 1]
     return lock_file
+
+
+def _lock_path(database: Path) -> Path:
+    return database.resolve().with_name(database.name + ".lock")
 
 
 def _let_go(lock_file: Path) -> None:

@@ -76,7 +76,6 @@ class Result:
         self._conn, self._sql, self._params = conn, sql, params
         self.rows: list[asyncpg.Record] = []
         self.rowcount = -1
-        self.lastrowid: int | None = None
 
     def __await__(self):
         return self._run().__await__()

@@ -17,7 +17,7 @@ from bot.config import Settings, database_target
 from bot.services.conversations import Conversations
 from bot.services.demo import seed_demo
 from bot.services.membership import Membership
-from storage.db import Database
+from storage.opening import open_database
 
 from .fake_telegram import TOKEN as TELEGRAM_TOKEN
 from .fake_telegram import FakeBotApi
@@ -58,7 +58,7 @@ async def _migrated_template(server: PostgresServer) -> None:
         await admin.execute(f"CREATE DATABASE {TEMPLATE_DB}")
     finally:
         await admin.close()
-    database = await Database.open(server.url(TEMPLATE_DB))
+    database = await open_database(server.url(TEMPLATE_DB))
     await database.close()
 
 
@@ -123,7 +123,7 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 async def db(settings: Settings):
-    database = await Database.open(database_target(settings))
+    database = await open_database(database_target(settings))
     yield database
     await database.close()
 

@@ -12,7 +12,7 @@ from bot.app import run_console
 from bot.clock import ManualClock
 from bot.config import database_target
 from bot.services.membership import Membership
-from storage.db import Database
+from storage.opening import open_database
 
 from .conftest import VN
 
@@ -37,7 +37,7 @@ def _assert_transcript(name: str, transcript: str) -> None:
 
 
 async def _member(settings, handle):
-    db = await Database.open(database_target(settings))
+    db = await open_database(database_target(settings))
     try:
         return await Membership(db, ManualClock(START), settings).identify(
             "console", handle.lower()
@@ -332,7 +332,7 @@ async def test_sheets_are_read_by_the_chair_and_returned_only_by_the_secretariat
 
 async def test_a_cluster_without_a_chair_unit_tells_why_no_ballot_can_run(settings):
     await _console(settings, [])  # the demo cluster, seeded
-    db = await Database.open(database_target(settings))
+    db = await open_database(database_target(settings))
     await db.conn.execute("UPDATE periods SET chair_unit_id = NULL")  # a file without `chair:`
     await db.close()
     out = await _console(settings, ["@CTO /ballot", "@secretariat /ballot"])

@@ -18,7 +18,7 @@ from bot.render.xlsx_writer import NUMBER, TEXT, XlsxBook
 from bot.services.membership import Membership
 from bot.services.scoring import Scoring
 from handlers.notices import ChatNotices
-from storage.db import Database
+from storage.opening import open_database
 
 from .conftest import VN
 
@@ -88,7 +88,7 @@ async def test_scale_in_excel_and_the_filled_score_form_round_trip(settings, tmp
     assert "📎 tu-cham-AGG-year-end.xlsx" in text
 
     # The unit fills the form in Excel (here: openpyxl) and sends it back.
-    db = await Database.open(database_target(settings))
+    db = await open_database(database_target(settings))
     clock = ManualClock(NOW)
     agg = await Membership(db, clock, settings).identify("console", "agg")
     scoring = Scoring(db, clock, settings, ChatNotices())
@@ -114,7 +114,7 @@ async def test_scale_in_excel_and_the_filled_score_form_round_trip(settings, tmp
     assert (
         "Tổng điểm: 93,5 (94,5/100 điểm các tiêu chí − 1 điểm trừ)" in out.getvalue()
     )  # 30 + 24,5 + 39,5 + 0,5 − 1
-    db = await Database.open(database_target(settings))
+    db = await open_database(database_target(settings))
     view = await Scoring(db, clock, settings, ChatNotices()).sheet(agg)
     await db.close()
     assert view.notes == {"1.2": "Khảo sát hài lòng 92%"} and view.scores["1.2"] == Decimal("24.5")

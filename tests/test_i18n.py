@@ -63,10 +63,10 @@ def test_a_khoi_is_called_a_khoi_in_the_catalogs_words_only():
 async def test_a_khoi_reads_khoi_in_chat_and_in_its_minutes(settings):
     from bot.app import run_console
     from bot.config import database_target
-    from storage.db import Database
+    from storage.opening import open_database
 
     await run_console(settings, [], io.StringIO(), seed="members")
-    db = await Database.open(database_target(settings))
+    db = await open_database(database_target(settings))
     await db.conn.execute("UPDATE clusters SET kind = 'khối'")
     await db.close()
     out = io.StringIO()

@@ -16,6 +16,8 @@ from bot.clock import SystemClock
 from bot.config import Settings
 from bot.domain.audit_chain import check_chain
 from storage.db import Database
+from storage.opening import open_database
+from storage.postgres import translate
 from storage.transfer import TransferRefused, copy_sqlite_into
 from storage.uow import UnitOfWork
 
@@ -23,6 +25,20 @@ from .conftest import TEST_SECRET
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=15)
+
+
+def test_sqlite_statements_read_as_postgresql():
+    assert translate("BEGIN IMMEDIATE") == "BEGIN"
+    assert (
+        translate("INSERT OR IGNORE INTO t (a, b) VALUES (?, '?') RETURNING id")
+        == "INSERT INTO t (a, b) VALUES ($1, '?') ON CONFLICT DO NOTHING RETURNING id"
+    )
+    assert translate("SELECT 1 WHERE c IS ? AND d = ?") == (
+        "SELECT 1 WHERE c IS NOT DISTINCT FROM $1 AND d = $2"
+    )
+    assert translate("SELECT group_concat(pair) FROM x") == (
+        "SELECT string_agg(CAST(pair AS TEXT), ',') FROM x"
+    )
 
 
 async def _queue(db: Database, count: int) -> None:
@@ -36,7 +52,7 @@ async def _queue(db: Database, count: int) -> None:
 async def test_two_processes_claim_disjoint_messages_and_a_dead_ones_come_free_after_its_lease(
     pg_url,
 ):
-    first, second = await Database.open(pg_url), await Database.open(pg_url)
+    first, second = await open_database(pg_url), await open_database(pg_url)
     try:
         await _queue(first, 10)
 
@@ -62,7 +78,7 @@ async def test_two_processes_claim_disjoint_messages_and_a_dead_ones_come_free_a
 
 
 async def test_one_leader_at_a_time_and_the_next_takes_over_when_it_ends(pg_url):
-    first, second = await Database.open(pg_url), await Database.open(pg_url)
+    first, second = await open_database(pg_url), await open_database(pg_url)
     try:
         assert await first.lead() and not await second.lead()
         assert await second.leader() == first.holder
@@ -73,7 +89,7 @@ async def test_one_leader_at_a_time_and_the_next_takes_over_when_it_ends(pg_url)
 
 
 async def test_the_send_schedule_spaces_every_process_sends_together(pg_url):
-    first, second = await Database.open(pg_url), await Database.open(pg_url)
+    first, second = await open_database(pg_url), await open_database(pg_url)
     try:
         rate, each = 50.0, 10
         budgets = [first.send_budget("telegram", rate), second.send_budget("telegram", rate)]
@@ -94,7 +110,7 @@ async def test_the_send_schedule_spaces_every_process_sends_together(pg_url):
 
 
 async def test_a_commit_in_one_process_wakes_the_other(pg_url):
-    first, second = await Database.open(pg_url), await Database.open(pg_url)
+    first, second = await open_database(pg_url), await open_database(pg_url)
     try:
         second.changed.clear()
         await _queue(first, 1)
@@ -109,7 +125,7 @@ async def test_a_sqlite_database_moves_into_postgresql_whole(tmp_path, pg_url):
         _env_file=None, database_path=tmp_path / "old.sqlite3", secret_key=SecretStr(TEST_SECRET)
     )
     await run_console(sqlite_settings, [], io.StringIO(), seed="demo")
-    target = await Database.open(pg_url)
+    target = await open_database(pg_url)
     try:
         copied = await copy_sqlite_into(sqlite_settings.database_path, target)
         assert copied["members"] > 0 and copied["audit_log"] > 0
@@ -146,7 +162,7 @@ async def test_a_sqlite_database_moves_into_postgresql_whole(tmp_path, pg_url):
 async def test_two_processes_appending_to_one_audit_chain_keep_it_whole(pg_url):
     """Each entry chains to the one before: appends from two processes at once must not both
     chain to the same head."""
-    first, second = await Database.open(pg_url), await Database.open(pg_url)
+    first, second = await open_database(pg_url), await open_database(pg_url)
     try:
 
         async def append(db: Database, n: int) -> None:

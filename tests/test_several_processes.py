@@ -23,7 +23,7 @@ from bot.domain.models import Role
 from bot.domain.reminders import PlannedReminder, ReminderKind, ReminderPolicy
 from bot.domain.voting import BallotKind
 from scheduler.outbox import IN_FLIGHT
-from storage.db import Database
+from storage.opening import open_database
 from storage.uow import UnitOfWork
 
 from .bot_processes import BotProcess, most_in_any_second
@@ -202,7 +202,7 @@ async def test_two_processes_kill_9_mid_burst_lose_nothing_repeat_nothing_and_ke
             assert report["scheduler"]["this_process"], report
             assert clock.monotonic() - killed_at < 10
 
-            db = await Database.open(database_url)
+            db = await open_database(database_url)
             try:
 
                 async def unsent() -> int:

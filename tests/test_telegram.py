@@ -455,3 +455,21 @@ async def test_long_work_is_announced_at_once_and_quick_answers_are_not(tg_setti
     note, answer = api.texts_to(AGG_REP)[2:4]
     assert note.startswith("⏳ Đang tạo") and "Các lệnh" in answer
     assert api.called("sendChatAction")[-1].params["action"] == "upload_document"
+
+
+async def test_a_polling_bot_answers_healthz_on_its_local_web_server(
+    tg_settings, api, unused_tcp_port
+):
+    """A container's health check needs /healthz without a public address too."""
+    settings = tg_settings.model_copy(update={"webhook_port": unused_tcp_port})
+    async with running(settings, api), httpx.AsyncClient() as client:
+        for _ in range(100):  # the local server starts after polling does
+            try:
+                answer = await client.get(f"http://127.0.0.1:{unused_tcp_port}/healthz")
+                break
+            except httpx.ConnectError:
+                await asyncio.sleep(0.05)
+        report = answer.json()
+        assert answer.status_code == 200 and report["status"] == "ok"
+        assert report["scheduler"]["this_process"] is True
+        assert report["backend"] == ("postgresql" if settings.database_url else "sqlite")
