@@ -192,17 +192,21 @@ def pytest_configure(config) -> None:
     config.addinivalue_line(
         "markers", "sqlite_only: about SQLite itself (its file, pragmas, WAL), run on SQLite only"
     )
+    config.addinivalue_line(
+        "markers", "postgresql_only: about PostgreSQL itself (its heap files), run on it only"
+    )
 
 
 def pytest_collection_modifyitems(config, items) -> None:
-    """A test marked sqlite_only keeps only its SQLite run."""
-    dropped = [
-        item
-        for item in items
-        if item.get_closest_marker("sqlite_only")
-        and getattr(item, "callspec", None) is not None
-        and item.callspec.params.get("backend") == "postgresql"
-    ]
+    """A test marked sqlite_only keeps only its SQLite run, one marked postgresql_only only its
+    PostgreSQL run."""
+    only = {"sqlite_only": "sqlite", "postgresql_only": "postgresql"}
+
+    def dropped_run(item) -> bool:
+        backend = getattr(item, "callspec", None) and item.callspec.params.get("backend")
+        return any(item.get_closest_marker(m) and backend != b for m, b in only.items())
+
+    dropped = [item for item in items if dropped_run(item)]
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = [item for item in items if item not in dropped]

@@ -144,6 +144,43 @@ async def test_nothing_stored_links_a_unit_to_its_choices(app):
     assert all(set(json.loads(d)) == {"unit"} for (d,) in casts)
 
 
+async def _heap(app, table: str) -> list[tuple]:
+    """Every row version PostgreSQL keeps in the table's files, live or dead, in file order
+    (what a copy of the data directory holds), as (page, item, dead)."""
+    await app.db.conn.execute("CREATE EXTENSION IF NOT EXISTS pageinspect")
+    return await _rows(
+        app,
+        "SELECT page, lp, t_xmax <> 0 FROM generate_series(0,"
+        f" pg_relation_size('{table}') / current_setting('block_size')::int - 1) AS page,"
+        f" heap_page_items(get_raw_page('{table}', page::int)) WHERE lp_flags = 1"
+        " ORDER BY page, lp",
+    )
+
+
+@pytest.mark.postgresql_only
+async def test_on_postgresql_the_data_files_keep_no_casting_order_once_a_ballot_closes(app):
+    """PostgreSQL appends rows in the order they are written and keeps old versions until a
+    vacuum: while open the papers are sealed, and at close the ballot tables are rewritten, so
+    the files hold the papers only in their shuffled order and not one earlier version."""
+    await _meeting(app)
+    view = await _open(app)
+    plan = {"AGG": (1,), "BLU": (0, 1), "CMU": (), "DTP": (0,), "HGG": (2,), "KGG": (1,)}
+    for handle, positions in plan.items():
+        await _cast(app, handle, view.ballot.id, *positions)
+    papers = await _rows(app, "SELECT paper FROM sealed_papers")
+    assert len(papers) == 6 and len({len(p) for (p,) in papers}) == 1  # sealed, one size
+    assert await _rows(app, "SELECT * FROM ballot_papers") == []
+    result = await app.services.counting.close(await _who(app, "CTO"), view.ballot.id)
+    assert len(result.papers) == 6
+    assert await _heap(app, "sealed_papers") == []  # not even a dead version of one
+    kept = await _heap(app, "ballot_papers")
+    assert len(kept) == 6 and not any(dead for _, _, dead in kept)
+    in_file_order = await _rows_flat(app, "SELECT position FROM ballot_papers ORDER BY ctid")
+    assert in_file_order == sorted(in_file_order)  # written in the shuffled order, nothing else
+    for table in ("ballot_receipts", "voter_register", "chat_menus"):
+        assert not any(dead for _, _, dead in await _heap(app, table)), table
+
+
 @pytest.mark.sqlite_only
 async def test_a_copy_taken_after_any_cast_links_no_unit_to_its_marks(app, settings, tmp_path):
     """After every single cast the database file and its write-ahead log are copied. Each copy,
