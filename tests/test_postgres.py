@@ -15,7 +15,7 @@ from bot.app import App, run_console
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.domain.audit_chain import check_chain
-from storage.db import Database
+from storage.db import Database, migrations
 from storage.opening import open_database
 from storage.postgres import translate
 from storage.transfer import TransferRefused, copy_sqlite_into
@@ -177,3 +177,33 @@ async def test_two_processes_appending_to_one_audit_chain_keep_it_whole(pg_url):
     finally:
         await first.close()
         await second.close()
+
+
+async def test_both_databases_have_the_same_migrations_tables_and_columns(pg_url, tmp_path):
+    """Each migration is written twice, once per database: the same numbers and names, and the
+    same tables with the same columns in the end."""
+    assert [m[:2] for m in migrations("sqlite")] == [m[:2] for m in migrations("postgresql")]
+    sqlite = await Database.open(tmp_path / "same.sqlite3")
+    postgres = await open_database(pg_url)
+    try:
+        tables = [
+            r[0]
+            for r in await sqlite.conn.execute_fetchall(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
+        on_sqlite = {
+            t: {r[1] for r in await sqlite.conn.execute_fetchall(f"PRAGMA table_info({t})")}
+            for t in tables
+        }
+        on_postgres: dict[str, set[str]] = {}
+        for table, column in await postgres.conn.execute_fetchall(
+            "SELECT table_name, column_name FROM information_schema.columns"
+            " WHERE table_schema = 'public'"
+        ):
+            on_postgres.setdefault(table, set()).add(column)
+        on_postgres.pop("send_budgets")  # the shared send schedule: PostgreSQL's alone
+        assert on_sqlite == on_postgres
+    finally:
+        await sqlite.close()
+        await postgres.close()
