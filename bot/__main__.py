@@ -17,7 +17,7 @@ from bot.domain.errors import DomainError, FileInvalid
 from bot.i18n import t
 from bot.logs import configure_logging
 from bot.render import text as render
-from storage.db import Database, DatabaseInUse, is_postgres, migrations
+from storage.db import Database, DatabaseInUse, DatabaseUnavailable, is_postgres, migrations
 from storage.opening import open_database
 
 FILES_DIR = "thidua-files"  # where the console writes the documents it sends
@@ -81,8 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(settings)
     try:
         return _command(settings, args)
-    except DatabaseInUse as error:  # SQLite: another bot process has the file
-        print(error, file=sys.stderr)
+    except (DatabaseInUse, DatabaseUnavailable) as error:  # another bot has the SQLite file,
+        print(error, file=sys.stderr)  # or the PostgreSQL server cannot be reached
         return 2
 
 

@@ -24,8 +24,9 @@ log = logging.getLogger(__name__)
 # not, before the process could mark it sent. 4 keep 30 messages a second with 130 ms round trips.
 IN_FLIGHT = 4
 READ_AHEAD = 64  # due messages read at a time, in lane order, to find free chats among
-# How long messages read for sending stay this process's (PostgreSQL): renewed at every read,
-# so only a process that stopped reading (killed, or cut off from the database) loses them.
+# How long messages read for sending stay this process's (PostgreSQL): renewed by the reads
+# that follow each send, so only a process that stopped reading (killed, or cut off from the
+# database) loses them, to the next leader, once the lease has run out.
 LEASE = timedelta(seconds=15)
 BACKOFF = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10), timedelta(hours=1))
 

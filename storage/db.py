@@ -24,6 +24,10 @@ class DatabaseInUse(Exception):
     """Another process has the SQLite file open; the message says so in one line."""
 
 
+class DatabaseUnavailable(Exception):
+    """The PostgreSQL server cannot be reached or refuses us; one line, never the URL."""
+
+
 def is_postgres(target: Path | str) -> bool:
     return str(target).startswith(("postgresql://", "postgres://"))
 

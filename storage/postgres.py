@@ -18,7 +18,7 @@ from typing import Any
 
 import asyncpg
 
-from .db import Database, migrations
+from .db import Database, DatabaseUnavailable, migrations
 
 # The channel every commit that wrote something notifies, so each process's engine re-plans.
 CHANGED_CHANNEL = "thidua_changed"
@@ -176,7 +176,11 @@ class PostgresDatabase(Database):
 
     @classmethod
     async def connect(cls, url: str) -> PostgresDatabase:
-        main = await connect(url)
+        try:
+            main = await connect(url)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            # asyncpg's messages name the server's answer, never the password.
+            raise DatabaseUnavailable(f"cannot open the PostgreSQL database: {error}") from None
         try:
             aux = await connect(url)
         except BaseException:

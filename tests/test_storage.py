@@ -230,6 +230,14 @@ async def test_migrate_brings_a_new_database_up_to_date_then_reports_it(settings
     assert "postgresql://" not in first.stdout + first.stderr + again.stdout + again.stderr
 
 
+async def test_an_unreachable_postgresql_server_is_one_line_without_the_password(tmp_path):
+    url = f"postgresql://thidua:s3cret-pw@/thidua?host={tmp_path}"  # no server listens there
+    failed = _bot("migrate", env={"THIDUA_DATABASE_URL": url})
+    lines = failed.stderr.strip().splitlines()
+    assert failed.returncode == 2 and len(lines) == 1, failed.stderr
+    assert lines[0].startswith("cannot open the PostgreSQL database") and "s3cret" not in lines[0]
+
+
 @pytest.mark.sqlite_only
 async def test_move_to_postgres_refuses_a_sqlite_target_and_a_running_bot(db, db_path):
     wrong = _bot("move-to-postgres", "sqlite:///x", env={"THIDUA_DATABASE_PATH": str(db_path)})

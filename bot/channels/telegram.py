@@ -397,6 +397,7 @@ PER_SECOND = 29.5
 # Several processes share one schedule of slots (storage.postgres.SendBudget), kept a little lower:
 # their sends reach Telegram over separate connections, whose jitter could bunch 31 into a second.
 SHARED_PER_SECOND = 28.5
+GROUP_PER_MINUTE = 20
 
 
 class SharedRate(Protocol):
@@ -404,7 +405,6 @@ class SharedRate(Protocol):
 
     async def take(self) -> None: ...
 
-GROUP_PER_MINUTE = 20
 
 
 class AnswersFirst(BaseRateLimiter[int]):
