@@ -155,6 +155,7 @@ class FakeBotApi(FakePlatform):
     # -- the Bot API --------------------------------------------------------------------------
 
     async def _api(self, request: Request) -> Response:
+        arrived = time.monotonic()  # when Telegram would count it against the rate
         method = request.path_params["method"]
         if request.path_params["token"] != TOKEN:
             return JSONResponse(
@@ -201,7 +202,7 @@ class FakeBotApi(FakePlatform):
             await asyncio.sleep(self.send_delay)  # a kill meanwhile: delivered, never confirmed
         async with self._changed:
             result = self._answer(method, params, files)
-            self.record(Call(method, params, files))
+            self.record(Call(method, params, files, arrived))
         return JSONResponse({"ok": True, "result": result})
 
     def _over_rate(self) -> bool:

@@ -18,7 +18,7 @@ class Call:
     method: str
     params: dict
     files: dict = field(default_factory=dict)
-    at: float = field(default_factory=time.monotonic)  # when the server received it
+    at: float = field(default_factory=time.monotonic)  # when the request reached the server
 
 
 class FakePlatform:

@@ -53,8 +53,8 @@ async def test_an_answer_overtakes_a_broadcast_within_one_send_slot(db, channel,
     dispatcher = OutboxDispatcher(db, SystemClock(), {"telegram": channel})
     draining = asyncio.create_task(dispatcher.drain())
     await api.wait_for(lambda: len(_sent(api)) >= 20)
-    before = len(_sent(api))
     await _queue(db, "receipt", 777, "🧾 Mã biên nhận", Lane.REPLY)
+    before = len(_sent(api))  # sent by the time the receipt was queued (committed)
     await draining
     order = [text for _, text, _ in _sent(api)]
     assert len(order) == 121
