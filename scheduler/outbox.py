@@ -157,7 +157,10 @@ class OutboxDispatcher:
 
     async def _send_one(self, message) -> bool | None:
         """True sent, False failed for good, None retried later."""
-        sending_queued.set(True)  # this task's sends yield to direct answers
+        # This task's sends yield to direct answers, unless it is one: a receipt or a reply from
+        # the outbox takes the limiter's next slot too, or the queued sends polling for slots
+        # beside it could keep winning them on a busy machine.
+        sending_queued.set(message.lane != Lane.REPLY)
         channel = self.channels.get(message.channel)
         error, permanent = None, False
         person_unreachable = True

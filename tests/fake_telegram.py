@@ -42,6 +42,11 @@ class FakeBotApi(FakePlatform):
         self.blocked: set[int] = set()  # chats whose user blocked the bot: 403 on every send
         self.refused: list[int] = []  # sends to those chats, answered 403
         self.send_delay = 0.0  # seconds a send takes on the wire, before it counts as delivered
+        # Cleared: sends arriving now wait on the wire (arrived, not yet answered) until it is
+        # set again, so a test can act "between two sends" on a machine of any speed.
+        self.wire_open = asyncio.Event()
+        self.wire_open.set()
+        self.waiting_on_wire = 0
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(100)
 
@@ -198,6 +203,9 @@ class FakeBotApi(FakePlatform):
             )
         if method == "getUpdates":
             return JSONResponse({"ok": True, "result": await self._get_updates(params)})
+        if method.startswith("send") and not self.wire_open.is_set():
+            self.waiting_on_wire += 1
+            await self.wire_open.wait()
         if method.startswith("send") and self.send_delay:
             await asyncio.sleep(self.send_delay)  # a kill meanwhile: delivered, never confirmed
         async with self._changed:

@@ -53,12 +53,14 @@ async def test_an_answer_overtakes_a_broadcast_within_one_send_slot(db, channel,
     dispatcher = OutboxDispatcher(db, SystemClock(), {"telegram": channel})
     draining = asyncio.create_task(dispatcher.drain())
     await api.wait_for(lambda: len(_sent(api)) >= 20)
+    api.wire_open.clear()  # hold the sends on the wire while the receipt is queued
     await _queue(db, "receipt", 777, "🧾 Mã biên nhận", Lane.REPLY)
-    before = len(_sent(api))  # sent by the time the receipt was queued (committed)
+    before = len(_sent(api))
+    api.wire_open.set()
     await draining
     order = [text for _, text, _ in _sent(api)]
     assert len(order) == 121
-    # Only the sends already on the wire (and those read in the same instant) go before it.
+    # Only the sends already on the wire when it was queued go before it.
     assert order.index("🧾 Mã biên nhận") <= before + IN_FLIGHT
 
 
