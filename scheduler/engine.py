@@ -18,6 +18,7 @@ import logging
 from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.schedulers.base import STATE_PAUSED
 from apscheduler.triggers.date import DateTrigger
 
 from bot.clock import Clock
@@ -62,6 +63,7 @@ class ReminderEngine:
         # leader); the others answer updates and wait to take over.
         self.leading = False
         self._campaign: asyncio.Task[None] | None = None
+        self._guard: asyncio.Task[None] | None = None
         self.next_wake: datetime | None = None  # as last planned (for /healthz)
         self.ticks = 0  # wake-ups so far, full ticks and drains alike (tests wait on them)
         self._ticked = asyncio.Condition()
@@ -82,10 +84,28 @@ class ReminderEngine:
     def _begin(self) -> None:
         assert self.scheduler is not None
         self.leading = True
+        self.db.leadership_lost.clear()
         if not self.scheduler.running:
             self.scheduler.start()
+        elif self.scheduler.state == STATE_PAUSED:
+            self.scheduler.resume()
         self._watcher = asyncio.create_task(self._replan_on_change())
+        self._guard = asyncio.create_task(self._step_down_when_lost())
         self._schedule(JOB_ID, self.tick, self.clock.now())
+
+    async def _step_down_when_lost(self) -> None:
+        """Another process may hold the leader lock now: plan nothing more (a tick in flight
+        ends by itself; the outbox leases keep it from sending what the new leader takes),
+        then ask for the lock again like any follower."""
+        await self.db.leadership_lost.wait()
+        self.leading = False
+        if self._watcher is not None:
+            self._watcher.cancel()
+            self._watcher = None
+        assert self.scheduler is not None
+        self.scheduler.remove_all_jobs()
+        self.scheduler.pause()
+        self._campaign = asyncio.create_task(self._await_leadership())
 
     async def _await_leadership(self) -> None:
         while not await self._try_lead():
@@ -104,11 +124,12 @@ class ReminderEngine:
         """No new wake-up; a tick or drain in flight finishes its messages (channels still
         open), then the scheduler stops."""
         self.outbox.request_stop()
-        if self._campaign is not None:
-            self._campaign.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._campaign
-            self._campaign = None
+        for task in (self._guard, self._campaign):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._guard = self._campaign = None
         if self._watcher is not None:
             self._watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -165,7 +186,7 @@ class ReminderEngine:
         sending = await self.outbox.next_time()
         wake = min((m for m in (due_work, sending) if m), default=None)
         self.next_wake = wake
-        if self.scheduler is None:
+        if self.scheduler is None or not self.leading:  # (a tick ending after a step-down)
             return wake
         if not self._lock.locked():  # a tick in flight re-arms when it ends
             self._schedule(JOB_ID, self.tick, due_work)

@@ -64,6 +64,9 @@ class Database:
         # queued, a deadline moved, a ballot opened). The engine waits on it and re-plans, so no
         # caller has to remember to wake it.
         self.changed = asyncio.Event()
+        # Set when this process stops being the scheduler's leader without asking to (its
+        # PostgreSQL session ended); never on SQLite.
+        self.leadership_lost = asyncio.Event()
 
     @classmethod
     async def open(cls, target: Path | str) -> Database:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -20,6 +21,7 @@ import asyncpg
 
 from .db import Database, DatabaseUnavailable, migrations
 
+log = logging.getLogger(__name__)
 # The channel every commit that wrote something notifies, so each process's engine re-plans.
 CHANGED_CHANNEL = "thidua_changed"
 
@@ -162,17 +164,20 @@ class PostgresDatabase(Database):
     Two connections: `conn` runs the units of work, one at a time (as on SQLite); `aux` holds the
     scheduler's leader lock (a session advisory lock: it ends with the session, so a killed
     process's lock is gone as soon as the server sees the socket close), listens for other
-    processes' commits and draws from the shared send budget.
+    processes' commits and draws from the shared send budget. When `aux`'s session ends while the
+    process lives on, it steps down (`leadership_lost`) and the next use opens a new session.
     """
 
     dialect = "postgresql"
     notify_sql = f"NOTIFY {CHANGED_CHANNEL}"
 
-    def __init__(self, conn: PgConnection, aux: asyncpg.Connection) -> None:
+    def __init__(self, conn: PgConnection, aux: asyncpg.Connection, url: str) -> None:
         super().__init__(conn)
         self.aux = aux
+        self._url = url  # to open a new `aux` when the old one's session ends
         self._aux_lock = asyncio.Lock()  # asyncpg runs one statement at a time per connection
         self._leading = False
+        self._closing = False
 
     @classmethod
     async def connect(cls, url: str) -> PostgresDatabase:
@@ -186,9 +191,9 @@ class PostgresDatabase(Database):
         except BaseException:
             await main.close()
             raise
-        db = cls(PgConnection(main), aux)
+        db = cls(PgConnection(main), aux, url)
         try:
-            await aux.add_listener(CHANGED_CHANNEL, db._heard)
+            await db._listen(aux)
             db.applied = await db.migrate()
         except BaseException:
             await db.close()
@@ -197,6 +202,24 @@ class PostgresDatabase(Database):
 
     def _heard(self, *_: object) -> None:
         self.changed.set()  # another process (or this one) committed a write
+
+    async def _listen(self, aux: asyncpg.Connection) -> None:
+        await aux.add_listener(CHANGED_CHANNEL, self._heard)
+        aux.add_termination_listener(self._session_ended)
+
+    def _session_ended(self, *_: object) -> None:
+        """The session holding the leader lock is gone (the server restarted, the connection
+        broke): so is the lock, and another process may take it; step down at once."""
+        if self._leading and not self._closing:
+            log.warning("the database session holding the scheduler's lock ended; stepping down")
+            self._leading = False
+            self.leadership_lost.set()
+
+    async def _fresh_aux(self) -> None:
+        """A new `aux` after the old one's session ended."""
+        if self.aux.is_closed():
+            self.aux = await connect(self._url)
+            await self._listen(self.aux)
 
     async def migrate(self, available: list[tuple[int, str, str]] | None = None) -> list[int]:
         raw = self.conn.raw
@@ -233,6 +256,7 @@ class PostgresDatabase(Database):
 
     async def lead(self) -> bool:
         async with self._aux_lock:
+            await self._fresh_aux()
             if not self._leading:
                 self._leading = bool(
                     await self.aux.fetchval("SELECT pg_try_advisory_lock($1)", LEADER_KEY)
@@ -257,12 +281,14 @@ class PostgresDatabase(Database):
 
     async def ping(self) -> None:
         async with self._aux_lock:
+            await self._fresh_aux()
             await self.aux.fetchval("SELECT 1")
 
     def send_budget(self, name: str, per_second: float) -> SendBudget:
         return SendBudget(self, name, per_second)
 
     async def close(self) -> None:
+        self._closing = True
         with contextlib.suppress(Exception):
             await self.aux.close()  # the leader lock goes with the session
         await self.conn.close()
@@ -279,6 +305,7 @@ class SendBudget:
     async def take(self) -> None:
         """Book the next slot and wait until it comes."""
         async with self.db._aux_lock:
+            await self.db._fresh_aux()
             wait = await self.db.aux.fetchval(_BOOK, self.name, self.spacing)
         if wait > 0:
             await asyncio.sleep(wait)

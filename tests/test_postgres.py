@@ -207,3 +207,43 @@ async def test_both_databases_have_the_same_migrations_tables_and_columns(pg_url
     finally:
         await sqlite.close()
         await postgres.close()
+
+
+async def test_a_leader_whose_session_ends_steps_down_and_another_takes_over(pg_url):
+    """The database restarts, or the leader's connection breaks while its process lives on: its
+    lock is gone and someone else may hold it now, so it stops scheduling at once rather than
+    run beside the next leader, and asks again like any follower."""
+    import asyncpg
+
+    from storage.postgres import LEADER_KEY
+
+    settings = Settings(_env_file=None, database_url=SecretStr(pg_url))
+    first = await App.open(settings, SystemClock(), {})
+    second = await App.open(settings, SystemClock(), {})
+    admin = await asyncpg.connect(pg_url)
+
+    async def until(condition) -> None:
+        for _ in range(100):
+            if condition():
+                return
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"not within 10 s: {first.engine.leading=} {second.engine.leading=}")
+
+    try:
+        await first.start_engine()
+        await second.start_engine()
+        assert first.engine.leading and not second.engine.leading
+        # The session ends, and another holder takes the lock the moment it is free.
+        await admin.execute("SELECT pg_terminate_backend($1)", first.db.aux.get_server_pid())
+        await admin.execute("SELECT pg_advisory_lock($1)", LEADER_KEY)
+        await until(lambda: not first.engine.leading)
+        await asyncio.sleep(2.5)  # both ask at least once meanwhile, and neither may lead
+        assert not first.engine.leading and not second.engine.leading
+        await admin.execute("SELECT pg_advisory_unlock($1)", LEADER_KEY)
+        await until(lambda: first.engine.leading != second.engine.leading)
+        leader = first if first.engine.leading else second
+        assert await leader.db.leader() == leader.db.holder
+    finally:
+        await admin.close()
+        await first.close()
+        await second.close()
