@@ -13,7 +13,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from pydantic import SecretStr
 
 from bot.channels.base import Channel
@@ -104,6 +103,11 @@ class App:
             channels=live,
         )
         outbox = OutboxDispatcher(db, clock, live, on_undeliverable=reminders.report_undeliverable)
+        scheduler = None
+        if scheduled:  # APScheduler loads only with real timers (a scripted console has none)
+            from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+            scheduler = AsyncIOScheduler(timezone="UTC")
         engine = ReminderEngine(
             db,
             reminders,
@@ -112,7 +116,7 @@ class App:
             live_views,
             outbox,
             clock,
-            AsyncIOScheduler(timezone="UTC") if scheduled else None,
+            scheduler,
         )
         return cls(db, services, Router(services), updates, live, engine)
 

@@ -16,10 +16,7 @@ import asyncio
 import contextlib
 import logging
 from datetime import datetime, timedelta
-
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.schedulers.base import STATE_PAUSED
-from apscheduler.triggers.date import DateTrigger
+from typing import TYPE_CHECKING
 
 from bot.clock import Clock
 from bot.services.counting import Counting
@@ -29,6 +26,9 @@ from bot.services.reminders import Reminders
 from storage.db import Database
 
 from .outbox import OutboxDispatcher
+
+if TYPE_CHECKING:  # APScheduler loads only with real timers (a scripted console has none)
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 log = logging.getLogger(__name__)
 JOB_ID = "thidua-tick"
@@ -82,6 +82,8 @@ class ReminderEngine:
             self._campaign = asyncio.create_task(self._await_leadership())
 
     def _begin(self) -> None:
+        from apscheduler.schedulers.base import STATE_PAUSED
+
         assert self.scheduler is not None
         self.leading = True
         self.db.leadership_lost.clear()
@@ -199,6 +201,8 @@ class ReminderEngine:
         return wake
 
     def _schedule(self, job_id: str, job, moment: datetime | None) -> None:
+        from apscheduler.triggers.date import DateTrigger
+
         assert self.scheduler is not None
         if moment is None:
             if self.scheduler.get_job(job_id):
