@@ -90,6 +90,8 @@ class Result:
 
     async def _run(self) -> Result:
         sql = translate(self._sql)
+        if sql == "BEGIN" and self._conn.raw.is_closed():
+            await self._conn.reconnect()  # between transactions: nothing is lost
         if _returns_rows(sql):
             self.rows = await self._conn.raw.fetch(sql, *self._params)
             self.rowcount = len(self.rows)
@@ -116,10 +118,15 @@ class PgConnection:
 
     dialect = "postgresql"
 
-    def __init__(self, raw: asyncpg.Connection) -> None:
-        self.raw = raw
+    def __init__(self, raw: asyncpg.Connection, url: str) -> None:
+        self.raw, self._url = raw, url
         self.total_changes = 0  # rows written so far, as SQLite counts them
-        self._changes_at_begin = 0
+
+    async def reconnect(self) -> None:
+        """A new session after the server ended the old one (a restart, a broken connection):
+        the next transaction runs on it, so a process recovers without a restart."""
+        log.warning("the database session ended; opening a new one")
+        self.raw = await connect(self._url)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Result:
         return Result(self, sql, tuple(params))
@@ -191,7 +198,7 @@ class PostgresDatabase(Database):
         except BaseException:
             await main.close()
             raise
-        db = cls(PgConnection(main), aux, url)
+        db = cls(PgConnection(main, url), aux, url)
         try:
             await db._listen(aux)
             db.applied = await db.migrate()

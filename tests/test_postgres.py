@@ -247,3 +247,24 @@ async def test_a_leader_whose_session_ends_steps_down_and_another_takes_over(pg_
         await admin.close()
         await first.close()
         await second.close()
+
+
+async def test_a_process_whose_session_ends_works_on_from_the_next_transaction(pg_url):
+    """A database restart ends every session: the process opens a new one by itself."""
+    import asyncpg
+
+    db = await open_database(pg_url)
+    admin = await asyncpg.connect(pg_url)
+    try:
+        await _queue(db, 1)
+        await admin.execute("SELECT pg_terminate_backend($1)", db.conn.raw.get_server_pid())
+        for _ in range(50):  # the client notices the closed socket
+            if db.conn.raw.is_closed():
+                break
+            await asyncio.sleep(0.05)
+        await _queue(db, 2)  # (keys test:0 and test:1; the first is already there)
+        async with UnitOfWork(db) as uow:
+            assert len(await uow.outbox.ready(NOW, 10)) == 2
+    finally:
+        await admin.close()
+        await db.close()
