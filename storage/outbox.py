@@ -67,8 +67,9 @@ class OutboxRepo(_Repo):
         """The messages due now, the first lane first, in order of queueing within a lane.
 
         With a `lease` (PostgreSQL, several processes) they are claimed for `holder` until
-        `now + lease`: no other process takes them meanwhile, while the holder's own next read
-        sees them again and renews the lease; a killed holder's messages come free when it ends.
+        `now + lease`: no other process takes them meanwhile, while the holder's own next reads
+        see them again (renewing the lease once half of it has passed); a killed holder's
+        messages come free when their lease ends.
         SQLite needs no claim: only one process opens the file.
         """
         if lease is None or self.dialect == "sqlite":
